@@ -1,0 +1,73 @@
+# pdgate build. `make` builds build/pdgate; `make check` installs what is missing, builds and
+# runs every test; `make demo` runs the gateway against local mail servers; `make bench` measures.
+
+CC ?= cc
+PKGS := gmime-3.0 json-glib-1.0 sqlite3 libcurl gnutls
+BUILD := build
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude $(PKG_CFLAGS)
+
+SRCS := $(sort $(wildcard src/*/*.c))
+LIB_SRCS := $(SRCS)
+OBJS := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+SAN_OBJS := $(patsubst src/%.c,$(BUILD)/san/%.o,$(LIB_SRCS))
+MAIN_OBJ := $(BUILD)/obj/main.o
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+SAN_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests-san/%,$(UNIT_SRCS))
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all deps check unit integration demo bench clean
+all: $(BUILD)/pdgate
+
+deps:
+	@contrib/install-deps.sh
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/san/%.o: src/%.c $(wildcard include/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SANFLAGS) -c -o $@ $<
+
+$(BUILD)/pdgate: $(OBJS) $(MAIN_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(PKG_LIBS) -lcmocka
+
+$(BUILD)/tests-san/%: tests/unit/%.c tests/unit/testutil.h $(SAN_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SANFLAGS) -o $@ $< $(SAN_OBJS) $(PKG_LIBS) -lcmocka
+
+unit: $(UNIT_BINS) $(SAN_BINS)
+
+check: deps
+	@$(MAKE) --no-print-directory all unit
+	@tests/run-all.sh
+
+integration: all
+	@tests/run-all.sh --integration-only
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@contrib/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/imap-fetch-bench
+	@tests/bench/bench.sh
+
+$(BUILD)/imap-fetch-bench: tests/bench/imap_fetch_bench.c $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(PKG_LIBS)
+
+clean:
+	rm -rf $(BUILD)

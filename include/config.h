@@ -1,0 +1,44 @@
+/* config: the INI file (GKeyFile), validated against a table of keys with types, defaults
+   and bounds. Every error is reported as "file: [group] key: message", all in one pass. */
+#ifndef PDGATE_CONFIG_H
+#define PDGATE_CONFIG_H
+
+#include "imap.h"
+#include "smtp.h"
+
+struct config {
+	char *path;            /* the file read */
+	struct {
+		char *host, *user, *password_file, *ca_file;
+		char *mailbox, *processed_mailbox, *quarantine_mailbox;
+		int port, poll_interval, idle_minutes, timeout;
+		enum pd_tls tls;
+	} imap;
+	struct {
+		char *host, *user, *password_file, *ca_file, *from, *from_name;
+		int port, retry_base, max_attempts, timeout;
+		enum pd_tls tls;
+	} smtp;
+	struct {
+		char *database, *spool;
+	} store;
+	struct {
+		char *reference_prefix, *templates, *message_id_domain, *log_level;
+		char **team;       /* NULL-terminated */
+	} gateway;
+};
+
+/* Load and validate path. Relative paths become relative to the file's folder.
+   1 with *config_r (free with config_free), or 0 with *error_r listing every problem. */
+int config_load(const char *path, struct config **config_r, char **error_r);
+
+void config_free(struct config **config);
+
+/* Read a secret file (first line, trailing newline removed). Refuses files readable by
+   group/other. 1 with *secret_r (g_malloc'd; caller wipes and frees) or 0. */
+int config_read_secret(const char *path, char **secret_r, char **error_r);
+
+/* Parse "implicit|starttls|none". 1 or 0. */
+int config_parse_tls(const char *s, enum pd_tls *tls_r);
+
+#endif

@@ -1,0 +1,45 @@
+/* core: logging and small helpers shared by every module. No module-specific logic. */
+#ifndef PDGATE_CORE_H
+#define PDGATE_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+
+/* Return convention used across pdgate (Dovecot's):
+   1 = done, 0 = permanent failure, -1 = temporary failure.
+   Functions taking `char **error_r` set it (g_malloc'd, caller g_free()s) on 0 or -1 only. */
+
+enum log_level { LOG_LEVEL_ERROR = 0, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
+
+/* Set the lowest level printed (default INFO). */
+void log_set_level(enum log_level level);
+/* Parse "error|warn|info|debug"; returns 1 and sets *level_r, or 0. */
+int log_level_parse(const char *name, enum log_level *level_r);
+/* Log one line to stderr. Never pass passwords or message bodies. */
+void log_msg(enum log_level level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+/* Set *error_r (if error_r is not NULL) to a formatted string; returns `ret` for tail calls. */
+int error_set(char **error_r, int ret, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+/* Current time as Unix seconds. The only clock read outside main loops' own timers. */
+int64_t pd_now(void);
+
+/* Lowercase hex SHA-256 of data (g_malloc'd). */
+char *pd_sha256_hex(const void *data, size_t len);
+
+/* Read a whole file (max max_len bytes) into a NUL-terminated g_malloc'd buffer. 1/0. */
+int pd_read_file(const char *path, size_t max_len, char **data_r, size_t *len_r, char **error_r);
+
+/* Write data to path atomically (tmp + fsync + rename), mode 0600. 1 or 0. */
+int pd_write_file_atomic(const char *path, const void *data, size_t len, char **error_r);
+
+/* Copy of s made valid UTF-8 without control characters (except \t, and \n when keep_newlines),
+   truncated to at most max bytes on a character boundary. Never NULL for non-NULL s. */
+char *pd_utf8_clean(const char *s, size_t max, int keep_newlines);
+
+#endif

@@ -1,0 +1,41 @@
+/* gateway: the only module that knows the whole pipeline: mailbox -> mime -> classify ->
+   store -> template -> outbox -> smtp. */
+#ifndef PDGATE_GATEWAY_H
+#define PDGATE_GATEWAY_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct gateway;
+
+/* Open the store and load templates (secrets are read when connecting). 1 with *gw_r (free
+   with gateway_deinit), or 0 with *error_r (bad templates, unusable database). */
+int gateway_init(const struct config *config, struct gateway **gw_r, char **error_r);
+void gateway_deinit(struct gateway **gw);
+
+/* Take the single-poller lock (a file next to the database). 1 taken; 0 another poller holds
+   it (*error_r says which pid). Released by gateway_deinit. */
+int gateway_lock(struct gateway *gw, char **error_r);
+
+/* Process one raw inbound message received at `received` (Unix time) from `mailbox`: store it,
+   open or continue a case, queue notices, all in one transaction. Duplicate bytes are
+   recognised and not processed twice. Returns 1 stored (*message_row_r set), 0 the database
+   refused it permanently, -1 temporary failure (nothing committed). */
+int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,
+			const char *mailbox, int64_t *message_row_r, char **error_r);
+
+/* Send what is due in the outbox over one reused SMTP connection. Returns the number sent,
+   or -1 when the SMTP server could not be reached (items stay queued). */
+int gateway_flush_outbox(struct gateway *gw);
+
+/* One pass: connect to IMAP, process every message of the mailbox, move them, flush the
+   outbox. 1 all done; 0 permanent failure (login refused, bad certificate); -1 temporary. */
+int gateway_poll_once(struct gateway *gw, char **error_r);
+
+/* Keep polling (IDLE when offered) until *stop becomes non-zero. Returns the exit status. */
+int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop);
+
+#endif

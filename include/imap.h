@@ -1,0 +1,67 @@
+/* imap: the mailbox, over IMAP with libetpan. Knows nothing of cases or the database. */
+#ifndef PDGATE_IMAP_H
+#define PDGATE_IMAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum pd_tls { PD_TLS_IMPLICIT = 0, PD_TLS_STARTTLS, PD_TLS_NONE };
+
+struct imap_settings {
+	const char *host;
+	unsigned int port;
+	enum pd_tls tls;
+	const char *ca_file;  /* extra trust anchors (PEM), or NULL for the system store only */
+	const char *user;
+	const char *password; /* never logged */
+	int timeout_secs;     /* network timeout for each command */
+};
+
+struct imap;
+
+struct imap_fetched {
+	uint32_t uid;
+	char *raw;            /* byte-exact message, g_malloc'd, NUL-terminated; NULL if too_large */
+	size_t len;
+	uint32_t size;        /* RFC822.SIZE as reported by the server */
+	int too_large;        /* 1 when size > PD_MAX_MESSAGE_SIZE: raw not fetched */
+	int64_t internaldate; /* INTERNALDATE as Unix time */
+};
+
+/* Connect, verify TLS (certificate chain against the system store + ca_file, and host name),
+   log in. 1 ok; 0 permanent (auth refused, certificate invalid); -1 temporary (network).
+   *imap_r is owned by the caller: free with imap_disconnect. */
+int imap_connect(const struct imap_settings *set, struct imap **imap_r, char **error_r);
+
+/* LOGOUT (best effort), close, free, *imap = NULL. NULL-safe. */
+void imap_disconnect(struct imap **imap);
+
+/* 1 if the server offers the capability (e.g. "IDLE", "MOVE", "UIDPLUS"), else 0. */
+int imap_has_capability(struct imap *imap, const char *name);
+
+/* Create mailbox if missing (ignores "already exists"). 1 / 0 / -1. */
+int imap_ensure_mailbox(struct imap *imap, const char *mailbox, char **error_r);
+
+/* SELECT mailbox (read-write). Sets *uidvalidity_r. 1 / 0 / -1. */
+int imap_select(struct imap *imap, const char *mailbox, uint32_t *uidvalidity_r, char **error_r);
+
+/* All UIDs in the selected mailbox, ascending (g_malloc'd array; caller frees). 1 / 0 / -1. */
+int imap_list_uids(struct imap *imap, uint32_t **uids_r, size_t *count_r, char **error_r);
+
+/* Fetch one message by UID with BODY.PEEK[] (flags untouched), INTERNALDATE and RFC822.SIZE.
+   Fills *out (free its raw with g_free). 1 ok; 0 the UID no longer exists; -1 temporary. */
+int imap_fetch(struct imap *imap, uint32_t uid, struct imap_fetched *out, char **error_r);
+
+/* Move UID to dest: UID MOVE when offered, else UID COPY + UID STORE +FLAGS (\Deleted) +
+   UID EXPUNGE (plain EXPUNGE only when UIDPLUS is missing). 1 / 0 / -1. */
+int imap_move(struct imap *imap, uint32_t uid, const char *dest, char **error_r);
+
+/* Wait for mailbox changes with IDLE for at most timeout_secs (caller keeps it under
+   29 minutes). 1 something changed (or timeout reached: caller rescans either way);
+   -1 connection lost. Only call when imap_has_capability(imap, "IDLE"). */
+int imap_idle(struct imap *imap, int timeout_secs, char **error_r);
+
+/* NOOP, to detect new mail without IDLE. 1 / -1. */
+int imap_noop(struct imap *imap, char **error_r);
+
+#endif

@@ -1,0 +1,34 @@
+/* pdgate limits: every bound on untrusted input in one place, each with its reason. */
+#ifndef PDGATE_LIMITS_H
+#define PDGATE_LIMITS_H
+
+/* Largest raw message accepted (bytes). Bigger mail is quarantined, never parsed:
+   police disclosure requests with scanned ID rarely exceed 25 MiB (Gmail's send limit). */
+#define PD_MAX_MESSAGE_SIZE (40u * 1024u * 1024u)
+/* Spool files are raw messages we accepted, plus our own notices. */
+#define PD_MAX_SPOOL_FILE (PD_MAX_MESSAGE_SIZE + 1024u * 1024u)
+/* MIME nesting depth and part count (Dovecot's defaults): deeper is an attack, not mail. */
+#define PD_MAX_MIME_DEPTH 100
+#define PD_MAX_MIME_PARTS 10000
+/* Header values kept per message, and the length of each (OpenSMTPD: 64 KiB per header). */
+#define PD_MAX_HEADERS 500
+#define PD_MAX_HEADER_VALUE 65536
+/* Subject and display-name lengths we keep; longer values are truncated on a UTF-8 boundary. */
+#define PD_MAX_SUBJECT 998
+#define PD_MAX_NAME 256
+/* RFC 5321: 254 octets is the longest usable address. */
+#define PD_MAX_ADDRESS 254
+/* Message-IDs longer than this are not ids but abuse (RFC 5322 line limit). */
+#define PD_MAX_MESSAGE_ID 998
+/* References kept for threading; long threads only need the recent ones. */
+#define PD_MAX_REFERENCES 50
+/* Body text kept for classification and display (UTF-8 bytes). */
+#define PD_MAX_BODY_TEXT (1024u * 1024u)
+/* Attachments listed per message. */
+#define PD_MAX_ATTACHMENTS 200
+/* Rendered notice size: a template that renders larger is a template bug. */
+#define PD_MAX_RENDERED (256u * 1024u)
+/* Messages handled in one poll batch before the outbox is flushed. */
+#define PD_POLL_BATCH 500
+
+#endif

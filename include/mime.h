@@ -1,0 +1,80 @@
+/* mime: the one boundary where untrusted raw mail becomes a bounded, validated struct
+   (parse), and where outgoing notices become RFC 5322 messages (compose). Uses GMime 3. */
+#ifndef PDGATE_MIME_H
+#define PDGATE_MIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mime_attachment {
+	char *filename;     /* UTF-8 (RFC 2231/2047 decoded), path-free, or NULL */
+	char *content_type; /* lowercase "type/subtype" */
+	size_t size;        /* decoded size in bytes */
+};
+
+struct mime_header {
+	char *name;  /* as in the message, ASCII */
+	char *value; /* RFC 2047 decoded, UTF-8, no CR/LF, bounded */
+};
+
+/* Everything downstream of mime sees only this. All strings are valid UTF-8 without
+   control characters (body_text keeps \n and \t), bounded by limits.h. Missing values
+   are NULL, never "". Addresses are syntactically checked local@domain, lowercase domain. */
+struct mime_message {
+	char *from_name;     /* display name or NULL */
+	char *from_addr;     /* NULL when absent or invalid */
+	char *reply_to_addr; /* first valid Reply-To address or NULL */
+	char *to;            /* To header as display text, or NULL */
+	char *subject;       /* decoded, or NULL */
+	char *date_header;   /* Date header as sent, or NULL */
+	int64_t date;        /* Date header as Unix time; 0 when absent or unparsable */
+	char *message_id;    /* without <>, or NULL */
+	char *in_reply_to;   /* first msg-id of In-Reply-To, without <>, or NULL */
+	char **references;   /* NULL-terminated, without <>, at most PD_MAX_REFERENCES (last ones) */
+	char *content_type;  /* top-level lowercase "type/subtype" */
+	char *body_text;     /* text body converted to UTF-8, or text from HTML; NULL if none */
+	int body_from_html;  /* 1 when body_text was extracted from HTML */
+	struct mime_attachment *attachments;
+	size_t n_attachments;
+	struct mime_header *headers; /* top-level headers in order */
+	size_t n_headers;
+	char *defects;       /* ";"-separated notes on what was broken and repaired, or NULL */
+};
+
+/* Parse raw (len bytes, need not be NUL-terminated). Returns 1 and *msg_r (free with
+   mime_message_free), or 0 with *error_r when the message cannot be parsed at all
+   (it must then be quarantined). Broken-but-readable mail parses, with defects noted. */
+int mime_parse(const char *raw, size_t len, struct mime_message **msg_r, char **error_r);
+
+/* Free *msg and set it to NULL. NULL-safe. */
+void mime_message_free(struct mime_message **msg);
+
+/* First value of header `name` (case-insensitive), or NULL. Borrowed from msg. */
+const char *mime_message_header(const struct mime_message *msg, const char *name);
+
+/* An outgoing notice. All strings are UTF-8 and borrowed. */
+struct mime_notice {
+	const char *from_name;   /* may be NULL */
+	const char *from_addr;
+	const char *to_name;     /* may be NULL */
+	const char *to_addr;
+	const char *subject;     /* must not contain CR or LF */
+	const char *body_text;   /* plain text, \n line ends */
+	const char *message_id;  /* without <> */
+	const char *in_reply_to; /* without <>, or NULL */
+	const char *const *references; /* NULL-terminated, without <>, or NULL */
+	int64_t date;            /* Unix time for the Date header */
+	int auto_replied;        /* add "Auto-Submitted: auto-replied" */
+};
+
+/* Compose n as an RFC 5322 message (CRLF line ends, UTF-8 RFC 2047 encoded headers,
+   quoted-printable or base64 body as needed, lines within 998). Returns 1 with *raw_r
+   (g_malloc'd, NUL-terminated) and *len_r, or 0 with *error_r for invalid input
+   (bad address, CR/LF in a header value). */
+int mime_compose(const struct mime_notice *n, char **raw_r, size_t *len_r, char **error_r);
+
+/* Call once at start-up / before exit (wraps g_mime_init / g_mime_shutdown). */
+void mime_init(void);
+void mime_deinit(void);
+
+#endif

@@ -1,0 +1,123 @@
+/* store: the SQLite database (cases, messages, events, outbox, mailbox sync state) and the
+   content-addressed spool of raw messages. The only module with SQL; prepared statements only.
+   All functions return 1 done, 0 permanent failure / not found (as documented), -1 temporary
+   (database busy/locked). Strings passed in are borrowed; strings returned are g_malloc'd and
+   owned by the caller unless documented otherwise. */
+#ifndef PDGATE_STORE_H
+#define PDGATE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Open (creating 0600, migrating to STORE_SCHEMA_VERSION) the database and spool folder.
+   1 with *store_r (free with store_close) or 0. */
+int store_open(const char *db_path, const char *spool_dir, struct store **store_r, char **error_r);
+void store_close(struct store **store);
+
+/* PRAGMA user_version of the open database. */
+int store_schema_version(struct store *store);
+
+/* Transactions (BEGIN IMMEDIATE, so writers serialise up front). */
+int store_begin(struct store *store, char **error_r);
+int store_commit(struct store *store, char **error_r);
+void store_rollback(struct store *store);
+
+/* Spool: write raw under spool/ab/<sha256> (0600, atomic, once). *sha256_r g_malloc'd. 1 or 0. */
+int store_spool_put(struct store *store, const char *raw, size_t len, char **sha256_r,
+		    char **error_r);
+/* Read the spooled bytes of sha256. 1, or 0 (missing/corrupt: the hash is re-checked). */
+int store_spool_get(struct store *store, const char *sha256, char **raw_r, size_t *len_r,
+		    char **error_r);
+
+/* Mailbox sync state. store_mailbox_get: 1 known, 0 never seen. */
+int store_mailbox_get(struct store *store, const char *mailbox, uint32_t *uidvalidity_r);
+int store_mailbox_set(struct store *store, const char *mailbox, uint32_t uidvalidity,
+		      char **error_r);
+/* 1 when (mailbox, uidvalidity, uid) was committed already (sets *message_row_r), else 0. */
+int store_uid_get(struct store *store, const char *mailbox, uint32_t uidvalidity, uint32_t uid,
+		  int64_t *message_row_r, int *moved_r);
+int store_uid_put(struct store *store, const char *mailbox, uint32_t uidvalidity, uint32_t uid,
+		  int64_t message_row, char **error_r);
+int store_uid_set_moved(struct store *store, const char *mailbox, uint32_t uidvalidity,
+			uint32_t uid, const char *dest, char **error_r);
+
+enum store_direction { STORE_IN = 0, STORE_OUT = 1 };
+
+struct store_message {
+	enum store_direction direction;
+	int64_t case_id;          /* 0 = no case */
+	const char *sha256;       /* spool key, or NULL when the raw bytes were not kept */
+	uint64_t size;
+	const char *message_id, *in_reply_to, *references; /* references: space-separated */
+	const char *from_addr, *from_name, *to_addr, *subject, *date_header;
+	int64_t date;             /* Date header as Unix time, 0 unknown */
+	int64_t received;         /* inbound: INTERNALDATE; outbound: time composed */
+	const char *auto_reason;  /* non-NULL: machine-generated, never answered */
+	const char *status;       /* "stored" or "quarantined" */
+	const char *error;        /* why quarantined, or NULL */
+	const char *mailbox;      /* where it was found (inbound), or NULL */
+};
+
+int store_message_add(struct store *store, const struct store_message *m, int64_t *id_r,
+		      char **error_r);
+/* Inbound message with these exact bytes: 1 (sets *id_r) or 0. */
+int store_message_find_by_sha256(struct store *store, const char *sha256, int64_t *id_r);
+
+/* Case whose outbound message had this Message-ID: 1 (sets *case_id_r) or 0. */
+int store_case_by_sent_message_id(struct store *store, const char *message_id,
+				  int64_t *case_id_r);
+/* Case by reference: 1 or 0. */
+int store_case_by_reference(struct store *store, const char *reference, int64_t *case_id_r);
+
+struct store_new_case {
+	const char *prefix;       /* reference prefix, e.g. "PD" */
+	int year;                 /* reference year (of receipt) */
+	const char *requester_addr, *requester_name, *subject;
+	int64_t received;
+	const char *state;
+};
+/* Allocate the next reference for the year and insert the case. Must be inside a
+   transaction. 1 with *case_id_r and *reference_r (g_malloc'd), or 0. */
+int store_case_create(struct store *store, const struct store_new_case *nc, int64_t *case_id_r,
+		      char **reference_r, char **error_r);
+
+/* Append to a case's record. actor: "gateway", a team address, or "requester". */
+int store_event_add(struct store *store, int64_t case_id, const char *actor, const char *action,
+		    const char *detail, char **error_r);
+
+/* Outbox. */
+int store_outbox_add(struct store *store, int64_t case_id, int64_t message_row, const char *sender,
+		     const char *rcpt, char **error_r);
+
+struct store_outbox_item {
+	int64_t id, case_id, message_row;
+	char *sender, *rcpt, *sha256, *message_id;
+	int attempts;
+};
+/* Up to `max` items due at `now` (queued with next_attempt <= now, or 'sending' left by a
+   crash). *items_r g_malloc'd; free with store_outbox_items_free. 1 or -1. */
+int store_outbox_due(struct store *store, int64_t now, size_t max,
+		     struct store_outbox_item **items_r, size_t *count_r);
+void store_outbox_items_free(struct store_outbox_item **items, size_t count);
+/* Record the attempt before sending, so a crash leaves evidence. */
+int store_outbox_mark_sending(struct store *store, int64_t id, int64_t now, char **error_r);
+int store_outbox_mark_sent(struct store *store, int64_t id, int64_t now, char **error_r);
+int store_outbox_mark_retry(struct store *store, int64_t id, int64_t next_attempt,
+			    const char *error, char **error_r);
+int store_outbox_mark_failed(struct store *store, int64_t id, const char *error,
+			     char **error_r);
+
+/* Read side, for the CLI: each row as a NULL-terminated array of column names and values
+   (values may be NULL); the callback borrows them. `kind` selects the query:
+   "cases" (arg unused), "case" (arg = reference), "case_messages", "case_events",
+   "case_outbox" (arg = reference), "messages" (arg unused), "outbox" (arg unused). 1 or 0. */
+typedef void store_row_cb(void *ctx, int ncols, const char *const *names,
+			  const char *const *values);
+int store_query(struct store *store, const char *kind, const char *arg, store_row_cb *cb,
+		void *ctx, char **error_r);
+
+#endif

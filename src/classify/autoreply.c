@@ -1,0 +1,106 @@
+/* classify/autoreply: RFC 3834 and de-facto signs of machine-generated mail. Input is the
+   validated struct from mime; header values are untrusted text and only compared. */
+#include "classify.h"
+#include "core.h"
+
+#include <string.h>
+
+static int header_has_token(const char *value, const char *const *tokens)
+{
+	for (size_t i = 0; tokens[i] != NULL; i++) {
+		if (strcasestr(value, tokens[i]) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+static const char *by_auto_submitted(const struct mime_message *msg)
+{
+	const char *v = mime_message_header(msg, "Auto-Submitted");
+	if (v == NULL)
+		return NULL;
+	char *t = g_strstrip(g_ascii_strdown(v, -1));
+	/* "no" (with optional comment) means a person sent it. */
+	int is_no = strncmp(t, "no", 2) == 0 && (t[2] == '\0' || t[2] == ' ' || t[2] == '(' ||
+						 t[2] == ';');
+	g_free(t);
+	return is_no ? NULL : "Auto-Submitted header";
+}
+
+static const char *by_headers(const struct mime_message *msg)
+{
+	static const char *const precedence[] = { "bulk", "junk", "list", NULL };
+	static const char *const suppress[] = { "all", "autoreply", "oof", NULL };
+	const char *v;
+
+	if ((v = mime_message_header(msg, "Precedence")) != NULL && header_has_token(v, precedence))
+		return "Precedence bulk/junk/list";
+	for (size_t i = 0; i < msg->n_headers; i++) {
+		if (g_ascii_strncasecmp(msg->headers[i].name, "List-", 5) == 0)
+			return "mailing list (List-* header)";
+	}
+	if ((v = mime_message_header(msg, "X-Auto-Response-Suppress")) != NULL &&
+	    header_has_token(v, suppress))
+		return "X-Auto-Response-Suppress";
+	if (mime_message_header(msg, "X-Autoreply") != NULL ||
+	    mime_message_header(msg, "X-Autorespond") != NULL ||
+	    mime_message_header(msg, "X-Autoresponder") != NULL)
+		return "X-Autoreply header";
+	return NULL;
+}
+
+/* An empty or null Return-Path (<>) is how bounces are sent (RFC 5321 4.5.5). A missing one
+   is not a sign: our own IMAP store may not add it. */
+static const char *by_return_path(const struct mime_message *msg)
+{
+	const char *v = mime_message_header(msg, "Return-Path");
+	if (v == NULL)
+		return NULL;
+	char *t = g_strstrip(g_strdup(v));
+	int empty = *t == '\0' || strcmp(t, "<>") == 0;
+	g_free(t);
+	return empty ? "null Return-Path (bounce)" : NULL;
+}
+
+static const char *by_sender(const struct mime_message *msg)
+{
+	const char *addr = msg->from_addr;
+	if (addr == NULL)
+		return NULL;
+	const char *at = strchr(addr, '@');
+	size_t local_len = at != NULL ? (size_t)(at - addr) : strlen(addr);
+	char *local = g_ascii_strdown(addr, (gssize)local_len);
+	const char *reason = NULL;
+
+	if (strcmp(local, "mailer-daemon") == 0 || strcmp(local, "postmaster") == 0)
+		reason = "sender is MAILER-DAEMON/postmaster";
+	else if (g_str_has_prefix(local, "owner-") || g_str_has_suffix(local, "-request"))
+		reason = "sender is a list address";
+	g_free(local);
+	return reason;
+}
+
+static const char *by_content(const struct mime_message *msg)
+{
+	static const char *const ooo_subjects[] = {
+		"automatic reply:", "auto reply:", "autoreply:", "auto-reply:", "out of office",
+		"out of the office", "abwesenheitsnotiz", "automatische antwort",
+		"undeliverable:", "undelivered mail returned to sender", "delivery status notification",
+		"mail delivery failed", "returned mail:", "delivery failure", NULL
+	};
+	if (msg->content_type != NULL && strcmp(msg->content_type, "multipart/report") == 0)
+		return "multipart/report (delivery or read report)";
+	if (msg->subject != NULL && header_has_token(msg->subject, ooo_subjects))
+		return "auto-reply or bounce subject";
+	return NULL;
+}
+
+const char *classify_auto_reason(const struct mime_message *msg)
+{
+	const char *reason;
+	if ((reason = by_auto_submitted(msg)) != NULL || (reason = by_headers(msg)) != NULL ||
+	    (reason = by_return_path(msg)) != NULL || (reason = by_sender(msg)) != NULL ||
+	    (reason = by_content(msg)) != NULL)
+		return reason;
+	return NULL;
+}

@@ -1,0 +1,216 @@
+/* report: formats rows from store_query for people (tables) and scripts (JSON).
+   Values may come from mail: in text output control characters are already removed by mime;
+   JSON is escaped by json-glib. */
+#include "report.h"
+#include "core.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+/* Columns holding Unix times are shown as ISO 8601 in Europe/London. */
+static int is_time_column(const char *name)
+{
+	static const char *const names[] = { "received", "at", "sent_at", "next_attempt", NULL };
+	return g_strv_contains(names, name);
+}
+
+static int is_int_column(const char *name)
+{
+	static const char *const names[] = { "id", "attempts", "size", NULL };
+	return g_strv_contains(names, name);
+}
+
+static char *format_time(const char *value)
+{
+	GTimeZone *tz = g_time_zone_new_identifier("Europe/London");
+	if (tz == NULL)
+		tz = g_time_zone_new_utc(); /* no tzdata installed */
+	GDateTime *utc = g_date_time_new_from_unix_utc(g_ascii_strtoll(value, NULL, 10));
+	GDateTime *local = g_date_time_to_timezone(utc, tz);
+	char *s = g_date_time_format_iso8601(local);
+	g_date_time_unref(local);
+	g_date_time_unref(utc);
+	g_time_zone_unref(tz);
+	return s;
+}
+
+static JsonNode *value_node(const char *name, const char *value)
+{
+	JsonNode *node = json_node_new(JSON_NODE_VALUE);
+	if (value == NULL) {
+		json_node_init_null(node);
+	} else if (is_time_column(name)) {
+		char *t = format_time(value);
+		json_node_set_string(node, t);
+		g_free(t);
+	} else if (is_int_column(name)) {
+		json_node_set_int(node, g_ascii_strtoll(value, NULL, 10));
+	} else {
+		json_node_set_string(node, value);
+	}
+	return node;
+}
+
+static void row_to_array(void *ctx, int n, const char *const *names, const char *const *values)
+{
+	JsonArray *array = ctx;
+	JsonObject *obj = json_object_new();
+	for (int i = 0; i < n; i++) {
+		json_object_set_member(obj, names[i], value_node(names[i], values[i]));
+		if (strcmp(names[i], "auto_reason") == 0)
+			json_object_set_boolean_member(obj, "auto", values[i] != NULL);
+	}
+	json_array_add_object_element(array, obj);
+}
+
+static int query_array(struct store *store, const char *kind, const char *arg,
+		       JsonArray **array_r, char **error_r)
+{
+	JsonArray *array = json_array_new();
+	if (!store_query(store, kind, arg, row_to_array, array, error_r)) {
+		json_array_unref(array);
+		return 0;
+	}
+	*array_r = array;
+	return 1;
+}
+
+static void print_json(JsonNode *root, FILE *out)
+{
+	JsonGenerator *gen = json_generator_new();
+	json_generator_set_pretty(gen, TRUE);
+	json_generator_set_root(gen, root);
+	char *text = json_generator_to_data(gen, NULL);
+	fprintf(out, "%s\n", text);
+	g_free(text);
+	g_object_unref(gen);
+}
+
+static void print_array_json(JsonArray *array, FILE *out)
+{
+	JsonNode *root = json_node_new(JSON_NODE_ARRAY);
+	json_node_take_array(root, array);
+	print_json(root, out);
+	json_node_unref(root);
+}
+
+/* A plain table: one line per row, the chosen columns separated by two spaces. */
+static void print_table(JsonArray *array, const char *const *columns, FILE *out)
+{
+	for (size_t c = 0; columns[c] != NULL; c++)
+		fprintf(out, "%s%s", c > 0 ? "  " : "", columns[c]);
+	fputc('\n', out);
+	for (guint i = 0; i < json_array_get_length(array); i++) {
+		JsonObject *o = json_array_get_object_element(array, i);
+		for (size_t c = 0; columns[c] != NULL; c++) {
+			JsonNode *v = json_object_get_member(o, columns[c]);
+			char *s = v == NULL || JSON_NODE_HOLDS_NULL(v) ? g_strdup("-")
+				  : json_node_get_value_type(v) == G_TYPE_INT64
+				  ? g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(v))
+				  : g_strdup(json_node_get_string(v));
+			fprintf(out, "%s%s", c > 0 ? "  " : "", s);
+			g_free(s);
+		}
+		fputc('\n', out);
+	}
+}
+
+static int report_list(struct store *store, const char *kind, const char *const *columns,
+		       int json, FILE *out, char **error_r)
+{
+	JsonArray *array = NULL;
+	if (!query_array(store, kind, NULL, &array, error_r))
+		return 0;
+	if (json) {
+		print_array_json(array, out);
+	} else {
+		print_table(array, columns, out);
+		json_array_unref(array);
+	}
+	return 1;
+}
+
+int report_cases(struct store *store, int json, FILE *out, char **error_r)
+{
+	static const char *const cols[] = { "reference", "state", "received", "requester",
+					    "subject", NULL };
+	return report_list(store, "cases", cols, json, out, error_r);
+}
+
+int report_messages(struct store *store, int json, FILE *out, char **error_r)
+{
+	static const char *const cols[] = { "id", "case", "direction", "status", "received",
+					    "from", "subject", NULL };
+	return report_list(store, "messages", cols, json, out, error_r);
+}
+
+int report_outbox(struct store *store, int json, FILE *out, char **error_r)
+{
+	static const char *const cols[] = { "id", "case", "state", "attempts", "rcpt",
+					    "last_error", NULL };
+	return report_list(store, "outbox", cols, json, out, error_r);
+}
+
+static void print_case_text(JsonObject *c, FILE *out)
+{
+	static const char *const msg_cols[] = { "id", "direction", "received", "from", "subject",
+						"auto_reason", NULL };
+	static const char *const ev_cols[] = { "at", "actor", "action", "detail", NULL };
+	static const char *const ob_cols[] = { "id", "state", "attempts", "rcpt", "last_error",
+					       NULL };
+	static const char *const fields[] = { "reference", "state", "received", "requester",
+					      "requester_name", "subject", NULL };
+	for (size_t i = 0; fields[i] != NULL; i++) {
+		JsonNode *v = json_object_get_member(c, fields[i]);
+		fprintf(out, "%-15s %s\n", fields[i],
+			v == NULL || JSON_NODE_HOLDS_NULL(v) ? "-" : json_node_get_string(v));
+	}
+	fputs("\nmessages:\n", out);
+	print_table(json_object_get_array_member(c, "messages"), msg_cols, out);
+	fputs("\nevents:\n", out);
+	print_table(json_object_get_array_member(c, "events"), ev_cols, out);
+	fputs("\noutbox:\n", out);
+	print_table(json_object_get_array_member(c, "outbox"), ob_cols, out);
+}
+
+/* Attach the case's related rows under `member`. */
+static int add_related(struct store *store, JsonObject *c, const char *member, const char *kind,
+		       const char *reference, char **error_r)
+{
+	JsonArray *rows = NULL;
+	if (!query_array(store, kind, reference, &rows, error_r))
+		return 0;
+	json_object_set_array_member(c, member, rows);
+	return 1;
+}
+
+int report_case(struct store *store, const char *reference, int json, FILE *out, char **error_r)
+{
+	JsonArray *cases = NULL;
+	JsonNode *root = NULL;
+	int ret = 0;
+
+	if (!query_array(store, "case", reference, &cases, error_r))
+		goto out;
+	if (json_array_get_length(cases) == 0) {
+		error_set(error_r, 0, "no case %s", reference);
+		goto out;
+	}
+	root = json_node_copy(json_array_get_element(cases, 0));
+	JsonObject *c = json_node_get_object(root);
+	if (!add_related(store, c, "messages", "case_messages", reference, error_r) ||
+	    !add_related(store, c, "events", "case_events", reference, error_r) ||
+	    !add_related(store, c, "outbox", "case_outbox", reference, error_r))
+		goto out;
+	if (json)
+		print_json(root, out);
+	else
+		print_case_text(c, out);
+	ret = 1;
+out:
+	if (root != NULL)
+		json_node_unref(root);
+	if (cases != NULL)
+		json_array_unref(cases);
+	return ret;
+}

@@ -1,0 +1,232 @@
+/* config: reads the INI file with GKeyFile against a table of known keys. Trusts the admin
+   who wrote the file, but still checks every value's type and bounds. */
+#include "config.h"
+#include "core.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+
+enum key_type { KEY_STRING, KEY_PATH, KEY_INT, KEY_TLS, KEY_LIST };
+
+struct key_def {
+	const char *group, *key;
+	enum key_type type;
+	const char *def;   /* NULL = required */
+	int min, max;      /* for KEY_INT */
+	size_t offset;     /* into struct config */
+};
+
+#define OFF(field) offsetof(struct config, field)
+static const struct key_def keys[] = {
+	{ "imap", "host", KEY_STRING, NULL, 0, 0, OFF(imap.host) },
+	{ "imap", "port", KEY_INT, "993", 1, 65535, OFF(imap.port) },
+	{ "imap", "tls", KEY_TLS, "implicit", 0, 0, OFF(imap.tls) },
+	{ "imap", "ca_file", KEY_PATH, "", 0, 0, OFF(imap.ca_file) },
+	{ "imap", "user", KEY_STRING, NULL, 0, 0, OFF(imap.user) },
+	{ "imap", "password_file", KEY_PATH, NULL, 0, 0, OFF(imap.password_file) },
+	{ "imap", "mailbox", KEY_STRING, "INBOX", 0, 0, OFF(imap.mailbox) },
+	{ "imap", "processed_mailbox", KEY_STRING, "Processed", 0, 0, OFF(imap.processed_mailbox) },
+	{ "imap", "quarantine_mailbox", KEY_STRING, "Quarantine", 0, 0, OFF(imap.quarantine_mailbox) },
+	{ "imap", "poll_interval", KEY_INT, "60", 1, 86400, OFF(imap.poll_interval) },
+	/* RFC 2177: servers may drop an IDLE after 30 minutes. */
+	{ "imap", "idle_minutes", KEY_INT, "25", 1, 28, OFF(imap.idle_minutes) },
+	{ "imap", "timeout", KEY_INT, "60", 1, 3600, OFF(imap.timeout) },
+	{ "smtp", "host", KEY_STRING, NULL, 0, 0, OFF(smtp.host) },
+	{ "smtp", "port", KEY_INT, "587", 1, 65535, OFF(smtp.port) },
+	{ "smtp", "tls", KEY_TLS, "starttls", 0, 0, OFF(smtp.tls) },
+	{ "smtp", "ca_file", KEY_PATH, "", 0, 0, OFF(smtp.ca_file) },
+	{ "smtp", "user", KEY_STRING, "", 0, 0, OFF(smtp.user) },
+	{ "smtp", "password_file", KEY_PATH, "", 0, 0, OFF(smtp.password_file) },
+	{ "smtp", "from", KEY_STRING, NULL, 0, 0, OFF(smtp.from) },
+	{ "smtp", "from_name", KEY_STRING, "Public Disclosure Team", 0, 0, OFF(smtp.from_name) },
+	{ "smtp", "retry_base", KEY_INT, "60", 1, 86400, OFF(smtp.retry_base) },
+	{ "smtp", "max_attempts", KEY_INT, "10", 1, 100, OFF(smtp.max_attempts) },
+	{ "smtp", "timeout", KEY_INT, "60", 1, 3600, OFF(smtp.timeout) },
+	{ "store", "database", KEY_PATH, NULL, 0, 0, OFF(store.database) },
+	{ "store", "spool", KEY_PATH, NULL, 0, 0, OFF(store.spool) },
+	{ "gateway", "reference_prefix", KEY_STRING, "PD", 0, 0, OFF(gateway.reference_prefix) },
+	{ "gateway", "team", KEY_LIST, "", 0, 0, OFF(gateway.team) },
+	{ "gateway", "templates", KEY_PATH, "templates", 0, 0, OFF(gateway.templates) },
+	{ "gateway", "message_id_domain", KEY_STRING, "", 0, 0, OFF(gateway.message_id_domain) },
+	{ "gateway", "log_level", KEY_STRING, "info", 0, 0, OFF(gateway.log_level) },
+};
+
+int config_parse_tls(const char *s, enum pd_tls *tls_r)
+{
+	static const char *const names[] = { "implicit", "starttls", "none" };
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*tls_r = (enum pd_tls)i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static char *resolve_path(const char *dir, const char *value)
+{
+	if (*value == '\0' || g_path_is_absolute(value))
+		return g_strdup(value);
+	return g_build_filename(dir, value, NULL);
+}
+
+/* Store one key's value into the struct; returns an error message or NULL. */
+static char *apply_key(struct config *c, const struct key_def *k, const char *value,
+		       const char *dir)
+{
+	void *field = (char *)c + k->offset;
+	char *end = NULL;
+	long n;
+
+	switch (k->type) {
+	case KEY_STRING:
+		*(char **)field = g_strdup(value);
+		return NULL;
+	case KEY_PATH:
+		*(char **)field = resolve_path(dir, value);
+		return NULL;
+	case KEY_LIST:
+		*(char ***)field = g_strsplit_set(value, ";,", -1);
+		for (char **p = *(char ***)field; *p != NULL; p++)
+			g_strstrip(*p);
+		return NULL;
+	case KEY_TLS:
+		if (!config_parse_tls(value, (enum pd_tls *)field))
+			return g_strdup_printf("must be implicit, starttls or none, not '%s'", value);
+		return NULL;
+	case KEY_INT:
+		errno = 0;
+		n = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || n < k->min || n > k->max)
+			return g_strdup_printf("must be a number from %d to %d, not '%s'",
+					       k->min, k->max, value);
+		*(int *)field = (int)n;
+		return NULL;
+	}
+	return g_strdup("unknown key type");
+}
+
+static int key_known(const char *group, const char *key)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+		if (strcmp(keys[i].group, group) == 0 && strcmp(keys[i].key, key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Report keys that are not in the table: a typo must not silently become a default. */
+static void check_unknown_keys(GKeyFile *kf, GString *errors)
+{
+	gchar **groups = g_key_file_get_groups(kf, NULL);
+	for (gchar **g = groups; *g != NULL; g++) {
+		gchar **names = g_key_file_get_keys(kf, *g, NULL, NULL);
+		for (gchar **k = names; names != NULL && *k != NULL; k++) {
+			if (!key_known(*g, *k))
+				g_string_append_printf(errors, "\n  [%s] %s: unknown key", *g, *k);
+		}
+		g_strfreev(names);
+	}
+	g_strfreev(groups);
+}
+
+static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *errors)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+		const struct key_def *k = &keys[i];
+		char *value = g_key_file_get_string(kf, k->group, k->key, NULL);
+		if (value != NULL)
+			g_strstrip(value);
+		if (value == NULL && k->def == NULL) {
+			g_string_append_printf(errors, "\n  [%s] %s: required", k->group, k->key);
+			continue;
+		}
+		char *err = apply_key(c, k, value != NULL ? value : k->def, dir);
+		if (err != NULL)
+			g_string_append_printf(errors, "\n  [%s] %s: %s", k->group, k->key, err);
+		g_free(err);
+		g_free(value);
+	}
+	enum log_level lvl;
+	if (c->gateway.log_level != NULL && !log_level_parse(c->gateway.log_level, &lvl))
+		g_string_append(errors, "\n  [gateway] log_level: must be error, warn, info or debug");
+}
+
+int config_load(const char *path, struct config **config_r, char **error_r)
+{
+	GKeyFile *kf = g_key_file_new();
+	GError *gerr = NULL;
+	GString *errors = g_string_new(NULL);
+	struct config *c = g_new0(struct config, 1);
+	char *dir = NULL;
+	int ret = 0;
+
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &gerr)) {
+		error_set(error_r, 0, "%s: %s", path, gerr->message);
+		goto out;
+	}
+	c->path = g_strdup(path);
+	dir = g_path_get_dirname(path);
+	apply_all(c, kf, dir, errors);
+	check_unknown_keys(kf, errors);
+	if (errors->len > 0) {
+		error_set(error_r, 0, "%s: invalid configuration:%s", path, errors->str);
+		goto out;
+	}
+	*config_r = c;
+	c = NULL;
+	ret = 1;
+out:
+	config_free(&c);
+	g_free(dir);
+	g_string_free(errors, TRUE);
+	if (gerr != NULL)
+		g_error_free(gerr);
+	g_key_file_free(kf);
+	return ret;
+}
+
+void config_free(struct config **config)
+{
+	struct config *c = *config;
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+		void *field = (char *)c + keys[i].offset;
+		if (keys[i].type == KEY_LIST)
+			g_strfreev(*(char ***)field);
+		else if (keys[i].type == KEY_STRING || keys[i].type == KEY_PATH)
+			g_free(*(char **)field);
+	}
+	g_free(c->path);
+	g_free(c);
+	*config = NULL;
+}
+
+int config_read_secret(const char *path, char **secret_r, char **error_r)
+{
+	struct stat st;
+	char *data = NULL;
+	int ret = 0;
+
+	if (stat(path, &st) < 0) {
+		error_set(error_r, 0, "%s: %s", path, g_strerror(errno));
+		goto out;
+	}
+	/* A password readable by others is a leak waiting to happen: refuse, like ssh does. */
+	if ((st.st_mode & 0077) != 0) {
+		error_set(error_r, 0, "%s: readable by group or others; chmod 600 it", path);
+		goto out;
+	}
+	if (!pd_read_file(path, 4096, &data, NULL, error_r))
+		goto out;
+	data[strcspn(data, "\r\n")] = '\0';
+	*secret_r = data;
+	data = NULL;
+	ret = 1;
+out:
+	g_free(data);
+	return ret;
+}

@@ -1,0 +1,173 @@
+/* core: logging to stderr and small helpers (hashing, files, UTF-8 cleaning).
+   Trusts nothing about the strings it cleans; trusts its callers for paths. */
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static enum log_level log_threshold = LOG_LEVEL_INFO;
+
+static const char *const log_level_names[] = { "error", "warn", "info", "debug" };
+
+void log_set_level(enum log_level level)
+{
+	log_threshold = level;
+}
+
+int log_level_parse(const char *name, enum log_level *level_r)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(log_level_names); i++) {
+		if (g_ascii_strcasecmp(name, log_level_names[i]) == 0) {
+			*level_r = (enum log_level)i;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	if (level > log_threshold)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	/* systemd's journal adds its own timestamps; the level keeps lines greppable. */
+	fprintf(stderr, "pdgate: %s: %s\n", log_level_names[level], text);
+	g_free(text);
+}
+
+int error_set(char **error_r, int ret, const char *fmt, ...)
+{
+	if (error_r == NULL)
+		return ret;
+	va_list ap;
+	va_start(ap, fmt);
+	g_free(*error_r);
+	*error_r = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+int64_t pd_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+char *pd_sha256_hex(const void *data, size_t len)
+{
+	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
+}
+
+int pd_read_file(const char *path, size_t max_len, char **data_r, size_t *len_r, char **error_r)
+{
+	char *data = NULL;
+	gsize len = 0;
+	GError *err = NULL;
+	int ret = 0;
+
+	if (!g_file_get_contents(path, &data, &len, &err)) {
+		error_set(error_r, 0, "%s", err->message);
+		goto out;
+	}
+	if (len > max_len) {
+		error_set(error_r, 0, "%s: larger than %zu bytes", path, max_len);
+		goto out;
+	}
+	*data_r = data;
+	data = NULL;
+	if (len_r != NULL)
+		*len_r = len;
+	ret = 1;
+out:
+	g_free(data);
+	if (err != NULL)
+		g_error_free(err);
+	return ret;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int pd_write_file_atomic(const char *path, const void *data, size_t len, char **error_r)
+{
+	char *tmp = g_strdup_printf("%s.tmp.%ld", path, (long)getpid());
+	int fd = -1, ret = 0;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		error_set(error_r, 0, "open(%s): %s", tmp, g_strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		error_set(error_r, 0, "write(%s): %s", tmp, g_strerror(errno));
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		error_set(error_r, 0, "close(%s): %s", tmp, g_strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		error_set(error_r, 0, "rename(%s): %s", path, g_strerror(errno));
+		goto out;
+	}
+	ret = 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret != 1)
+		unlink(tmp);
+	g_free(tmp);
+	return ret;
+}
+
+char *pd_utf8_clean(const char *s, size_t max, int keep_newlines)
+{
+	GString *out = g_string_sized_new(MIN(strlen(s), max) + 1);
+	const char *p = s;
+
+	while (*p != '\0') {
+		gunichar c = g_utf8_get_char_validated(p, -1);
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			/* Invalid byte: replace with U+FFFD so downstream sees valid UTF-8. */
+			c = 0xFFFD;
+			p++;
+		} else {
+			p = g_utf8_next_char(p);
+		}
+		if (c == '\r')
+			continue;
+		if (c == '\n' && !keep_newlines)
+			c = ' ';
+		else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f ||
+			 (c >= 0x80 && c < 0xa0))
+			continue;
+		char buf[6];
+		int n = g_unichar_to_utf8(c, buf);
+		if (out->len + (size_t)n > max)
+			break;
+		g_string_append_len(out, buf, n);
+	}
+	return g_string_free(out, FALSE);
+}

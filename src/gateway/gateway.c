@@ -1,0 +1,204 @@
+/* gateway: set-up, the single-poller lock and the outbox sender. */
+#include "gateway-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+static char *default_message_id_domain(const struct config *config)
+{
+	if (*config->gateway.message_id_domain != '\0')
+		return g_strdup(config->gateway.message_id_domain);
+	const char *at = strrchr(config->smtp.from, '@');
+	return g_strdup(at != NULL ? at + 1 : "pdgate.invalid");
+}
+
+static int load_templates(struct gateway *gw, char **error_r)
+{
+	char *path = g_build_filename(gw->config->gateway.templates, "acknowledgement", NULL);
+	int ret = template_load(path, gateway_ack_vars, &gw->ack_template, error_r);
+	g_free(path);
+	return ret;
+}
+
+int gateway_init(const struct config *config, struct gateway **gw_r, char **error_r)
+{
+	struct gateway *gw = g_new0(struct gateway, 1);
+	int ret = 0;
+
+	gw->config = config;
+	gw->lock_fd = -1;
+	gw->message_id_domain = default_message_id_domain(config);
+	if (!load_templates(gw, error_r))
+		goto out;
+	if (!store_open(config->store.database, config->store.spool, &gw->store, error_r))
+		goto out;
+	*gw_r = gw;
+	gw = NULL;
+	ret = 1;
+out:
+	gateway_deinit(&gw);
+	return ret;
+}
+
+void gateway_deinit(struct gateway **gwp)
+{
+	struct gateway *gw = *gwp;
+	if (gw == NULL)
+		return;
+	store_close(&gw->store);
+	template_free(&gw->ack_template);
+	g_free(gw->message_id_domain);
+	if (gw->lock_fd >= 0)
+		close(gw->lock_fd); /* releases the flock */
+	g_free(gw);
+	*gwp = NULL;
+}
+
+int gateway_lock(struct gateway *gw, char **error_r)
+{
+	char *path = g_strdup_printf("%s.lock", gw->config->store.database);
+	char pid[32] = "";
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600), ret = 0;
+
+	if (fd < 0) {
+		error_set(error_r, 0, "%s: %s", path, g_strerror(errno));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = read(fd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		g_strstrip(pid);
+		error_set(error_r, 0, "another poller (pid %s) holds %s: not starting a second one",
+			  *pid != '\0' ? pid : "?", path);
+		goto out;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		if (write(fd, pid, (size_t)n) != n)
+			log_warn("could not write pid to %s", path);
+	}
+	gw->lock_fd = fd;
+	fd = -1;
+	ret = 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	g_free(path);
+	return ret;
+}
+
+static struct smtp *smtp_connect(struct gateway *gw, char **password_r)
+{
+	const struct config *c = gw->config;
+	char *error = NULL;
+	*password_r = NULL;
+	if (*c->smtp.user != '\0' && !config_read_secret(c->smtp.password_file, password_r, &error)) {
+		log_error("smtp: %s", error);
+		g_free(error);
+		return NULL;
+	}
+	struct smtp_settings set = {
+		.host = c->smtp.host,
+		.port = (unsigned)c->smtp.port,
+		.tls = c->smtp.tls,
+		.ca_file = *c->smtp.ca_file != '\0' ? c->smtp.ca_file : NULL,
+		.user = c->smtp.user,
+		.password = *password_r,
+		.helo_domain = gw->message_id_domain,
+		.timeout_secs = c->smtp.timeout,
+	};
+	return smtp_open(&set);
+}
+
+/* Exponential backoff: base, 2*base, 4*base ... capped at a day. */
+static int64_t retry_delay(int base, int attempts)
+{
+	int64_t d = base;
+	for (int i = 1; i < attempts && d < 86400; i++)
+		d *= 2;
+	return MIN(d, 86400);
+}
+
+/* Send one item; returns smtp_send's result, with the outcome recorded. */
+static int send_item(struct gateway *gw, struct smtp *smtp, const struct store_outbox_item *it)
+{
+	char *raw = NULL, *error = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (!store_spool_get(gw->store, it->sha256, &raw, &len, &error)) {
+		ret = 0;
+	} else if (store_outbox_mark_sending(gw->store, it->id, pd_now(), &error) != 1) {
+		ret = -1;
+	} else {
+		ret = smtp_send(smtp, it->sender, it->rcpt, raw, len, &error);
+	}
+	if (ret == 1) {
+		store_outbox_mark_sent(gw->store, it->id, pd_now(), NULL);
+		log_info("notice %" G_GINT64_FORMAT " sent", it->id);
+	} else if (ret == 0 || it->attempts + 1 >= gw->config->smtp.max_attempts) {
+		store_outbox_mark_failed(gw->store, it->id, error, NULL);
+		log_error("notice %" G_GINT64_FORMAT " failed: %s", it->id, error);
+	} else {
+		int64_t next = pd_now() + retry_delay(gw->config->smtp.retry_base, it->attempts + 1);
+		store_outbox_mark_retry(gw->store, it->id, next, error, NULL);
+		log_warn("notice %" G_GINT64_FORMAT " deferred: %s", it->id, error);
+	}
+	g_free(raw);
+	g_free(error);
+	return ret;
+}
+
+/* Send one batch over an open connection. Returns the number sent, or -1 when the first
+   send failed temporarily (the server is down: the rest would fail the same way). */
+static int send_batch(struct gateway *gw, struct smtp *smtp, struct store_outbox_item *items,
+		      size_t count)
+{
+	int sent = 0;
+	for (size_t i = 0; i < count; i++) {
+		int r = send_item(gw, smtp, &items[i]);
+		if (r == 1)
+			sent++;
+		else if (r < 0 && sent == 0)
+			return -1;
+	}
+	return sent;
+}
+
+int gateway_flush_outbox(struct gateway *gw)
+{
+	struct store_outbox_item *items = NULL;
+	size_t count = 0;
+	char *password = NULL;
+	struct smtp *smtp = NULL;
+	int sent = 0, r;
+
+	/* Bounded: a database that cannot record outcomes must not make us loop forever. */
+	for (int round = 0; round < 1000; round++) {
+		if (store_outbox_due(gw->store, pd_now(), PD_POLL_BATCH, &items, &count) != 1 ||
+		    count == 0)
+			break;
+		if (smtp == NULL && (smtp = smtp_connect(gw, &password)) == NULL) {
+			sent = -1;
+			break;
+		}
+		r = send_batch(gw, smtp, items, count);
+		store_outbox_items_free(&items, count);
+		if (r < 0) {
+			sent = sent > 0 ? sent : -1;
+			break;
+		}
+		sent += r;
+	}
+	store_outbox_items_free(&items, count);
+	smtp_close(&smtp);
+	if (password != NULL) {
+		memset(password, 0, strlen(password));
+		g_free(password);
+	}
+	return sent;
+}

@@ -1,0 +1,174 @@
+/* gateway/intake: one inbound message, from raw bytes to a committed case record.
+   The raw bytes are untrusted: they are hashed and spooled as they are, and only the struct
+   that mime_parse validated is looked at. */
+#include "gateway-private.h"
+
+#include <string.h>
+
+/* The address we answer: Reply-To (web forms put the requester there), else From. */
+static const char *reply_address(const struct mime_message *msg)
+{
+	return msg->reply_to_addr != NULL ? msg->reply_to_addr : msg->from_addr;
+}
+
+static char *join_references(const struct mime_message *msg)
+{
+	return msg->references != NULL ? g_strjoinv(" ", msg->references) : NULL;
+}
+
+/* Which of our cases does this message continue? Reference in the subject first, then any
+   Message-ID we sent named in In-Reply-To or References. 1 found, 0 none. */
+static int find_case(struct gateway *gw, const struct mime_message *msg, int64_t *case_id_r)
+{
+	char *ref = classify_find_reference(msg->subject, gw->config->gateway.reference_prefix);
+	int found = ref != NULL && store_case_by_reference(gw->store, ref, case_id_r);
+	g_free(ref);
+	if (found)
+		return 1;
+	if (msg->in_reply_to != NULL &&
+	    store_case_by_sent_message_id(gw->store, msg->in_reply_to, case_id_r))
+		return 1;
+	for (char **r = msg->references; r != NULL && *r != NULL; r++) {
+		if (store_case_by_sent_message_id(gw->store, *r, case_id_r))
+			return 1;
+	}
+	return 0;
+}
+
+static void fill_message_row(const struct intake *in, struct store_message *m, char *refs)
+{
+	const struct mime_message *msg = in->msg;
+	memset(m, 0, sizeof(*m));
+	m->direction = STORE_IN;
+	m->case_id = in->case_id;
+	m->sha256 = in->sha256;
+	m->size = in->len;
+	m->received = in->received;
+	m->mailbox = in->mailbox;
+	m->status = msg != NULL ? "stored" : "quarantined";
+	m->error = in->parse_error;
+	m->auto_reason = in->auto_reason;
+	if (msg == NULL)
+		return;
+	m->message_id = msg->message_id;
+	m->in_reply_to = msg->in_reply_to;
+	m->references = refs;
+	m->from_addr = msg->from_addr;
+	m->from_name = msg->from_name;
+	m->to_addr = msg->to;
+	m->subject = msg->subject;
+	m->date_header = msg->date_header;
+	m->date = msg->date;
+}
+
+static int add_message(struct gateway *gw, const struct intake *in, int64_t *id_r,
+		       char **error_r)
+{
+	struct store_message m;
+	char *refs = in->msg != NULL ? join_references(in->msg) : NULL;
+	fill_message_row(in, &m, refs);
+	int ret = store_message_add(gw->store, &m, id_r, error_r);
+	g_free(refs);
+	return ret;
+}
+
+/* A new case for a person-written message that continues none of ours. */
+static int open_case(struct gateway *gw, struct intake *in, char **error_r)
+{
+	const struct mime_message *msg = in->msg;
+	const char *rcpt = reply_address(msg);
+	struct store_new_case nc = {
+		.prefix = gw->config->gateway.reference_prefix,
+		.year = gateway_year(in->received),
+		.requester_addr = rcpt,
+		.requester_name = msg->from_name,
+		.subject = msg->subject,
+		.received = in->received,
+		.state = "open",
+	};
+	char *reference = NULL;
+	int ret = store_case_create(gw->store, &nc, &in->case_id, &reference, error_r);
+	if (ret != 1)
+		goto out;
+	ret = store_event_add(gw->store, in->case_id, "gateway", "case_opened",
+			      "request received by e-mail", error_r);
+	if (ret != 1)
+		goto out;
+	if (rcpt == NULL) {
+		ret = store_event_add(gw->store, in->case_id, "gateway", "no_reply_address",
+				      "no valid From or Reply-To: acknowledgement not sent", error_r);
+		goto out;
+	}
+	ret = gateway_queue_acknowledgement(gw, in->case_id, reference, in, rcpt, error_r);
+	if (ret == 1)
+		log_info("case %s opened", reference);
+out:
+	g_free(reference);
+	return ret;
+}
+
+static int record_continuation(struct gateway *gw, const struct intake *in, char **error_r)
+{
+	const char *action = in->auto_reason != NULL ? "auto_message_received" : "message_received";
+	const char *detail = in->auto_reason != NULL ? in->auto_reason : "reply from requester";
+	return store_event_add(gw->store, in->case_id, "gateway", action, detail, error_r);
+}
+
+/* Decide and write everything for one message; the caller owns the transaction. */
+static int intake_write(struct gateway *gw, struct intake *in, int64_t *row_r, char **error_r)
+{
+	int ret;
+
+	if (in->msg != NULL) {
+		in->auto_reason = classify_auto_reason(in->msg);
+		if (!find_case(gw, in->msg, &in->case_id))
+			in->case_id = 0;
+	}
+	if (in->case_id != 0) {
+		ret = record_continuation(gw, in, error_r);
+	} else if (in->msg != NULL && in->auto_reason == NULL) {
+		ret = open_case(gw, in, error_r);
+	} else {
+		/* Machine mail that continues no case, or unparsable mail: kept, no case. */
+		ret = 1;
+	}
+	if (ret == 1)
+		ret = add_message(gw, in, row_r, error_r);
+	return ret;
+}
+
+static void intake_free(struct intake *in)
+{
+	g_free(in->sha256);
+	mime_message_free(&in->msg);
+	g_free(in->parse_error);
+}
+
+int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,
+			const char *mailbox, int64_t *message_row_r, char **error_r)
+{
+	struct intake in = { .raw = raw, .len = len, .received = received, .mailbox = mailbox };
+	int ret = store_spool_put(gw->store, raw, len, &in.sha256, error_r);
+
+	if (ret != 1) {
+		ret = -1; /* disk trouble: leave the message in the mailbox and retry later */
+		goto out;
+	}
+	if (store_message_find_by_sha256(gw->store, in.sha256, message_row_r)) {
+		log_info("message %.12s already stored: not processed again", in.sha256);
+		ret = 1;
+		goto out;
+	}
+	if (!mime_parse(raw, len, &in.msg, &in.parse_error))
+		log_warn("message %.12s quarantined: %s", in.sha256, in.parse_error);
+	if ((ret = store_begin(gw->store, error_r)) != 1)
+		goto out;
+	ret = intake_write(gw, &in, message_row_r, error_r);
+	if (ret == 1)
+		ret = store_commit(gw->store, error_r);
+	if (ret != 1)
+		store_rollback(gw->store);
+out:
+	intake_free(&in);
+	return ret;
+}

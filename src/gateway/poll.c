@@ -1,0 +1,244 @@
+/* gateway/poll: the mailbox loop. Order per message: fetch -> commit -> move, so a crash at
+   any point repeats safely: a committed UID (or the same bytes) is only moved, never processed
+   again. The server's responses are untrusted and handled by the imap module. */
+#include "gateway-private.h"
+
+#include <string.h>
+#include <time.h>
+
+struct poll_ctx {
+	struct gateway *gw;
+	struct imap *imap;
+	uint32_t uidvalidity;
+	unsigned processed, failed;
+};
+
+static int connect_imap(struct gateway *gw, struct imap **imap_r, char **error_r)
+{
+	const struct config *c = gw->config;
+	char *password = NULL;
+	int ret = 0;
+
+	if (!config_read_secret(c->imap.password_file, &password, error_r))
+		goto out;
+	struct imap_settings set = {
+		.host = c->imap.host,
+		.port = (unsigned)c->imap.port,
+		.tls = c->imap.tls,
+		.ca_file = *c->imap.ca_file != '\0' ? c->imap.ca_file : NULL,
+		.user = c->imap.user,
+		.password = password,
+		.timeout_secs = c->imap.timeout,
+	};
+	ret = imap_connect(&set, imap_r, error_r);
+out:
+	if (password != NULL) {
+		memset(password, 0, strlen(password));
+		g_free(password);
+	}
+	return ret;
+}
+
+/* Move a committed message out of the mailbox and remember that it moved. */
+static int move_done(struct poll_ctx *p, uint32_t uid, const char *dest)
+{
+	const struct config *c = p->gw->config;
+	char *error = NULL;
+	int ret = imap_move(p->imap, uid, dest, &error);
+	if (ret == 1)
+		store_uid_set_moved(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, dest, NULL);
+	else
+		log_warn("imap: moving UID %u to %s failed (will retry): %s", uid, dest, error);
+	g_free(error);
+	return ret;
+}
+
+/* A message too large to fetch: recorded without its bytes and moved to quarantine. */
+static int quarantine_large(struct poll_ctx *p, const struct imap_fetched *f, int64_t *row_r)
+{
+	char *why = g_strdup_printf("message of %u bytes exceeds the limit of %u", f->size,
+				    PD_MAX_MESSAGE_SIZE);
+	struct store_message m = {
+		.direction = STORE_IN, .size = f->size, .received = f->internaldate,
+		.status = "quarantined", .error = why, .mailbox = p->gw->config->imap.mailbox,
+	};
+	int ret = store_message_add(p->gw->store, &m, row_r, NULL);
+	log_warn("imap: UID %u quarantined: %s", f->uid, why);
+	g_free(why);
+	return ret;
+}
+
+/* Fetch and commit one UID; sets *dest_r to where it should be moved. 1/0/-1. */
+static int process_uid(struct poll_ctx *p, uint32_t uid, const char **dest_r, char **error_r)
+{
+	const struct config *c = p->gw->config;
+	struct imap_fetched f = { 0 };
+	int64_t row = 0;
+	int ret = imap_fetch(p->imap, uid, &f, error_r);
+
+	if (ret != 1)
+		goto out;
+	*dest_r = c->imap.processed_mailbox;
+	if (f.too_large) {
+		ret = quarantine_large(p, &f, &row);
+		*dest_r = c->imap.quarantine_mailbox;
+	} else {
+		ret = gateway_process_raw(p->gw, f.raw, f.len, f.internaldate, c->imap.mailbox,
+					  &row, error_r);
+	}
+	if (ret == 1)
+		ret = store_uid_put(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, row,
+				    error_r);
+out:
+	g_free(f.raw);
+	return ret;
+}
+
+static void handle_uid(struct poll_ctx *p, uint32_t uid)
+{
+	const struct config *c = p->gw->config;
+	const char *dest = c->imap.processed_mailbox;
+	char *error = NULL;
+	int64_t row = 0;
+	int moved = 0;
+
+	if (store_uid_get(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, &row, &moved)) {
+		/* Committed by an earlier run that stopped before the move. */
+		move_done(p, uid, dest);
+		return;
+	}
+	int ret = process_uid(p, uid, &dest, &error);
+	if (ret == 1) {
+		p->processed++;
+		move_done(p, uid, dest);
+	} else if (ret != 0 || error != NULL) {
+		/* One bad message must not block the rest: it stays in the mailbox for a retry. */
+		p->failed++;
+		log_error("imap: UID %u not processed: %s", uid, error != NULL ? error : "?");
+	}
+	g_free(error);
+}
+
+static int check_uidvalidity(struct poll_ctx *p, char **error_r)
+{
+	const char *mailbox = p->gw->config->imap.mailbox;
+	uint32_t known = 0;
+	if (store_mailbox_get(p->gw->store, mailbox, &known) && known != p->uidvalidity)
+		log_warn("imap: UIDVALIDITY of %s changed (%u -> %u): resyncing by content hash",
+			 mailbox, known, p->uidvalidity);
+	return store_mailbox_set(p->gw->store, mailbox, p->uidvalidity, error_r);
+}
+
+/* Process every message currently in the mailbox, then send the outbox. 1/0/-1. */
+static int scan_mailbox(struct poll_ctx *p, char **error_r)
+{
+	const struct config *c = p->gw->config;
+	uint32_t *uids = NULL;
+	size_t count = 0;
+	int ret = imap_select(p->imap, c->imap.mailbox, &p->uidvalidity, error_r);
+
+	if (ret != 1 || (ret = check_uidvalidity(p, error_r)) != 1)
+		goto out;
+	if ((ret = imap_list_uids(p->imap, &uids, &count, error_r)) != 1)
+		goto out;
+	for (size_t i = 0; i < count; i++) {
+		handle_uid(p, uids[i]);
+		/* Acknowledge within the minute even during a storm. */
+		if ((i + 1) % PD_POLL_BATCH == 0)
+			gateway_flush_outbox(p->gw);
+	}
+	if (count > 0)
+		log_info("imap: %u processed, %u failed", p->processed, p->failed);
+	gateway_flush_outbox(p->gw);
+out:
+	g_free(uids);
+	return ret;
+}
+
+static int prepare_mailboxes(struct poll_ctx *p, char **error_r)
+{
+	const struct config *c = p->gw->config;
+	int ret = imap_ensure_mailbox(p->imap, c->imap.processed_mailbox, error_r);
+	if (ret == 1)
+		ret = imap_ensure_mailbox(p->imap, c->imap.quarantine_mailbox, error_r);
+	return ret;
+}
+
+int gateway_poll_once(struct gateway *gw, char **error_r)
+{
+	struct poll_ctx p = { .gw = gw };
+	int ret;
+
+	/* Notices left from an earlier run go first, even if the IMAP server is down. */
+	gateway_flush_outbox(gw);
+	if ((ret = connect_imap(gw, &p.imap, error_r)) != 1)
+		goto out;
+	if ((ret = prepare_mailboxes(&p, error_r)) != 1)
+		goto out;
+	ret = scan_mailbox(&p, error_r);
+out:
+	imap_disconnect(&p.imap);
+	return ret;
+}
+
+/* Sleep up to secs, waking early when asked to stop. */
+static void sleep_interruptible(int secs, volatile sig_atomic_t *stop)
+{
+	for (int i = 0; i < secs * 10 && !*stop; i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Wait for new mail on an open connection: IDLE when offered, else NOOP every poll_interval. */
+static int wait_for_mail(struct poll_ctx *p, volatile sig_atomic_t *stop, char **error_r)
+{
+	const struct config *c = p->gw->config;
+	if (imap_has_capability(p->imap, "IDLE")) {
+		/* Short IDLE slices so a stop request is noticed; re-issued well before 29 min. */
+		int slice = MIN(c->imap.poll_interval, c->imap.idle_minutes * 60);
+		return imap_idle(p->imap, slice, error_r);
+	}
+	sleep_interruptible(c->imap.poll_interval, stop);
+	return imap_noop(p->imap, error_r);
+}
+
+static int run_session(struct poll_ctx *p, volatile sig_atomic_t *stop, char **error_r)
+{
+	int ret;
+	if ((ret = connect_imap(p->gw, &p->imap, error_r)) != 1)
+		return ret;
+	if ((ret = prepare_mailboxes(p, error_r)) != 1)
+		goto out;
+	while (!*stop) {
+		if ((ret = scan_mailbox(p, error_r)) != 1)
+			break;
+		if (*stop || (ret = wait_for_mail(p, stop, error_r)) != 1)
+			break;
+	}
+out:
+	imap_disconnect(&p->imap);
+	return ret;
+}
+
+int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop)
+{
+	int backoff = 5;
+	while (!*stop) {
+		struct poll_ctx p = { .gw = gw };
+		char *error = NULL;
+		int ret = run_session(&p, stop, &error);
+		if (ret == 0 && error != NULL && strstr(error, "certificate") != NULL) {
+			log_error("%s: giving up", error);
+			g_free(error);
+			return 1;
+		}
+		if (!*stop)
+			log_warn("imap: %s; reconnecting in %d s", error != NULL ? error : "session ended",
+				 backoff);
+		g_free(error);
+		sleep_interruptible(backoff, stop);
+		backoff = MIN(backoff * 2, 300);
+	}
+	return 0;
+}

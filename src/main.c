@@ -1,0 +1,181 @@
+/* pdgate: command-line entry point. Parses arguments, loads the config, dispatches. */
+#include "config.h"
+#include "core.h"
+#include "gateway.h"
+#include "mime.h"
+#include "report.h"
+#include "store.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#define DEFAULT_CONFIG "/etc/pdgate/pdgate.conf"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+	fputs("usage: pdgate [-c CONFIG] [-v] COMMAND [ARGS]\n"
+	      "commands:\n"
+	      "  poll [--once]          fetch and process mail (keep running without --once)\n"
+	      "  cases [--json]         list cases\n"
+	      "  case show REF [--json] show one case with its messages and events\n"
+	      "  messages [--json]      list stored messages\n"
+	      "  outbox [--json]        list outgoing notices\n"
+	      "  check-config           validate the configuration and templates\n",
+	      out);
+}
+
+static int has_flag(int argc, char **argv, const char *flag)
+{
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], flag) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Exit codes follow sysexits.h so systemd and monitoring can tell failures apart:
+   75 another poller runs, 77 login/certificate refused, 69 server unreachable, 78 bad config. */
+static int cmd_poll(const struct config *config, int argc, char **argv)
+{
+	struct gateway *gw = NULL;
+	char *error = NULL;
+	int status = EX_OK;
+
+	if (!gateway_init(config, &gw, &error)) {
+		status = EX_CONFIG;
+		goto out;
+	}
+	if (!gateway_lock(gw, &error)) {
+		status = EX_TEMPFAIL;
+		goto out;
+	}
+	install_signals();
+	if (has_flag(argc, argv, "--once")) {
+		int ret = gateway_poll_once(gw, &error);
+		status = ret == 1 ? EX_OK : ret == 0 ? EX_NOPERM : EX_UNAVAILABLE;
+	} else {
+		status = gateway_run(gw, &stop_requested);
+	}
+out:
+	if (error != NULL)
+		log_error("%s", error);
+	g_free(error);
+	gateway_deinit(&gw);
+	return status;
+}
+
+/* Read-only commands open the store directly. */
+static int cmd_report(const struct config *config, const char *cmd, int argc, char **argv)
+{
+	struct store *store = NULL;
+	char *error = NULL;
+	int json = has_flag(argc, argv, "--json"), ret = 0;
+
+	if (!store_open(config->store.database, config->store.spool, &store, &error))
+		goto out;
+	if (strcmp(cmd, "cases") == 0) {
+		ret = report_cases(store, json, stdout, &error);
+	} else if (strcmp(cmd, "messages") == 0) {
+		ret = report_messages(store, json, stdout, &error);
+	} else if (strcmp(cmd, "outbox") == 0) {
+		ret = report_outbox(store, json, stdout, &error);
+	} else if (argc >= 3 && strcmp(argv[1], "show") == 0) {
+		ret = report_case(store, argv[2], json, stdout, &error);
+	} else {
+		usage(stderr);
+		ret = 0;
+	}
+out:
+	if (error != NULL)
+		log_error("%s", error);
+	g_free(error);
+	store_close(&store);
+	return ret == 1 ? EX_OK : EX_DATAERR;
+}
+
+static int cmd_check_config(const struct config *config)
+{
+	struct gateway *gw = NULL;
+	char *error = NULL;
+	int ok = gateway_init(config, &gw, &error);
+	if (ok)
+		printf("%s: configuration and templates are valid\n", config->path);
+	else
+		log_error("%s", error);
+	g_free(error);
+	gateway_deinit(&gw);
+	return ok ? EX_OK : EX_CONFIG;
+}
+
+static int dispatch(const struct config *config, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	if (strcmp(cmd, "poll") == 0)
+		return cmd_poll(config, argc, argv);
+	if (strcmp(cmd, "cases") == 0 || strcmp(cmd, "case") == 0 ||
+	    strcmp(cmd, "messages") == 0 || strcmp(cmd, "outbox") == 0)
+		return cmd_report(config, cmd, argc, argv);
+	if (strcmp(cmd, "check-config") == 0)
+		return cmd_check_config(config);
+	usage(stderr);
+	return EX_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config_path = DEFAULT_CONFIG;
+	struct config *config = NULL;
+	char *error = NULL;
+	int i = 1, status;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			config_path = argv[++i];
+		} else if (strcmp(argv[i], "-v") == 0) {
+			log_set_level(LOG_LEVEL_DEBUG);
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return EX_OK;
+		} else {
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (!config_load(config_path, &config, &error)) {
+		log_error("%s", error);
+		g_free(error);
+		return EX_CONFIG;
+	}
+	enum log_level level;
+	if (log_level_parse(config->gateway.log_level, &level) && !has_flag(argc, argv, "-v"))
+		log_set_level(level);
+	mime_init();
+	status = dispatch(config, argc - i, argv + i);
+	mime_deinit();
+	config_free(&config);
+	return status;
+}

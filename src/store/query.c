@@ -1,0 +1,87 @@
+/* store/query: the read side for the CLI. Named queries only; the caller formats rows. */
+#include "store-private.h"
+
+#include <string.h>
+
+struct named_query {
+	const char *kind;
+	int takes_arg;
+	const char *sql;
+};
+
+/* Times are Unix seconds; the CLI formats them. */
+static const struct named_query queries[] = {
+	{ "cases", 0,
+	  "SELECT reference, requester_addr AS requester, requester_name, state,"
+	  " received, subject FROM cases ORDER BY received, id" },
+	{ "case", 1,
+	  "SELECT reference, requester_addr AS requester, requester_name, state,"
+	  " received, subject FROM cases WHERE reference = ?" },
+	{ "case_messages", 1,
+	  "SELECT m.id, m.direction, m.message_id, m.from_addr AS \"from\", m.to_addr AS \"to\","
+	  " m.subject, m.received, m.date_header, m.sha256, m.size, m.auto_reason, m.status"
+	  " FROM messages m JOIN cases c ON c.id = m.case_id WHERE c.reference = ?"
+	  " ORDER BY m.id" },
+	{ "case_events", 1,
+	  "SELECT e.at, e.actor, e.action, e.detail FROM events e"
+	  " JOIN cases c ON c.id = e.case_id WHERE c.reference = ? ORDER BY e.id" },
+	{ "case_outbox", 1,
+	  "SELECT o.id, o.state, o.rcpt, m.message_id, o.attempts, o.last_error, o.sent_at"
+	  " FROM outbox o JOIN cases c ON c.id = o.case_id JOIN messages m ON m.id = o.message_row"
+	  " WHERE c.reference = ? ORDER BY o.id" },
+	{ "messages", 0,
+	  "SELECT m.id, c.reference AS \"case\", m.direction, m.message_id, m.from_addr AS \"from\","
+	  " m.subject, m.received, m.auto_reason, m.status, m.error FROM messages m"
+	  " LEFT JOIN cases c ON c.id = m.case_id ORDER BY m.id" },
+	{ "outbox", 0,
+	  "SELECT o.id, c.reference AS \"case\", o.state, o.rcpt, m.message_id, o.attempts,"
+	  " o.next_attempt, o.last_error, o.sent_at FROM outbox o"
+	  " LEFT JOIN cases c ON c.id = o.case_id JOIN messages m ON m.id = o.message_row"
+	  " ORDER BY o.id" },
+};
+
+static void emit_row(sqlite3_stmt *st, store_row_cb *cb, void *ctx)
+{
+	int n = sqlite3_column_count(st);
+	const char **names = g_new0(const char *, n + 1);
+	const char **values = g_new0(const char *, n + 1);
+
+	for (int i = 0; i < n; i++) {
+		names[i] = sqlite3_column_name(st, i);
+		values[i] = (const char *)sqlite3_column_text(st, i);
+	}
+	cb(ctx, n, names, values);
+	g_free(names);
+	g_free(values);
+}
+
+int store_query(struct store *store, const char *kind, const char *arg, store_row_cb *cb,
+		void *ctx, char **error_r)
+{
+	const struct named_query *q = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(queries); i++) {
+		if (strcmp(queries[i].kind, kind) == 0)
+			q = &queries[i];
+	}
+	if (q == NULL)
+		return error_set(error_r, 0, "unknown query %s", kind);
+	if (sqlite3_prepare_v2(store->db, q->sql, -1, &st, NULL) != SQLITE_OK) {
+		store_sql_error(store, error_r, kind);
+		goto out;
+	}
+	if (q->takes_arg)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		emit_row(st, cb, ctx);
+	if (rc != SQLITE_DONE) {
+		store_sql_error(store, error_r, kind);
+		goto out;
+	}
+	ret = 1;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}

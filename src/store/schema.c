@@ -1,0 +1,115 @@
+/* store/schema: versioned migrations, applied in order, each in its own transaction.
+   PRAGMA user_version is the number of migrations applied. Never edit a shipped migration:
+   add a new one. */
+#include "store-private.h"
+
+static const char *const migrations[] = {
+	/* 1: initial schema */
+	"CREATE TABLE cases ("
+	"  id INTEGER PRIMARY KEY,"
+	"  reference TEXT NOT NULL UNIQUE,"
+	"  requester_addr TEXT,"
+	"  requester_name TEXT,"
+	"  subject TEXT,"
+	"  state TEXT NOT NULL,"
+	"  received INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE TABLE reference_seq (year INTEGER PRIMARY KEY, last INTEGER NOT NULL);"
+	"CREATE TABLE messages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_id INTEGER REFERENCES cases(id),"
+	"  direction TEXT NOT NULL CHECK (direction IN ('in','out')),"
+	"  sha256 TEXT,"
+	"  size INTEGER NOT NULL,"
+	"  message_id TEXT, in_reply_to TEXT, refs TEXT,"
+	"  from_addr TEXT, from_name TEXT, to_addr TEXT, subject TEXT, date_header TEXT,"
+	"  date INTEGER NOT NULL DEFAULT 0,"
+	"  received INTEGER NOT NULL,"
+	"  auto_reason TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('stored','quarantined')),"
+	"  error TEXT,"
+	"  mailbox TEXT,"
+	"  created INTEGER NOT NULL"
+	");"
+	/* The same bytes delivered twice are one message; a reused Message-ID is not. */
+	"CREATE UNIQUE INDEX messages_in_sha ON messages(sha256) WHERE direction = 'in';"
+	"CREATE INDEX messages_case ON messages(case_id);"
+	"CREATE INDEX messages_out_msgid ON messages(message_id) WHERE direction = 'out';"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_id INTEGER NOT NULL REFERENCES cases(id),"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  detail TEXT"
+	");"
+	"CREATE INDEX events_case ON events(case_id);"
+	/* The record must be unalterable: events are append-only. */
+	"CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END;"
+	"CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'case events are append-only'); END;"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  case_id INTEGER REFERENCES cases(id),"
+	"  message_row INTEGER NOT NULL UNIQUE REFERENCES messages(id),"
+	"  sender TEXT NOT NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('queued','sending','sent','failed')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL,"
+	"  last_attempt INTEGER,"
+	"  last_error TEXT,"
+	"  sent_at INTEGER,"
+	"  created INTEGER NOT NULL"
+	");"
+	"CREATE INDEX outbox_due ON outbox(state, next_attempt);"
+	"CREATE TABLE mailboxes (name TEXT PRIMARY KEY, uidvalidity INTEGER NOT NULL);"
+	"CREATE TABLE mailbox_uids ("
+	"  mailbox TEXT NOT NULL,"
+	"  uidvalidity INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  message_row INTEGER NOT NULL REFERENCES messages(id),"
+	"  moved_to TEXT,"
+	"  PRIMARY KEY (mailbox, uidvalidity, uid)"
+	");",
+};
+
+int store_schema_latest(void)
+{
+	return (int)G_N_ELEMENTS(migrations);
+}
+
+static int apply_migration(sqlite3 *db, int index, char **error_r)
+{
+	char *errmsg = NULL;
+	char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+				    migrations[index], index + 1);
+	int ret = 1;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &errmsg) != SQLITE_OK) {
+		error_set(error_r, 0, "schema migration %d failed: %s", index + 1,
+			  errmsg != NULL ? errmsg : "?");
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		ret = 0;
+	}
+	sqlite3_free(errmsg);
+	g_free(sql);
+	return ret;
+}
+
+int store_schema_migrate(sqlite3 *db, int target, char **error_r)
+{
+	int version = store_db_user_version(db);
+
+	if (version > store_schema_latest())
+		return error_set(error_r, 0,
+				 "database schema version %d is newer than this pdgate (%d)",
+				 version, store_schema_latest());
+	for (int i = version; i < target; i++) {
+		if (!apply_migration(db, i, error_r))
+			return 0;
+	}
+	return 1;
+}

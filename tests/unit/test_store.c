@@ -1,0 +1,267 @@
+/* Unit tests: schema migrations, references, de-duplication, events, outbox, spool. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core.h"
+#include "store.h"
+
+struct fixture {
+	char *dir, *db, *spool;
+	struct store *store;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = g_new0(struct fixture, 1);
+	f->dir = g_dir_make_tmp("pdgate-store-XXXXXX", NULL);
+	f->db = g_build_filename(f->dir, "pd.db", NULL);
+	f->spool = g_build_filename(f->dir, "spool", NULL);
+	char *error = NULL;
+	assert_int_equal(store_open(f->db, f->spool, &f->store, &error), 1);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	store_close(&f->store);
+	char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	g_free(cmd);
+	g_free(f->dir);
+	g_free(f->db);
+	g_free(f->spool);
+	g_free(f);
+	return 0;
+}
+
+static void test_schema_fresh_and_reopen(void **state)
+{
+	struct fixture *f = *state;
+	char *error = NULL;
+	assert_int_equal(store_schema_version(f->store), STORE_SCHEMA_VERSION);
+	store_close(&f->store);
+	assert_int_equal(store_open(f->db, f->spool, &f->store, &error), 1);
+	assert_int_equal(store_schema_version(f->store), STORE_SCHEMA_VERSION);
+	struct stat st;
+	assert_int_equal(stat(f->db, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+static void exec_sql(const char *db_path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void test_schema_newer_refused(void **state)
+{
+	struct fixture *f = *state;
+	char *error = NULL;
+	store_close(&f->store);
+	exec_sql(f->db, "PRAGMA user_version = 999");
+	assert_int_equal(store_open(f->db, f->spool, &f->store, &error), 0);
+	assert_non_null(strstr(error, "newer"));
+	g_free(error);
+	exec_sql(f->db, "PRAGMA user_version = 1");
+	assert_int_equal(store_open(f->db, f->spool, &f->store, &error), 1);
+}
+
+static void test_schema_migrates_empty_file(void **state)
+{
+	struct fixture *f = *state;
+	char *error = NULL, *db2 = g_build_filename(f->dir, "old.db", NULL);
+	struct store *s = NULL;
+	/* An empty database is version 0: every migration runs in order. */
+	exec_sql(db2, "CREATE TABLE unrelated (x)");
+	assert_int_equal(store_open(db2, f->spool, &s, &error), 1);
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+	store_close(&s);
+	g_free(db2);
+}
+
+static int64_t new_case(struct store *s, int year, char **ref_r)
+{
+	struct store_new_case nc = { .prefix = "PD", .year = year, .requester_addr = "a@b.test",
+				     .subject = "SAR", .received = 1764000000, .state = "open" };
+	int64_t id = 0;
+	char *error = NULL;
+	assert_int_equal(store_begin(s, &error), 1);
+	assert_int_equal(store_case_create(s, &nc, &id, ref_r, &error), 1);
+	assert_int_equal(store_commit(s, &error), 1);
+	return id;
+}
+
+static void test_references_per_year(void **state)
+{
+	struct fixture *f = *state;
+	char *r1 = NULL, *r2 = NULL, *r3 = NULL;
+	new_case(f->store, 2026, &r1);
+	new_case(f->store, 2026, &r2);
+	new_case(f->store, 2027, &r3);
+	assert_string_equal(r1, "PD-2026-000001");
+	assert_string_equal(r2, "PD-2026-000002");
+	assert_string_equal(r3, "PD-2027-000001");
+	int64_t id = 0;
+	assert_int_equal(store_case_by_reference(f->store, "PD-2026-000002", &id), 1);
+	assert_int_equal(store_case_by_reference(f->store, "PD-2026-000009", &id), 0);
+	g_free(r1);
+	g_free(r2);
+	g_free(r3);
+}
+
+static void test_events_append_only(void **state)
+{
+	struct fixture *f = *state;
+	char *ref = NULL, *error = NULL;
+	int64_t id = new_case(f->store, 2026, &ref);
+	assert_int_equal(store_event_add(f->store, id, "gateway", "case_opened", "x", &error), 1);
+	store_close(&f->store);
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "UPDATE events SET detail = 'y'", NULL, NULL, NULL),
+			     SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM events", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_open(f->db, f->spool, &f->store, &error), 1);
+	g_free(ref);
+}
+
+static int64_t add_inbound(struct store *s, const char *sha, const char *msgid)
+{
+	struct store_message m = { .direction = STORE_IN, .sha256 = sha, .size = 10,
+				   .message_id = msgid, .received = 1, .status = "stored" };
+	int64_t row = 0;
+	char *error = NULL;
+	int ret = store_message_add(s, &m, &row, &error);
+	g_free(error);
+	return ret == 1 ? row : -1;
+}
+
+static void test_dedup_by_hash_not_message_id(void **state)
+{
+	struct fixture *f = *state;
+	int64_t a = add_inbound(f->store, "aaaa", "same@id");
+	int64_t b = add_inbound(f->store, "bbbb", "same@id"); /* reused id, other bytes */
+	assert_true(a > 0 && b > 0 && a != b);
+	assert_int_equal(add_inbound(f->store, "aaaa", "other@id"), -1); /* same bytes */
+	int64_t found = 0;
+	assert_int_equal(store_message_find_by_sha256(f->store, "bbbb", &found), 1);
+	assert_int_equal(found, b);
+	assert_int_equal(store_message_find_by_sha256(f->store, "cccc", &found), 0);
+}
+
+static void test_uid_tracking(void **state)
+{
+	struct fixture *f = *state;
+	char *error = NULL;
+	uint32_t v = 0;
+	int64_t row = add_inbound(f->store, "dddd", NULL), got = 0;
+	int moved = -1;
+	assert_int_equal(store_mailbox_get(f->store, "INBOX", &v), 0);
+	assert_int_equal(store_mailbox_set(f->store, "INBOX", 77, &error), 1);
+	assert_int_equal(store_mailbox_get(f->store, "INBOX", &v), 1);
+	assert_int_equal(v, 77);
+	assert_int_equal(store_uid_put(f->store, "INBOX", 77, 5, row, &error), 1);
+	assert_int_equal(store_uid_get(f->store, "INBOX", 77, 5, &got, &moved), 1);
+	assert_int_equal(got, row);
+	assert_int_equal(moved, 0);
+	assert_int_equal(store_uid_get(f->store, "INBOX", 78, 5, &got, &moved), 0);
+	assert_int_equal(store_uid_set_moved(f->store, "INBOX", 77, 5, "Processed", &error), 1);
+	assert_int_equal(store_uid_get(f->store, "INBOX", 77, 5, &got, &moved), 1);
+	assert_int_equal(moved, 1);
+}
+
+static void test_outbox_flow(void **state)
+{
+	struct fixture *f = *state;
+	char *ref = NULL, *error = NULL;
+	int64_t case_id = new_case(f->store, 2026, &ref), row = 0;
+	struct store_message m = { .direction = STORE_OUT, .case_id = case_id, .sha256 = "eeee",
+				   .size = 3, .message_id = "ack@pdgate.test", .received = 1,
+				   .status = "stored" };
+	assert_int_equal(store_message_add(f->store, &m, &row, &error), 1);
+	assert_int_equal(store_outbox_add(f->store, case_id, row, "d@p.test", "a@b.test", &error), 1);
+	struct store_outbox_item *items = NULL;
+	size_t n = 0;
+	assert_int_equal(store_outbox_due(f->store, pd_now(), 10, &items, &n), 1);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].message_id, "ack@pdgate.test");
+	int64_t id = items[0].id;
+	store_outbox_items_free(&items, n);
+	/* A crash after marking 'sending' leaves it due, so it is reconciled, not lost. */
+	assert_int_equal(store_outbox_mark_sending(f->store, id, pd_now(), &error), 1);
+	assert_int_equal(store_outbox_due(f->store, pd_now(), 10, &items, &n), 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].attempts, 1);
+	store_outbox_items_free(&items, n);
+	assert_int_equal(store_outbox_mark_retry(f->store, id, pd_now() + 600, "451", &error), 1);
+	assert_int_equal(store_outbox_due(f->store, pd_now(), 10, &items, &n), 1);
+	assert_int_equal(n, 0);
+	store_outbox_items_free(&items, n);
+	assert_int_equal(store_outbox_due(f->store, pd_now() + 601, 10, &items, &n), 1);
+	assert_int_equal(n, 1);
+	store_outbox_items_free(&items, n);
+	assert_int_equal(store_outbox_mark_sent(f->store, id, pd_now(), &error), 1);
+	assert_int_equal(store_outbox_due(f->store, pd_now() + 100000, 10, &items, &n), 1);
+	assert_int_equal(n, 0);
+	store_outbox_items_free(&items, n);
+	int64_t found = 0;
+	assert_int_equal(store_case_by_sent_message_id(f->store, "ack@pdgate.test", &found), 1);
+	assert_int_equal(found, case_id);
+	g_free(ref);
+}
+
+static void test_spool_roundtrip_and_corruption(void **state)
+{
+	struct fixture *f = *state;
+	const char raw[] = "From: a@b\r\n\r\nbody\0with nul";
+	char *sha = NULL, *back = NULL, *error = NULL;
+	size_t len = 0;
+	assert_int_equal(store_spool_put(f->store, raw, sizeof(raw), &sha, &error), 1);
+	assert_int_equal(store_spool_get(f->store, sha, &back, &len, &error), 1);
+	assert_int_equal(len, sizeof(raw));
+	assert_memory_equal(back, raw, len);
+	g_free(back);
+	char sub[3] = { sha[0], sha[1], 0 };
+	char *path = g_build_filename(f->spool, sub, sha, NULL);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_true(g_file_set_contents(path, "tampered", -1, NULL));
+	assert_int_equal(store_spool_get(f->store, sha, &back, &len, &error), 0);
+	assert_non_null(strstr(error, "corrupt"));
+	g_free(error);
+	error = NULL;
+	assert_int_equal(store_spool_get(f->store, "../../etc/passwd", &back, &len, &error), 0);
+	g_free(error);
+	g_free(path);
+	g_free(sha);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_schema_fresh_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_newer_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_migrates_empty_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_references_per_year, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_append_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dedup_by_hash_not_message_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uid_tracking, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spool_roundtrip_and_corruption, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
