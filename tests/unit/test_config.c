@@ -1,0 +1,133 @@
+/* Unit tests: configuration loading, defaults, bounds, relative paths, secrets. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "core.h"
+
+static const char minimal[] =
+	"[imap]\nhost = 127.0.0.1\nuser = d\npassword_file = imap.pw\n"
+	"[smtp]\nhost = 127.0.0.1\nfrom = d@p.test\n"
+	"[store]\ndatabase = state/pd.db\nspool = /abs/spool\n";
+
+static char *write_conf(const char *dir, const char *text)
+{
+	char *path = g_build_filename(dir, "pdgate.conf", NULL);
+	assert_true(g_file_set_contents(path, text, -1, NULL));
+	return path;
+}
+
+static void test_minimal_defaults_and_paths(void **state)
+{
+	(void)state;
+	char *dir = g_dir_make_tmp("pdgate-conf-XXXXXX", NULL);
+	char *path = write_conf(dir, minimal), *error = NULL;
+	struct config *c = NULL;
+	assert_int_equal(config_load(path, &c, &error), 1);
+	assert_int_equal(c->imap.port, 993);
+	assert_int_equal(c->imap.tls, PD_TLS_IMPLICIT);
+	assert_int_equal(c->smtp.tls, PD_TLS_STARTTLS);
+	assert_string_equal(c->imap.mailbox, "INBOX");
+	assert_string_equal(c->gateway.reference_prefix, "PD");
+	char *expect = g_build_filename(dir, "state/pd.db", NULL);
+	assert_string_equal(c->store.database, expect); /* relative to the config's folder */
+	assert_string_equal(c->store.spool, "/abs/spool");
+	g_free(expect);
+	config_free(&c);
+	assert_null(c);
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(dir);
+}
+
+struct bad_case {
+	const char *extra;
+	const char *expect; /* substring of the error */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "[imap]\nport = 70000\n", "[imap] port: must be a number from 1 to 65535" },
+	{ "[imap]\nport = 99x\n", "[imap] port" },
+	{ "[imap]\ntls = maybe\n", "[imap] tls: must be implicit, starttls or none" },
+	{ "[imap]\nidle_minutes = 30\n", "[imap] idle_minutes" },
+	{ "[imap]\nhots = typo\n", "[imap] hots: unknown key" },
+	{ "[gateway]\nlog_level = loud\n", "[gateway] log_level" },
+};
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	char *dir = g_dir_make_tmp("pdgate-conf-XXXXXX", NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
+		char *text = g_strconcat(minimal, bad_cases[i].extra, NULL);
+		/* GKeyFile rejects duplicate groups only by merging: append keys to existing groups. */
+		char *path = write_conf(dir, text), *error = NULL;
+		struct config *c = NULL;
+		assert_int_equal(config_load(path, &c, &error), 0);
+		if (strstr(error, bad_cases[i].expect) == NULL)
+			fail_msg("case %zu: '%s' not in '%s'", i, bad_cases[i].expect, error);
+		g_free(error);
+		g_unlink(path);
+		g_free(path);
+		g_free(text);
+	}
+	g_rmdir(dir);
+	g_free(dir);
+}
+
+static void test_missing_required_all_reported(void **state)
+{
+	(void)state;
+	char *dir = g_dir_make_tmp("pdgate-conf-XXXXXX", NULL);
+	char *path = write_conf(dir, "[imap]\nport = 143\n"), *error = NULL;
+	struct config *c = NULL;
+	assert_int_equal(config_load(path, &c, &error), 0);
+	/* Every problem in one pass, not just the first. */
+	assert_non_null(strstr(error, "[imap] host: required"));
+	assert_non_null(strstr(error, "[smtp] from: required"));
+	assert_non_null(strstr(error, "[store] database: required"));
+	g_free(error);
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(dir);
+}
+
+static void test_secret_file_permissions(void **state)
+{
+	(void)state;
+	char *dir = g_dir_make_tmp("pdgate-conf-XXXXXX", NULL);
+	char *path = g_build_filename(dir, "pw", NULL), *secret = NULL, *error = NULL;
+	assert_true(g_file_set_contents(path, "s3cret\n", -1, NULL));
+	chmod(path, 0644);
+	assert_int_equal(config_read_secret(path, &secret, &error), 0);
+	assert_non_null(strstr(error, "chmod 600"));
+	g_free(error);
+	chmod(path, 0600);
+	assert_int_equal(config_read_secret(path, &secret, &error), 1);
+	assert_string_equal(secret, "s3cret");
+	g_free(secret);
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimal_defaults_and_paths),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_missing_required_all_reported),
+		cmocka_unit_test(test_secret_file_permissions),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
