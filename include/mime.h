@@ -18,7 +18,7 @@ struct mime_header {
 };
 
 /* Everything downstream of mime sees only this. All strings are valid UTF-8 without
-   control characters (body_text keeps \n and \t), bounded by limits.h. Missing values
+   control characters (body_text keeps \n and \t), bounded by pd-limits.h. Missing values
    are NULL, never "". Addresses are syntactically checked local@domain, lowercase domain. */
 struct mime_message {
 	char *from_name;     /* display name or NULL */
