@@ -25,6 +25,8 @@ SAN_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests-san/%,$(UNIT_SRCS))
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 .PHONY: all deps check unit integration demo bench clean
+# Keep sanitizer objects between runs; they are intermediates of the test binaries.
+.SECONDARY:
 all: $(BUILD)/pdgate
 
 deps:
@@ -32,22 +34,27 @@ deps:
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/san/%.o: src/%.c $(wildcard include/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(SANFLAGS) -c -o $@ $<
+	@echo "  CC-SAN  $<"
+	@$(CC) $(ALL_CFLAGS) -O1 $(SANFLAGS) -c -o $@ $<
 
 $(BUILD)/pdgate: $(OBJS) $(MAIN_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/testutil.h $(OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(PKG_LIBS) -lcmocka
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(PKG_LIBS) -lcmocka
 
 $(BUILD)/tests-san/%: tests/unit/%.c tests/unit/testutil.h $(SAN_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -O1 $(SANFLAGS) -o $@ $< $(SAN_OBJS) $(PKG_LIBS) -lcmocka
+	@echo "  LD-SAN  $@"
+	@$(CC) $(ALL_CFLAGS) -O1 $(SANFLAGS) -o $@ $< $(SAN_OBJS) $(PKG_LIBS) -lcmocka
 
 unit: $(UNIT_BINS) $(SAN_BINS)
 

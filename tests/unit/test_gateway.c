@@ -1,0 +1,229 @@
+/* Unit tests: the intake pipeline without servers — new case, acknowledgement queued and
+   composed, threading by reference and by Message-ID, loop detection, de-duplication. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "config.h"
+#include "core.h"
+#include "gateway.h"
+#include "mime.h"
+#include "store.h"
+
+struct fixture {
+	char *dir;
+	struct config *config;
+	struct gateway *gw;
+	struct store *reader;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = g_new0(struct fixture, 1);
+	char *error = NULL, *cwd = g_get_current_dir();
+	f->dir = g_dir_make_tmp("pdgate-gw-XXXXXX", NULL);
+	char *conf = g_strdup_printf(
+		"[imap]\nhost = 127.0.0.1\nuser = d\npassword_file = pw\n"
+		"[smtp]\nhost = 127.0.0.1\nfrom = disclosure@pdgate.test\n"
+		"[store]\ndatabase = pd.db\nspool = spool\n"
+		"[gateway]\ntemplates = %s/templates\n", cwd);
+	char *path = g_build_filename(f->dir, "pdgate.conf", NULL);
+	assert_true(g_file_set_contents(path, conf, -1, NULL));
+	assert_int_equal(config_load(path, &f->config, &error), 1);
+	assert_int_equal(gateway_init(f->config, &f->gw, &error), 1);
+	g_free(conf);
+	g_free(path);
+	g_free(cwd);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	gateway_deinit(&f->gw);
+	config_free(&f->config);
+	char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	g_free(cmd);
+	g_free(f->dir);
+	g_free(f);
+	return 0;
+}
+
+static int64_t feed(struct fixture *f, const char *raw)
+{
+	int64_t row = 0;
+	char *error = NULL;
+	int ret = gateway_process_raw(f->gw, raw, strlen(raw), 1795608000, "INBOX", &row, &error);
+	if (ret != 1)
+		fail_msg("process_raw: %s", error != NULL ? error : "?");
+	return row;
+}
+
+struct rows {
+	GPtrArray *values; /* one value of the named column per row */
+	const char *column;
+};
+
+static void collect(void *ctx, int n, const char *const *names, const char *const *values)
+{
+	struct rows *r = ctx;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(names[i], r->column) == 0)
+			g_ptr_array_add(r->values, g_strdup(values[i] != NULL ? values[i] : ""));
+	}
+}
+
+/* Values of one column of a named query, as a NULL-terminated strv. */
+static char **column(struct fixture *f, const char *kind, const char *arg, const char *col)
+{
+	struct store *s = NULL;
+	char *error = NULL;
+	struct rows r = { g_ptr_array_new(), col };
+	assert_int_equal(store_open(f->config->store.database, f->config->store.spool, &s, &error),
+			 1);
+	assert_int_equal(store_query(s, kind, arg, collect, &r, &error), 1);
+	store_close(&s);
+	g_ptr_array_add(r.values, NULL);
+	return (char **)g_ptr_array_free(r.values, FALSE);
+}
+
+static const char request[] =
+	"From: =?UTF-8?Q?Si=C3=A2n_Jones?= <sian@public.test>\r\n"
+	"To: disclosure@pdgate.test\r\n"
+	"Subject: Subject access request\r\n"
+	"Date: Tue, 25 Nov 2026 10:00:00 +0000\r\n"
+	"Message-ID: <req1@public.test>\r\n"
+	"\r\n"
+	"Please send me all the information you hold about me.\r\n";
+
+static void test_new_case_and_ack(void **state)
+{
+	struct fixture *f = *state;
+	feed(f, request);
+	char **refs = column(f, "cases", NULL, "reference");
+	assert_int_equal(g_strv_length(refs), 1);
+	assert_string_equal(refs[0], "PD-2026-000001");
+	char **names = column(f, "cases", NULL, "requester_name");
+	assert_string_equal(names[0], "Si\xc3\xa2n Jones");
+	char **rcpts = column(f, "case_outbox", refs[0], "rcpt");
+	assert_int_equal(g_strv_length(rcpts), 1);
+	assert_string_equal(rcpts[0], "sian@public.test");
+	char **events = column(f, "case_events", refs[0], "action");
+	assert_true(g_strv_contains((const char *const *)events, "case_opened"));
+	assert_true(g_strv_contains((const char *const *)events, "notice_queued"));
+	g_strfreev(refs);
+	g_strfreev(names);
+	g_strfreev(rcpts);
+	g_strfreev(events);
+}
+
+static void test_same_bytes_once(void **state)
+{
+	struct fixture *f = *state;
+	int64_t a = feed(f, request), b = feed(f, request);
+	assert_int_equal(a, b);
+	char **refs = column(f, "cases", NULL, "reference");
+	assert_int_equal(g_strv_length(refs), 1);
+	g_strfreev(refs);
+}
+
+static void test_reused_message_id_is_new(void **state)
+{
+	struct fixture *f = *state;
+	feed(f, request);
+	char *other = g_strdup(request);
+	memcpy(strstr(other, "Please send"), "Kindly send", 11);
+	feed(f, other);
+	char **refs = column(f, "cases", NULL, "reference");
+	assert_int_equal(g_strv_length(refs), 2);
+	g_strfreev(refs);
+	g_free(other);
+}
+
+static void test_reply_threads_by_message_id(void **state)
+{
+	struct fixture *f = *state;
+	feed(f, request);
+	char **ids = column(f, "case_outbox", "PD-2026-000001", "message_id");
+	char *reply = g_strdup_printf("From: sian@public.test\r\nTo: disclosure@pdgate.test\r\n"
+				      "Subject: my passport\r\nMessage-ID: <r2@public.test>\r\n"
+				      "In-Reply-To: <%s>\r\n\r\nAttached.\r\n", ids[0]);
+	feed(f, reply);
+	char **refs = column(f, "cases", NULL, "reference");
+	assert_int_equal(g_strv_length(refs), 1);
+	char **dirs = column(f, "case_messages", "PD-2026-000001", "direction");
+	assert_int_equal(g_strv_length(dirs), 3); /* request, ack, reply */
+	char **rcpts = column(f, "outbox", NULL, "rcpt");
+	assert_int_equal(g_strv_length(rcpts), 1); /* no second acknowledgement */
+	g_strfreev(ids);
+	g_strfreev(refs);
+	g_strfreev(dirs);
+	g_strfreev(rcpts);
+	g_free(reply);
+}
+
+static void test_reply_threads_by_subject(void **state)
+{
+	struct fixture *f = *state;
+	feed(f, request);
+	feed(f, "From: solicitor@law.test\r\nSubject: AW: SV: [PD-2026-000001] client authority\r\n"
+		"Message-ID: <s1@law.test>\r\n\r\nAuthority attached.\r\n");
+	char **refs = column(f, "cases", NULL, "reference");
+	assert_int_equal(g_strv_length(refs), 1);
+	g_strfreev(refs);
+}
+
+static void test_auto_mail_opens_no_case(void **state)
+{
+	struct fixture *f = *state;
+	feed(f, "From: jane@public.test\r\nSubject: Automatic reply: away\r\n"
+		"Auto-Submitted: auto-replied\r\nMessage-ID: <o1@public.test>\r\n\r\nAway.\r\n");
+	feed(f, "From: MAILER-DAEMON@mx.public.test\r\nReturn-Path: <>\r\nSubject: failure\r\n"
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status;"
+		" boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--b--\r\n");
+	char **refs = column(f, "cases", NULL, "reference");
+	assert_int_equal(g_strv_length(refs), 0);
+	char **reasons = column(f, "messages", NULL, "auto_reason");
+	assert_int_equal(g_strv_length(reasons), 2);
+	assert_true(*reasons[0] != '\0' && *reasons[1] != '\0');
+	char **out = column(f, "outbox", NULL, "rcpt");
+	assert_int_equal(g_strv_length(out), 0);
+	g_strfreev(refs);
+	g_strfreev(reasons);
+	g_strfreev(out);
+}
+
+static void test_garbage_is_kept(void **state)
+{
+	struct fixture *f = *state;
+	feed(f, "\x01\x02 not a mail at all");
+	char **status = column(f, "messages", NULL, "status");
+	assert_int_equal(g_strv_length(status), 1);
+	char **refs = column(f, "cases", NULL, "reference");
+	assert_int_equal(g_strv_length(refs), 0);
+	g_strfreev(status);
+	g_strfreev(refs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_new_case_and_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_bytes_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reused_message_id_is_new, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_threads_by_message_id, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_threads_by_subject, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auto_mail_opens_no_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_garbage_is_kept, setup, teardown),
+	};
+	mime_init();
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	mime_deinit();
+	return failed;
+}
