@@ -35,8 +35,10 @@ char *pd_sha256_hex(const void *data, size_t len);
 /* Read a whole file (max max_len bytes) into a NUL-terminated g_malloc'd buffer. 1/0. */
 int pd_read_file(const char *path, size_t max_len, char **data_r, size_t *len_r, char **error_r);
 
-/* Write data to path atomically (tmp + fsync + rename), mode 0600. 1 or 0. */
-int pd_write_file_atomic(const char *path, const void *data, size_t len, char **error_r);
+/* Write data to path atomically (tmp + rename), mode 0600. With `sync`, the data is fsynced
+   before the rename; without, the caller makes it durable later (syncfs). 1 or 0. */
+int pd_write_file_atomic(const char *path, const void *data, size_t len, int sync,
+			 char **error_r);
 
 /* Copy of s made valid UTF-8 without control characters (except \t, and \n when keep_newlines),
    truncated to at most max bytes on a character boundary. Never NULL for non-NULL s. */

@@ -52,9 +52,11 @@ int imap_list_uids(struct imap *imap, uint32_t **uids_r, size_t *count_r, char *
    Fills *out (free its raw with g_free). 1 ok; 0 the UID no longer exists; -1 temporary. */
 int imap_fetch(struct imap *imap, uint32_t uid, struct imap_fetched *out, char **error_r);
 
-/* Move UID to dest: UID MOVE when offered, else UID COPY + UID STORE +FLAGS (\Deleted) +
-   UID EXPUNGE (plain EXPUNGE only when UIDPLUS is missing). 1 / 0 / -1. */
-int imap_move(struct imap *imap, uint32_t uid, const char *dest, char **error_r);
+/* Move the `count` UIDs to dest in one command: UID MOVE when offered, else UID COPY +
+   UID STORE +FLAGS (\Deleted) + UID EXPUNGE (plain EXPUNGE only when UIDPLUS is missing).
+   UIDs that no longer exist are ignored by the server. 1 / 0 / -1. */
+int imap_move(struct imap *imap, const uint32_t *uids, size_t count, const char *dest,
+	      char **error_r);
 
 /* Wait for mailbox changes with IDLE for at most timeout_secs (caller keeps it under
    29 minutes). 1 something changed (or timeout reached: caller rescans either way);

@@ -28,7 +28,8 @@
 #define PD_MAX_ATTACHMENTS 200
 /* Rendered notice size: a template that renders larger is a template bug. */
 #define PD_MAX_RENDERED (256u * 1024u)
-/* Messages handled in one poll batch before the outbox is flushed. */
-#define PD_POLL_BATCH 500
+/* Messages committed per batch: then one fsync, one MOVE command and an outbox flush.
+   Bounds both the round trips per message and the delay before a storm is acknowledged. */
+#define PD_POLL_BATCH 100
 
 #endif

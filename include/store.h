@@ -26,6 +26,10 @@ int store_begin(struct store *store, char **error_r);
 int store_commit(struct store *store, char **error_r);
 void store_rollback(struct store *store);
 
+/* Make every commit so far durable (WAL checkpoint with fsync): call before telling the
+   IMAP server it may move mail away. 1 or -1. */
+int store_sync(struct store *store, char **error_r);
+
 /* Spool: write raw under spool/ab/<sha256> (0600, atomic, once). *sha256_r g_malloc'd. 1 or 0. */
 int store_spool_put(struct store *store, const char *raw, size_t len, char **sha256_r,
 		    char **error_r);
@@ -64,6 +68,12 @@ struct store_message {
 
 int store_message_add(struct store *store, const struct store_message *m, int64_t *id_r,
 		      char **error_r);
+/* Spool key of a message row: 1 with *sha256_r (g_malloc'd), or 0 (none kept, or no row). */
+int store_message_sha256(struct store *store, int64_t id, char **sha256_r);
+/* 1 when message row id is quarantined, else 0. */
+int store_message_quarantined(struct store *store, int64_t id);
+/* 1 when the spool holds sha256 intact, else 0. */
+int store_spool_check(struct store *store, const char *sha256);
 /* Inbound message with these exact bytes: 1 (sets *id_r) or 0. */
 int store_message_find_by_sha256(struct store *store, const char *sha256, int64_t *id_r);
 

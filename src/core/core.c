@@ -108,7 +108,8 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-int pd_write_file_atomic(const char *path, const void *data, size_t len, char **error_r)
+int pd_write_file_atomic(const char *path, const void *data, size_t len, int sync,
+			 char **error_r)
 {
 	char *tmp = g_strdup_printf("%s.tmp.%ld", path, (long)getpid());
 	int fd = -1, ret = 0;
@@ -118,7 +119,7 @@ int pd_write_file_atomic(const char *path, const void *data, size_t len, char **
 		error_set(error_r, 0, "open(%s): %s", tmp, g_strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		error_set(error_r, 0, "write(%s): %s", tmp, g_strerror(errno));
 		goto out;
 	}

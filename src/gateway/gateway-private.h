@@ -7,7 +7,7 @@
 #include "core.h"
 #include "gateway.h"
 #include "imap.h"
-#include "limits.h"
+#include "pd-limits.h"
 #include "mime.h"
 #include "smtp.h"
 #include "store.h"

@@ -11,6 +11,7 @@ struct poll_ctx {
 	struct imap *imap;
 	uint32_t uidvalidity;
 	unsigned processed, failed;
+	GArray *to_processed, *to_quarantine; /* committed UIDs waiting to be moved */
 };
 
 static int connect_imap(struct gateway *gw, struct imap **imap_r, char **error_r)
@@ -39,18 +40,46 @@ out:
 	return ret;
 }
 
-/* Move a committed message out of the mailbox and remember that it moved. */
-static int move_done(struct poll_ctx *p, uint32_t uid, const char *dest)
+/* Move a batch of committed UIDs out of the mailbox with one command, and remember it. */
+static void move_batch(struct poll_ctx *p, GArray *uids, const char *dest)
 {
 	const struct config *c = p->gw->config;
 	char *error = NULL;
-	int ret = imap_move(p->imap, uid, dest, &error);
-	if (ret == 1)
-		store_uid_set_moved(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, dest, NULL);
-	else
-		log_warn("imap: moving UID %u to %s failed (will retry): %s", uid, dest, error);
+
+	if (uids->len == 0)
+		return;
+	if (imap_move(p->imap, (const uint32_t *)(void *)uids->data, uids->len, dest, &error) == 1 &&
+	    store_begin(p->gw->store, &error) == 1) {
+		for (guint i = 0; i < uids->len; i++)
+			store_uid_set_moved(p->gw->store, c->imap.mailbox, p->uidvalidity,
+					    g_array_index(uids, uint32_t, i), dest, NULL);
+		if (store_commit(p->gw->store, &error) != 1)
+			store_rollback(p->gw->store);
+	}
+	if (error != NULL)
+		log_warn("imap: moving %u message(s) to %s failed (will retry): %s", uids->len,
+			 dest, error);
 	g_free(error);
-	return ret;
+	g_array_set_size(uids, 0);
+}
+
+/* End of a batch: make the commits durable, only then move the mail away, then send the
+   acknowledgements of the batch (a storm is answered batch by batch, not at the end). */
+static void finish_batch(struct poll_ctx *p)
+{
+	const struct config *c = p->gw->config;
+	char *error = NULL;
+
+	if (store_sync(p->gw->store, &error) == 1) {
+		move_batch(p, p->to_processed, c->imap.processed_mailbox);
+		move_batch(p, p->to_quarantine, c->imap.quarantine_mailbox);
+	} else {
+		log_warn("store: %s: mail stays in the mailbox until the next pass", error);
+		g_array_set_size(p->to_processed, 0);
+		g_array_set_size(p->to_quarantine, 0);
+	}
+	g_free(error);
+	gateway_flush_outbox(p->gw);
 }
 
 /* A message too large to fetch: recorded without its bytes and moved to quarantine. */
@@ -68,49 +97,74 @@ static int quarantine_large(struct poll_ctx *p, const struct imap_fetched *f, in
 	return ret;
 }
 
-/* Fetch and commit one UID; sets *dest_r to where it should be moved. 1/0/-1. */
-static int process_uid(struct poll_ctx *p, uint32_t uid, const char **dest_r, char **error_r)
+/* Fetch and commit one UID; sets *row_r to its message row. 1/0/-1. */
+static int process_uid(struct poll_ctx *p, uint32_t uid, int64_t *row_r, char **error_r)
 {
 	const struct config *c = p->gw->config;
 	struct imap_fetched f = { 0 };
-	int64_t row = 0;
 	int ret = imap_fetch(p->imap, uid, &f, error_r);
 
 	if (ret != 1)
 		goto out;
-	*dest_r = c->imap.processed_mailbox;
-	if (f.too_large) {
-		ret = quarantine_large(p, &f, &row);
-		*dest_r = c->imap.quarantine_mailbox;
-	} else {
+	if (f.too_large)
+		ret = quarantine_large(p, &f, row_r);
+	else
 		ret = gateway_process_raw(p->gw, f.raw, f.len, f.internaldate, c->imap.mailbox,
-					  &row, error_r);
-	}
+					  row_r, error_r);
 	if (ret == 1)
-		ret = store_uid_put(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, row,
+		ret = store_uid_put(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, *row_r,
 				    error_r);
 out:
 	g_free(f.raw);
 	return ret;
 }
 
+/* A UID committed by a run that died before its batch was synced: the spool file may not
+   have reached the disk. Rewrite it from the mailbox before the message is moved away. */
+static int repair_spool(struct poll_ctx *p, uint32_t uid, int64_t row)
+{
+	char *sha = NULL, *fresh = NULL, *error = NULL;
+	struct imap_fetched f = { 0 };
+	int ok = 1;
+
+	if (!store_message_sha256(p->gw->store, row, &sha) || store_spool_check(p->gw->store, sha))
+		goto out;
+	ok = imap_fetch(p->imap, uid, &f, &error) == 1 && f.raw != NULL &&
+	     store_spool_put(p->gw->store, f.raw, f.len, &fresh, &error) == 1 &&
+	     strcmp(fresh, sha) == 0;
+	log_warn("spool file of UID %u was lost: %s", uid,
+		 ok ? "rewritten from the mailbox" : "could not be rewritten; message left in place");
+out:
+	g_free(sha);
+	g_free(fresh);
+	g_free(f.raw);
+	g_free(error);
+	return ok;
+}
+
+/* Queue a committed UID for moving: quarantined mail to the quarantine folder. */
+static void queue_move(struct poll_ctx *p, uint32_t uid, int64_t row)
+{
+	int quarantine = store_message_quarantined(p->gw->store, row);
+	g_array_append_val(quarantine ? p->to_quarantine : p->to_processed, uid);
+}
+
 static void handle_uid(struct poll_ctx *p, uint32_t uid)
 {
 	const struct config *c = p->gw->config;
-	const char *dest = c->imap.processed_mailbox;
 	char *error = NULL;
 	int64_t row = 0;
-	int moved = 0;
 
-	if (store_uid_get(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, &row, &moved)) {
+	if (store_uid_get(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, &row, NULL)) {
 		/* Committed by an earlier run that stopped before the move. */
-		move_done(p, uid, dest);
+		if (repair_spool(p, uid, row))
+			queue_move(p, uid, row);
 		return;
 	}
-	int ret = process_uid(p, uid, &dest, &error);
+	int ret = process_uid(p, uid, &row, &error);
 	if (ret == 1) {
 		p->processed++;
-		move_done(p, uid, dest);
+		queue_move(p, uid, row);
 	} else if (ret != 0 || error != NULL) {
 		/* One bad message must not block the rest: it stays in the mailbox for a retry. */
 		p->failed++;
@@ -143,13 +197,13 @@ static int scan_mailbox(struct poll_ctx *p, char **error_r)
 		goto out;
 	for (size_t i = 0; i < count; i++) {
 		handle_uid(p, uids[i]);
-		/* Acknowledge within the minute even during a storm. */
-		if ((i + 1) % PD_POLL_BATCH == 0)
-			gateway_flush_outbox(p->gw);
+		if ((i + 1) % PD_POLL_BATCH == 0 || i + 1 == count)
+			finish_batch(p);
 	}
 	if (count > 0)
 		log_info("imap: %u processed, %u failed", p->processed, p->failed);
-	gateway_flush_outbox(p->gw);
+	if (count == 0)
+		gateway_flush_outbox(p->gw);
 out:
 	g_free(uids);
 	return ret;
@@ -164,11 +218,27 @@ static int prepare_mailboxes(struct poll_ctx *p, char **error_r)
 	return ret;
 }
 
+static void poll_ctx_init(struct poll_ctx *p, struct gateway *gw)
+{
+	memset(p, 0, sizeof(*p));
+	p->gw = gw;
+	p->to_processed = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+	p->to_quarantine = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+}
+
+static void poll_ctx_deinit(struct poll_ctx *p)
+{
+	imap_disconnect(&p->imap);
+	g_array_free(p->to_processed, TRUE);
+	g_array_free(p->to_quarantine, TRUE);
+}
+
 int gateway_poll_once(struct gateway *gw, char **error_r)
 {
-	struct poll_ctx p = { .gw = gw };
+	struct poll_ctx p;
 	int ret;
 
+	poll_ctx_init(&p, gw);
 	/* Notices left from an earlier run go first, even if the IMAP server is down. */
 	gateway_flush_outbox(gw);
 	if ((ret = connect_imap(gw, &p.imap, error_r)) != 1)
@@ -177,7 +247,7 @@ int gateway_poll_once(struct gateway *gw, char **error_r)
 		goto out;
 	ret = scan_mailbox(&p, error_r);
 out:
-	imap_disconnect(&p.imap);
+	poll_ctx_deinit(&p);
 	return ret;
 }
 
@@ -225,9 +295,11 @@ int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop)
 {
 	int backoff = 5;
 	while (!*stop) {
-		struct poll_ctx p = { .gw = gw };
+		struct poll_ctx p;
 		char *error = NULL;
+		poll_ctx_init(&p, gw);
 		int ret = run_session(&p, stop, &error);
+		poll_ctx_deinit(&p);
 		if (ret == 0 && error != NULL && strstr(error, "certificate") != NULL) {
 			log_error("%s: giving up", error);
 			g_free(error);

@@ -765,12 +765,28 @@ static int imap_copy_delete(struct imap *imap, struct mailimap_set *set, const c
 	return 1;
 }
 
-int imap_move(struct imap *imap, uint32_t uid, const char *dest, char **error_r)
+/* A UID set of every uid given (libetpan merges nothing: the server accepts a long list). */
+static struct mailimap_set *imap_uid_set(const uint32_t *uids, size_t count)
 {
-	struct mailimap_set *set = mailimap_set_new_single(uid);
+	struct mailimap_set *set = mailimap_set_new_empty();
+	for (size_t i = 0; set != NULL && i < count; i++) {
+		if (mailimap_set_add_single(set, uids[i]) != MAILIMAP_NO_ERROR) {
+			mailimap_set_free(set);
+			set = NULL;
+		}
+	}
+	return set;
+}
+
+int imap_move(struct imap *imap, const uint32_t *uids, size_t count, const char *dest,
+	      char **error_r)
+{
+	struct mailimap_set *set = NULL;
 	int ret, r;
 
-	if (set == NULL) {
+	if (count == 0)
+		return 1;
+	if ((set = imap_uid_set(uids, count)) == NULL) {
 		ret = imap_oom(error_r);
 		goto out;
 	}
@@ -781,7 +797,7 @@ int imap_move(struct imap *imap, uint32_t uid, const char *dest, char **error_r)
 		ret = imap_copy_delete(imap, set, dest, error_r);
 	}
 	if (ret == 1)
-		log_debug("IMAP %s: moved UID %u to %s", imap->host, uid, dest);
+		log_debug("IMAP %s: moved %zu message(s) to %s", imap->host, count, dest);
 out:
 	if (set != NULL)
 		mailimap_set_free(set);

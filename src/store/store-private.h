@@ -4,7 +4,7 @@
 
 #include <sqlite3.h>
 #include <stdarg.h>
-#include "limits.h"
+#include "pd-limits.h"
 #include "core.h"
 #include "store.h"
 

@@ -213,6 +213,30 @@ void store_rollback(struct store *store)
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* Flush the spool's file system (new spool files and their directory entries). */
+static int spool_sync(struct store *store, char **error_r)
+{
+	int fd = open(store->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 1;
+	if (fd < 0 || syncfs(fd) < 0)
+		ret = error_set(error_r, -1, "sync %s: %s", store->spool, g_strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int store_sync(struct store *store, char **error_r)
+{
+	if (spool_sync(store, error_r) != 1)
+		return -1;
+	/* synchronous=NORMAL leaves the last commits in an unsynced WAL; a FULL checkpoint syncs
+	   the WAL and the database, so a power cut after the MOVE cannot lose the record.
+	   It waits for readers (busy_timeout); if they outlast that, the caller moves later. */
+	if (sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_FULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return store_sql_error(store, error_r, "checkpoint");
+	return 1;
+}
+
 static char *spool_path(struct store *s, const char *sha256)
 {
 	char sub[3] = { sha256[0], sha256[1], '\0' };
@@ -229,9 +253,10 @@ int store_spool_put(struct store *store, const char *raw, size_t len, char **sha
 
 	if (!ensure_dir(dir, error_r))
 		goto out;
-	/* Content-addressed: an existing file already holds these exact bytes. */
+	/* Content-addressed: an existing file already holds these exact bytes. Not fsynced one
+	   by one: store_sync() syncs the whole batch before any mail leaves the mailbox. */
 	if (!g_file_test(path, G_FILE_TEST_EXISTS) &&
-	    !pd_write_file_atomic(path, raw, len, error_r))
+	    !pd_write_file_atomic(path, raw, len, 0, error_r))
 		goto out;
 	*sha256_r = sha;
 	sha = NULL;
@@ -346,6 +371,37 @@ int store_message_add(struct store *store, const struct store_message *m, int64_
 		m->received, m->auto_reason, m->status, m->error, m->mailbox, pd_now());
 	if (ret == 1 && id_r != NULL)
 		*id_r = sqlite3_last_insert_rowid(store->db);
+	return ret;
+}
+
+int store_message_sha256(struct store *store, int64_t id, char **sha256_r)
+{
+	sqlite3_stmt *st = store_stmt_query(store, NULL, "SELECT sha256 FROM messages WHERE id = ?",
+					    "i", id);
+	int ret = 0;
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+		*sha256_r = g_strdup((const char *)sqlite3_column_text(st, 0));
+		ret = 1;
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	return ret;
+}
+
+int store_message_quarantined(struct store *store, int64_t id)
+{
+	int64_t q = 0;
+	return store_stmt_int(store, &q,
+			      "SELECT status = 'quarantined' FROM messages WHERE id = ?", "i",
+			      id) == 1 && q != 0;
+}
+
+int store_spool_check(struct store *store, const char *sha256)
+{
+	char *raw = NULL;
+	size_t len = 0;
+	int ret = store_spool_get(store, sha256, &raw, &len, NULL);
+	g_free(raw);
 	return ret;
 }
 
