@@ -1,0 +1,83 @@
+/* Small helpers shared by the unit tests. Include after <cmocka.h> (the checks use its asserts).
+   Everything is static and marked unused so each test includes only what it needs. */
+#ifndef PDGATE_TESTUTIL_H
+#define PDGATE_TESTUTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
+
+#define TU_UNUSED __attribute__((unused))
+
+/* Whole file as a NUL-terminated g_malloc'd buffer, or NULL. */
+TU_UNUSED static char *tu_read_file(const char *path, size_t *len_r)
+{
+	char *data = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &data, &len, NULL))
+		return NULL;
+	*len_r = len;
+	return data;
+}
+
+/* s is NULL, or non-empty valid UTF-8 of at most max bytes with no control characters
+   (\t always allowed, \n when newlines). */
+TU_UNUSED static void tu_assert_clean(const char *s, size_t max, int newlines)
+{
+	if (s == NULL)
+		return;
+	assert_true(g_utf8_validate(s, -1, NULL));
+	assert_true(strlen(s) <= max);
+	for (const char *p = s; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		assert_false(c == '\r' || c == 0x7f || (c >= 0x80 && c < 0xa0));
+		assert_false(c < 0x20 && c != '\t' && !(newlines && c == '\n'));
+	}
+}
+
+#if defined(PDGATE_MIME_H) && defined(PDGATE_LIMITS_H)
+/* Everything mime.h promises about a parsed message. */
+TU_UNUSED static void tu_assert_mime_message(const struct mime_message *m)
+{
+	const char *strings[] = { m->from_name, m->from_addr, m->reply_to_addr, m->to, m->subject,
+				  m->date_header, m->message_id, m->in_reply_to, m->defects };
+
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		tu_assert_clean(strings[i], PD_MAX_HEADER_VALUE, 0);
+		assert_true(strings[i] == NULL || strings[i][0] != '\0');
+	}
+	tu_assert_clean(m->subject, PD_MAX_SUBJECT, 0);
+	tu_assert_clean(m->from_name, PD_MAX_NAME, 0);
+	assert_true(m->from_addr == NULL || strlen(m->from_addr) <= PD_MAX_ADDRESS);
+	assert_true(m->from_addr == NULL || strchr(m->from_addr, '@') != NULL);
+	assert_true(m->from_addr == NULL || strchr(m->from_addr, ' ') == NULL);
+	assert_non_null(m->content_type);
+	assert_non_null(strchr(m->content_type, '/'));
+	tu_assert_clean(m->body_text, PD_MAX_BODY_TEXT, 1);
+	assert_true(m->body_text == NULL || m->body_text[0] != '\0');
+	for (size_t i = 0; m->references != NULL && m->references[i] != NULL; i++) {
+		assert_true(i < PD_MAX_REFERENCES);
+		tu_assert_clean(m->references[i], PD_MAX_MESSAGE_ID, 0);
+		assert_null(strchr(m->references[i], ' '));
+	}
+	assert_true(m->n_attachments <= PD_MAX_ATTACHMENTS);
+	for (size_t i = 0; i < m->n_attachments; i++) {
+		tu_assert_clean(m->attachments[i].filename, PD_MAX_NAME, 0);
+		assert_true(m->attachments[i].filename == NULL ||
+			    (strchr(m->attachments[i].filename, '/') == NULL &&
+			     strchr(m->attachments[i].filename, '\\') == NULL));
+		assert_non_null(m->attachments[i].content_type);
+	}
+	assert_true(m->n_headers <= PD_MAX_HEADERS);
+	for (size_t i = 0; i < m->n_headers; i++) {
+		tu_assert_clean(m->headers[i].name, PD_MAX_HEADER_VALUE, 0);
+		assert_non_null(m->headers[i].value);
+		tu_assert_clean(m->headers[i].value, PD_MAX_HEADER_VALUE, 0);
+	}
+}
+#endif
+
+#endif
