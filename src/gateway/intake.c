@@ -72,6 +72,18 @@ static int add_message(struct gateway *gw, const struct intake *in, int64_t *id_
 	return ret;
 }
 
+/* Never answer our own address or the team's: that is how mail loops start. */
+static int is_own_address(struct gateway *gw, const char *addr)
+{
+	if (g_ascii_strcasecmp(addr, gw->config->smtp.from) == 0)
+		return 1;
+	for (char **t = gw->config->gateway.team; t != NULL && *t != NULL; t++) {
+		if (g_ascii_strcasecmp(addr, *t) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* A new case for a person-written message that continues none of ours. */
 static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 {
@@ -94,9 +106,11 @@ static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 			      "request received by e-mail", error_r);
 	if (ret != 1)
 		goto out;
-	if (rcpt == NULL) {
+	if (rcpt == NULL || is_own_address(gw, rcpt)) {
 		ret = store_event_add(gw->store, in->case_id, "gateway", "no_reply_address",
-				      "no valid From or Reply-To: acknowledgement not sent", error_r);
+				      rcpt == NULL ? "no valid From or Reply-To: acknowledgement not sent"
+						   : "reply address is our own: acknowledgement not sent",
+				      error_r);
 		goto out;
 	}
 	ret = gateway_queue_acknowledgement(gw, in->case_id, reference, in, rcpt, error_r);

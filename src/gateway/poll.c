@@ -273,7 +273,9 @@ static int wait_for_mail(struct poll_ctx *p, volatile sig_atomic_t *stop, char *
 	return imap_noop(p->imap, error_r);
 }
 
-static int run_session(struct poll_ctx *p, volatile sig_atomic_t *stop, char **error_r)
+/* One IMAP session: scan, wait, scan... Sets *scanned_r once a scan succeeded. */
+static int run_session(struct poll_ctx *p, volatile sig_atomic_t *stop, int *scanned_r,
+		       char **error_r)
 {
 	int ret;
 	if ((ret = connect_imap(p->gw, &p->imap, error_r)) != 1)
@@ -283,6 +285,7 @@ static int run_session(struct poll_ctx *p, volatile sig_atomic_t *stop, char **e
 	while (!*stop) {
 		if ((ret = scan_mailbox(p, error_r)) != 1)
 			break;
+		*scanned_r = 1;
 		if (*stop || (ret = wait_for_mail(p, stop, error_r)) != 1)
 			break;
 	}
@@ -297,17 +300,20 @@ int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop)
 	while (!*stop) {
 		struct poll_ctx p;
 		char *error = NULL;
+		int scanned = 0;
 		poll_ctx_init(&p, gw);
-		int ret = run_session(&p, stop, &error);
+		int ret = run_session(&p, stop, &scanned, &error);
 		poll_ctx_deinit(&p);
-		if (ret == 0 && error != NULL && strstr(error, "certificate") != NULL) {
-			log_error("%s: giving up", error);
-			g_free(error);
-			return 1;
+		if (scanned)
+			backoff = 5; /* the server was fine until now: reconnect soon */
+		if (!*stop) {
+			/* A refused login or certificate needs an admin; keep trying, loudly. */
+			enum log_level lvl = ret == 0 ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN;
+			log_msg(lvl, "imap: %s; reconnecting in %d s",
+				error != NULL ? error : "session ended", backoff);
+			/* Notices still go out while the mailbox is unreachable. */
+			gateway_flush_outbox(gw);
 		}
-		if (!*stop)
-			log_warn("imap: %s; reconnecting in %d s", error != NULL ? error : "session ended",
-				 backoff);
 		g_free(error);
 		sleep_interruptible(backoff, stop);
 		backoff = MIN(backoff * 2, 300);
