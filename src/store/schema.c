@@ -81,20 +81,42 @@ int store_schema_latest(void)
 	return (int)G_N_ELEMENTS(migrations);
 }
 
-static int apply_migration(sqlite3 *db, int index, char **error_r)
+static int exec_sql(sqlite3 *db, const char *sql, char **error_r, const char *what)
 {
 	char *errmsg = NULL;
-	char *sql = g_strdup_printf("BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
-				    migrations[index], index + 1);
 	int ret = 1;
-
 	if (sqlite3_exec(db, sql, NULL, NULL, &errmsg) != SQLITE_OK) {
-		error_set(error_r, 0, "schema migration %d failed: %s", index + 1,
-			  errmsg != NULL ? errmsg : "?");
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		error_set(error_r, 0, "%s: %s", what, errmsg != NULL ? errmsg : "?");
 		ret = 0;
 	}
 	sqlite3_free(errmsg);
+	return ret;
+}
+
+/* Apply the next migration, if still needed once the write lock is held: another process
+   may have migrated between our check and our lock. Sets *version_r to the new version. */
+static int migrate_step(sqlite3 *db, int *version_r, char **error_r)
+{
+	char *sql = NULL;
+	int ret = 0;
+
+	if (!exec_sql(db, "BEGIN IMMEDIATE", error_r, "schema migration"))
+		return 0;
+	int version = store_db_user_version(db);
+	if (version < store_schema_latest()) {
+		sql = g_strdup_printf("%s PRAGMA user_version = %d;", migrations[version],
+				      version + 1);
+		if (!exec_sql(db, sql, error_r, "schema migration"))
+			goto out;
+		version++;
+	}
+	if (!exec_sql(db, "COMMIT", error_r, "schema migration"))
+		goto out;
+	*version_r = version;
+	ret = 1;
+out:
+	if (ret != 1)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	g_free(sql);
 	return ret;
 }
@@ -107,8 +129,8 @@ int store_schema_migrate(sqlite3 *db, int target, char **error_r)
 		return error_set(error_r, 0,
 				 "database schema version %d is newer than this pdgate (%d)",
 				 version, store_schema_latest());
-	for (int i = version; i < target; i++) {
-		if (!apply_migration(db, i, error_r))
+	while (version < target) {
+		if (!migrate_step(db, &version, error_r))
 			return 0;
 	}
 	return 1;

@@ -140,11 +140,13 @@ static int create_private_file(const char *path, char **error_r)
 static int db_setup(sqlite3 *db, char **error_r)
 {
 	char *errmsg = NULL;
+	/* First, so that even switching to WAL waits for another process opening the database. */
+	sqlite3_busy_timeout(db, 10000);
 	/* WAL lets the CLI read while the poller writes; NORMAL sync is durable in WAL mode
 	   across process crashes, which is the failure we design for. */
 	if (sqlite3_exec(db,
 			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-			 "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+			 "PRAGMA foreign_keys = ON;",
 			 NULL, NULL, &errmsg) != SQLITE_OK) {
 		error_set(error_r, 0, "database setup: %s", errmsg);
 		sqlite3_free(errmsg);
