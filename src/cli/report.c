@@ -94,25 +94,49 @@ static void print_array_json(JsonArray *array, FILE *out)
 	json_node_unref(root);
 }
 
-/* A plain table: one line per row, the chosen columns separated by two spaces. */
+static char *cell_text(JsonObject *o, const char *column)
+{
+	JsonNode *v = json_object_get_member(o, column);
+	if (v == NULL || JSON_NODE_HOLDS_NULL(v))
+		return g_strdup("-");
+	if (json_node_get_value_type(v) == G_TYPE_INT64)
+		return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(v));
+	if (json_node_get_value_type(v) == G_TYPE_BOOLEAN)
+		return g_strdup(json_node_get_boolean(v) ? "yes" : "no");
+	return g_strdup(json_node_get_string(v));
+}
+
+static void print_padded(FILE *out, const char *s, size_t width, int last)
+{
+	fputs(s, out);
+	for (size_t n = g_utf8_strlen(s, -1); !last && n < width + 2; n++)
+		fputc(' ', out);
+}
+
+/* A plain table: a header line, then one line per row, columns aligned. */
 static void print_table(JsonArray *array, const char *const *columns, FILE *out)
 {
-	for (size_t c = 0; columns[c] != NULL; c++)
-		fprintf(out, "%s%s", c > 0 ? "  " : "", columns[c]);
-	fputc('\n', out);
-	for (guint i = 0; i < json_array_get_length(array); i++) {
-		JsonObject *o = json_array_get_object_element(array, i);
-		for (size_t c = 0; columns[c] != NULL; c++) {
-			JsonNode *v = json_object_get_member(o, columns[c]);
-			char *s = v == NULL || JSON_NODE_HOLDS_NULL(v) ? g_strdup("-")
-				  : json_node_get_value_type(v) == G_TYPE_INT64
-				  ? g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(v))
-				  : g_strdup(json_node_get_string(v));
-			fprintf(out, "%s%s", c > 0 ? "  " : "", s);
-			g_free(s);
-		}
-		fputc('\n', out);
+	size_t ncols = g_strv_length((char **)columns), nrows = json_array_get_length(array);
+	char **cells = g_new0(char *, (nrows + 1) * ncols);
+	size_t *width = g_new0(size_t, ncols);
+
+	for (size_t c = 0; c < ncols; c++)
+		cells[c] = g_strdup(columns[c]);
+	for (size_t r = 0; r < nrows; r++) {
+		JsonObject *o = json_array_get_object_element(array, (guint)r);
+		for (size_t c = 0; c < ncols; c++)
+			cells[(r + 1) * ncols + c] = cell_text(o, columns[c]);
 	}
+	for (size_t i = 0; i < (nrows + 1) * ncols; i++)
+		width[i % ncols] = MAX(width[i % ncols], (size_t)g_utf8_strlen(cells[i], -1));
+	for (size_t i = 0; i < (nrows + 1) * ncols; i++) {
+		print_padded(out, cells[i], width[i % ncols], i % ncols == ncols - 1);
+		if (i % ncols == ncols - 1)
+			fputc('\n', out);
+		g_free(cells[i]);
+	}
+	g_free(cells);
+	g_free(width);
 }
 
 static int report_list(struct store *store, const char *kind, const char *const *columns,

@@ -1,0 +1,604 @@
+#!/usr/bin/env python3
+"""End-to-end scenarios for pdgate against a real Dovecot and OpenSMTPD (see harness.py).
+
+Prints "PASS name" or "FAIL name: reason" per test (diagnostics indented below a FAIL), then
+"N passed, N failed".  Exit 1 on any failure, 77 when skipped (not root / no mail servers).
+Run one scenario group with: test_skeleton.py a   (groups: a-d = story, e, f, g)
+"""
+
+import email.utils
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from email.message import EmailMessage
+import email.policy
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import MailServers, PDGATE, parse  # noqa: E402
+
+REF_RE = re.compile(r"PD-\d{4}-\d{6}")
+DISC = "disclosure@pdgate.test"
+REQ = "requester@public.test"
+
+results = []          # (name, ok)
+notes = []            # informational lines printed under the test's PASS/FAIL line
+
+
+def note(msg):
+    notes.append(msg)
+
+
+class Failure(Exception):
+    def __init__(self, reason, details=""):
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+def check(cond, reason, details=""):
+    if not cond:
+        raise Failure(reason, details)
+
+
+def report(name, ok, reason="", details=""):
+    results.append((name, ok))
+    if ok:
+        print("PASS %s" % name, flush=True)
+    else:
+        print("FAIL %s: %s" % (name, reason), flush=True)
+    for n in notes:
+        print("    note: %s" % n, flush=True)
+    del notes[:]
+    if not ok and details:
+        for line in details.rstrip().splitlines()[-40:]:
+            print("    " + line, flush=True)
+
+
+def run_test(name, fn, *args):
+    try:
+        fn(*args)
+    except Failure as f:
+        report(name, False, f.reason, f.details)
+    except Exception as e:
+        report(name, False, "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e)
+                                        else ""), traceback.format_exc())
+    else:
+        report(name, True)
+
+
+def norm_mid(s):
+    return (s or "").strip().strip("<>").strip()
+
+
+# ------------------------------------------------------------------ pdgate wrapper
+class Pdgate:
+    def __init__(self, ms, name):
+        self.ms = ms
+        state = os.path.join(ms.tmp, "pdgate", name)
+        os.makedirs(state, exist_ok=True)
+        self.conf = ms.write_config(os.path.join(state, "pdgate.conf"),
+                                    store_database=os.path.join(state, "pdgate.db"),
+                                    store_spool=os.path.join(state, "spool"))
+        self.log = []           # (argv, rc, stderr) of every run, for diagnostics
+
+    def argv(self, *args):
+        return [PDGATE, "-c", self.conf] + list(args)
+
+    def run(self, *args, timeout=90):
+        if not os.access(PDGATE, os.X_OK):
+            raise Failure("%s is missing (make)" % PDGATE)
+        try:
+            r = subprocess.run(self.argv(*args), stdin=subprocess.DEVNULL, capture_output=True,
+                               timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            err = (e.stderr or b"").decode("utf-8", "replace")
+            self.log.append((args, "timeout", err))
+            raise Failure("pdgate %s timed out after %ss" % (" ".join(args), timeout),
+                          self.diag())
+        err = r.stderr.decode("utf-8", "replace")
+        self.log.append((args, r.returncode, err))
+        return r
+
+    def diag(self, n=4):
+        out = []
+        for args, rc, err in self.log[-n:]:
+            out.append("$ pdgate %s  -> %s" % (" ".join(args), rc))
+            out.extend("  " + l for l in err.rstrip().splitlines()[-15:])
+        return "\n".join(out)
+
+    def ok(self, *args, timeout=90):
+        r = self.run(*args, timeout=timeout)
+        if r.returncode != 0:
+            raise Failure("pdgate %s exited %s" % (" ".join(args), r.returncode), self.diag())
+        return r
+
+    def json(self, *args):
+        r = self.ok(*(list(args) + ["--json"]))
+        try:
+            return json.loads(r.stdout.decode("utf-8"))
+        except ValueError as e:
+            raise Failure("pdgate %s --json printed invalid JSON (%s)" % (" ".join(args), e),
+                          r.stdout.decode("utf-8", "replace")[:2000])
+
+    def poll(self):
+        return self.ok("poll", "--once")
+
+    def cases(self):
+        return self.json("cases")
+
+    def case(self, ref):
+        return self.json("case", "show", ref)
+
+    def messages(self):
+        return self.json("messages")
+
+
+# ------------------------------------------------------------------ message builders
+def request(from_addr, subject, body, from_name=None, message_id=None, to=DISC, date=None):
+    return harness.make_message(from_addr, to, subject, body, from_name=from_name,
+                                message_id=message_id, date=date)
+
+
+def acks_for(ms, user):
+    return [parse(raw) for raw in ms.imap_fetch_all(user, "INBOX")]
+
+
+def hdr(msg, name):
+    v = msg.get(name)
+    return str(v) if v is not None else ""
+
+
+JANE_BODY = """Dear Sir or Madam,
+
+I am writing to make a subject access request under the UK GDPR and the Data Protection Act
+2018. Please send me a copy of all the personal data the force holds about me, including any
+incident reports, call recordings, custody records and body-worn video footage.
+
+My date of birth is 14 March 1986 and my address is 12 Elm Road, Anytown, AT1 2BC.
+
+Yours faithfully,
+Jane Smith
+"""
+
+
+# ------------------------------------------------------------------ scenarios a-d (one story)
+class Story:
+    def __init__(self, ms):
+        self.ms = ms
+        self.pd = Pdgate(ms, "story")
+        self.request_mid = None
+        self.ref = None
+        self.ack = None
+
+    def a_request_opens_case(self):
+        ms, pd = self.ms, self.pd
+        self.request_mid = email.utils.make_msgid(domain="public.test")
+        raw = request(REQ, "Subject access request", JANE_BODY, from_name="Jane Smith",
+                      message_id=self.request_mid)
+        ms.deliver(REQ, DISC, raw)
+        ms.wait_for_mail(DISC, "INBOX", 1)
+        pd.poll()
+        ms.settle()
+        cases = pd.cases()
+        check(len(cases) == 1, "expected 1 case, got %d" % len(cases), json.dumps(cases))
+        c = cases[0]
+        self.ref = c.get("reference", "")
+        check(REF_RE.fullmatch(self.ref or ""), "bad reference %r" % self.ref)
+        check(c.get("requester") == REQ, "requester %r" % c.get("requester"))
+        check(c.get("requester_name") == "Jane Smith", "requester_name %r"
+              % c.get("requester_name"))
+        acks = acks_for(ms, REQ)
+        check(len(acks) == 1, "requester INBOX holds %d messages, expected 1 acknowledgement"
+              % len(acks), pd.diag())
+        ack = acks[0]
+        self.ack = ack
+        subj = hdr(ack, "Subject")
+        check(REF_RE.search(subj) and self.ref in subj,
+              "ack Subject %r lacks the reference %s" % (subj, self.ref))
+        check(norm_mid(hdr(ack, "In-Reply-To")) == norm_mid(self.request_mid),
+              "ack In-Reply-To %r != request Message-ID %r" % (hdr(ack, "In-Reply-To"),
+                                                                self.request_mid))
+        check(hdr(ack, "Auto-Submitted").strip().lower().startswith("auto-replied"),
+              "ack Auto-Submitted %r" % hdr(ack, "Auto-Submitted"))
+        check(norm_mid(hdr(ack, "Message-ID")), "ack has no Message-ID")
+        n_in, n_proc = ms.imap_list(DISC, "INBOX"), ms.imap_list(DISC, "Processed")
+        check((n_in, n_proc) == (0, 1),
+              "disclosure INBOX/Processed = %d/%d, expected 0/1" % (n_in, n_proc))
+
+    def b_second_poll_is_noop(self):
+        ms, pd = self.ms, self.pd
+        check(self.ref, "needs scenario a")
+        before_cases, before_msgs = pd.cases(), pd.messages()
+        pd.poll()
+        ms.settle()
+        after_cases, after_msgs = pd.cases(), pd.messages()
+        check(after_cases == before_cases, "cases changed",
+              json.dumps(before_cases) + "\n" + json.dumps(after_cases))
+        check(len(after_msgs) == len(before_msgs), "messages %d -> %d"
+              % (len(before_msgs), len(after_msgs)))
+        n = len(acks_for(ms, REQ))
+        check(n == 1, "requester now holds %d messages" % n)
+        check(ms.imap_list(DISC, "Processed") == 1, "Processed changed")
+
+    def c_reply_joins_case(self):
+        ms, pd = self.ms, self.pd
+        check(self.ack is not None, "needs scenario a")
+        ack_mid = hdr(self.ack, "Message-ID").strip()
+        m = EmailMessage(policy=email.policy.SMTP)
+        m["From"] = email.utils.formataddr(("Jane Smith", REQ))
+        m["To"] = DISC
+        m["Subject"] = "Re: " + hdr(self.ack, "Subject")
+        m["Date"] = email.utils.formatdate()
+        m["Message-ID"] = email.utils.make_msgid(domain="public.test")
+        m["In-Reply-To"] = ack_mid
+        m["References"] = self.request_mid + " " + ack_mid
+        m.set_content("Thank you. As proof of identity I attach a scan of my passport.\n\n"
+                      "Jane Smith\n")
+        jpeg = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+                + bytes(range(256)) * 8 + b"\xff\xd9")
+        m.add_attachment(jpeg, maintype="image", subtype="jpeg", filename="passport.jpg")
+        ms.deliver(REQ, DISC, m.as_bytes())
+        ms.wait_for_mail(DISC, "INBOX", 1)
+        pd.poll()
+        ms.settle()
+        cases = pd.cases()
+        check(len(cases) == 1, "expected still 1 case, got %d" % len(cases), json.dumps(cases))
+        show = pd.case(self.ref)
+        inbound = [x for x in show.get("messages", []) if x.get("direction") == "in"]
+        check(len(inbound) == 2, "case has %d inbound messages, expected 2" % len(inbound),
+              json.dumps(show, indent=1)[:3000])
+        n = len(acks_for(ms, REQ))
+        check(n == 1, "requester holds %d messages: a second acknowledgement was sent" % n)
+        check(ms.imap_list(DISC, "INBOX") == 0, "disclosure INBOX not emptied")
+
+    def _subject_only_reply(self, sender, subject):
+        ms, pd = self.ms, self.pd
+        check(self.ref, "needs scenario a")
+        before = len([x for x in pd.case(self.ref).get("messages", [])
+                      if x.get("direction") == "in"])
+        raw = request(sender, subject % self.ref,
+                      "Further to the above, my sister's details are below.\n")
+        ms.deliver(sender, DISC, raw)
+        ms.wait_for_mail(DISC, "INBOX", 1)
+        pd.poll()
+        ms.settle()
+        cases = pd.cases()
+        check(len(cases) == 1, "a new case was opened (%d cases)" % len(cases),
+              json.dumps(cases))
+        show = pd.case(self.ref)
+        inbound = [x for x in show.get("messages", []) if x.get("direction") == "in"]
+        check(len(inbound) == before + 1, "case has %d inbound messages, expected %d"
+              % (len(inbound), before + 1))
+        check(len(acks_for(ms, REQ)) == 1, "requester got another message")
+
+    def c_subject_ref_RE(self):
+        self._subject_only_reply("alice@public.test", "RE: [%s] Subject access request")
+
+    def c_subject_ref_AW_SV(self):
+        self._subject_only_reply("bob@public.test", "AW: SV: [%s] Subject access request")
+
+    def d_autoreply_and_bounce(self):
+        ms, pd = self.ms, self.pd
+        peer, daemon = "peer@public.test", "mailer-daemon@public.test"
+        ms.add_user(daemon)
+        before_cases = pd.cases()
+        before = {u: ms.imap_list(u, "INBOX") for u in (REQ, peer, daemon)}
+        ooo_mid = email.utils.make_msgid(domain="public.test")
+        ooo = harness.make_message(
+            peer, DISC, "Automatic reply: Your enquiry",
+            "I am out of the office until Monday 3 August with no access to email.\n",
+            from_name="Pat Peer", message_id=ooo_mid,
+            extra_headers={"Auto-Submitted": "auto-replied",
+                           "X-Auto-Response-Suppress": "All"})
+        ms.deliver(peer, DISC, ooo)
+        bounce_mid = email.utils.make_msgid(domain="public.test")
+        bounce = make_bounce(bounce_mid, "nobody@public.test",
+                             ack_subject=hdr(self.ack, "Subject") if self.ack else "Hello")
+        ms.deliver("", DISC, bounce)
+        ms.wait_for_mail(DISC, "INBOX", 2)
+        pd.poll()
+        ms.settle()
+        after_cases = pd.cases()
+        check(len(after_cases) == len(before_cases), "a case was opened (%d -> %d)"
+              % (len(before_cases), len(after_cases)), json.dumps(after_cases))
+        after = {u: ms.imap_list(u, "INBOX") for u in (REQ, peer, daemon)}
+        check(after == before, "someone got mail: before %r after %r" % (before, after))
+        msgs = pd.messages()
+        by_mid = {norm_mid(x.get("message_id")): x for x in msgs}
+        for what, mid in (("out-of-office", ooo_mid), ("bounce", bounce_mid)):
+            x = by_mid.get(norm_mid(mid))
+            check(x is not None, "%s not stored (messages --json)" % what, json.dumps(msgs)[:3000])
+            check(x.get("auto") is True, "%s stored with auto=%r" % (what, x.get("auto")),
+                  json.dumps(x))
+        check(ms.imap_list(DISC, "INBOX") == 0, "disclosure INBOX not emptied")
+
+
+def make_bounce(mid, failed_rcpt, ack_subject):
+    boundary = "==bounce-%d==" % os.getpid()
+    date = email.utils.formatdate()
+    return ("""Return-Path: <>
+From: Mail Delivery System <MAILER-DAEMON@public.test>
+To: disclosure@pdgate.test
+Subject: Undelivered Mail Returned to Sender
+Date: {date}
+Message-ID: {mid}
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="{b}"
+
+This is a MIME-encapsulated message.
+
+--{b}
+Content-Type: text/plain; charset=us-ascii
+
+I'm sorry to have to inform you that your message could not be delivered to one or more
+recipients.
+
+<{rcpt}>: host mx.public.test said: 550 5.1.1 User unknown
+
+--{b}
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.public.test
+Arrival-Date: {date}
+
+Final-Recipient: rfc822; {rcpt}
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 User unknown
+
+--{b}
+Content-Type: text/rfc822-headers
+
+From: Public Disclosure Team <disclosure@pdgate.test>
+To: {rcpt}
+Subject: {subj}
+Date: {date}
+
+--{b}--
+""".format(date=date, mid=mid, b=boundary, rcpt=failed_rcpt, subj=ack_subject)
+            .replace("\n", "\r\n").encode("utf-8"))
+
+
+def story():
+    with MailServers() as ms:
+        s = Story(ms)
+        run_test("a_request_opens_case_and_acknowledges", s.a_request_opens_case)
+        run_test("b_second_poll_changes_nothing", s.b_second_poll_is_noop)
+        run_test("c_reply_to_ack_joins_case", s.c_reply_joins_case)
+        run_test("c_subject_reference_RE_joins_case", s.c_subject_ref_RE)
+        run_test("c_subject_reference_AW_SV_joins_case", s.c_subject_ref_AW_SV)
+        run_test("d_autoreply_and_bounce_open_no_case", s.d_autoreply_and_bounce)
+
+
+# ------------------------------------------------------------------ e: kill -9 mid-batch
+def count_inbound(pd):
+    r = subprocess.run(pd.argv("messages", "--json"), stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=30)
+    if r.returncode != 0:
+        return -1
+    try:
+        return sum(1 for m in json.loads(r.stdout) if m.get("direction") == "in")
+    except ValueError:
+        return -1
+
+
+def e_kill9_mid_batch():
+    n = 40
+    with MailServers() as ms:
+        pd = Pdgate(ms, "kill9")
+        senders = ["citizen%02d@public.test" % i for i in range(1, n + 1)]
+        for s in senders:             # all first: Dovecot re-reads the user list once a second
+            ms.add_user(s)
+        for i, s in enumerate(senders):
+            ms.append(DISC, "INBOX", request(s, "Request for information %d" % (i + 1),
+                                             "Please send me the data you hold about me.\n",
+                                             from_name="Citizen %d" % (i + 1)))
+        check(ms.imap_list(DISC, "INBOX") == n, "setup: INBOX does not hold %d" % n)
+        check(os.access(PDGATE, os.X_OK), "%s is missing (make)" % PDGATE)
+        # Kill -9 after a delay that grows until a kill lands mid-batch (some but not all of
+        # the 40 stored); aim for two such kills, then let pdgate finish.
+        delay, kills, attempts = 0.03, [], 0
+        def mid(k):               # this run stored some, not all
+            return k[1] < k[2] < n
+        while len([k for k in kills if mid(k)]) < 2 and attempts < 12:
+            attempts += 1
+            before = count_inbound(pd) if os.path.exists(pd.conf) else 0
+            if before >= n:
+                break
+            p = subprocess.Popen(pd.argv("poll", "--once"), stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            time.sleep(delay)
+            killed = p.poll() is None
+            if killed:
+                p.send_signal(signal.SIGKILL)
+            err = p.communicate()[1].decode("utf-8", "replace")
+            after = count_inbound(pd)
+            pd.log.append((("poll", "--once", "(kill after %.2fs)" % delay), p.returncode, err))
+            if killed:
+                kills.append((round(delay, 2), before, after))
+            if after <= before:
+                delay *= 1.7          # killed before it stored anything: wait longer
+        runs = 0
+        while ms.imap_list(DISC, "INBOX") > 0 and runs < 6:
+            r = pd.run("poll", "--once")
+            runs += 1
+            if r.returncode == 75:
+                raise Failure("poll after kill -9 exits 75: stale lock", pd.diag())
+            if r.returncode != 0:
+                raise Failure("poll after kill -9 exited %s" % r.returncode, pd.diag())
+        note("kill -9 (after s, stored before, stored after): %r; %d more poll(s) emptied "
+             "the mailbox"
+             % (kills, runs))
+        pd.poll()        # one more: flushes anything left in the outbox
+        ms.settle()
+        check([k for k in kills if mid(k)],
+              "no kill landed mid-batch (kills: %r)" % kills)
+        cases = pd.cases()
+        check(len(cases) == n, "%d cases, expected %d" % (len(cases), n), pd.diag())
+        refs = [c.get("reference") for c in cases]
+        check(len(set(refs)) == n, "duplicate references")
+        inbound = [m for m in pd.messages() if m.get("direction") == "in"]
+        check(len(inbound) == n, "%d inbound messages stored, expected %d" % (len(inbound), n))
+        n_in, n_proc = ms.imap_list(DISC, "INBOX"), ms.imap_list(DISC, "Processed")
+        check((n_in, n_proc) == (0, n), "disclosure INBOX/Processed = %d/%d, expected 0/%d"
+              % (n_in, n_proc, n))
+        outbox = [pd.case(c["reference"]).get("outbox", []) for c in cases]
+        rows = sum(len(o) for o in outbox)
+        check(rows == n, "%d outbox rows for %d cases: a notice was queued twice" % (rows, n))
+        # Every sender is acknowledged. Sending is at-least-once for now: a second ack is
+        # tolerated only where pdgate died between the SMTP server's "250 accepted" and
+        # recording it (the outbox row then shows a second attempt). Reconciling that window
+        # by the notice's stable Message-ID is issue 5's work.
+        attempts = {c.get("requester"): max([r.get("attempts") or 0 for r in o] or [0])
+                    for c, o in zip(cases, outbox)}
+        bad, dup = {}, {}
+        for s in senders:
+            k = ms.imap_list(s, "INBOX")
+            if k == 0 or (k > 1 and attempts.get(s, 0) < 2) or k > 2:
+                bad[s] = k
+            elif k == 2:
+                dup[s] = k
+        if dup:
+            print("    note: re-sent after a kill in the send window: %r" % dup)
+        why = []
+        for c, o in zip(cases, outbox):
+            if c.get("requester") in bad:
+                why.append("%s outbox %s" % (c["reference"], json.dumps(o)))
+        e_state["ack_failure"] = (("senders wrongly acknowledged: %r" % bad,
+                                   "\n".join(why)) if bad else None)
+
+
+e_state = {}
+
+
+def e_each_sender_acknowledged():
+    check("ack_failure" in e_state, "needs e_kill9_mid_batch_processes_each_once to finish")
+    f = e_state["ack_failure"]
+    if f:
+        raise Failure(*f)
+
+
+# ------------------------------------------------------------------ f: two pollers
+def f_two_pollers(fresh_db):
+    n = 30
+    with MailServers() as ms:
+        pd = Pdgate(ms, "twopollers")
+        check(os.access(PDGATE, os.X_OK), "%s is missing (make)" % PDGATE)
+        if not fresh_db:
+            pd.cases()                  # creates the database first
+        senders = ["resident%02d@public.test" % i for i in range(1, n + 1)]
+        for s in senders:
+            ms.add_user(s)
+        for i, s in enumerate(senders):
+            ms.append(DISC, "INBOX", request(s, "FOI request %d" % (i + 1),
+                                             "Please tell me how many burglaries were "
+                                             "reported in my ward in 2024.\n"))
+        procs = [subprocess.Popen(pd.argv("poll", "--once"), stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(2)]
+        outs = []
+        for p, name in zip(procs, ("first", "second")):
+            try:
+                out, err = p.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                out, err = p.communicate()
+            err = err.decode("utf-8", "replace")
+            outs.append((name, p.returncode, err))
+            pd.log.append((("poll", "--once", "(%s)" % name), p.returncode, err))
+        rcs = [rc for _, rc, _ in outs]
+        note("exit codes %r" % rcs)
+        check(all(rc in (0, 75) for rc in rcs), "exit codes %r, expected 0 and 75 (or 0 and 0)"
+              % rcs, pd.diag())
+        check(rcs != [75, 75], "both pollers exited 75", pd.diag())
+        for name, rc, err in outs:
+            if rc == 75:
+                check(re.search(r"lock|another|already|running|poller", err, re.I),
+                      "%s poller exited 75 without saying another poller holds the lock"
+                      % name, err)
+        pd.poll()
+        ms.settle()
+        cases = pd.cases()
+        check(len(cases) == n, "%d cases, expected %d" % (len(cases), n), pd.diag())
+        bad = {s: k for s in senders for k in [ms.imap_list(s, "INBOX")] if k != 1}
+        check(not bad, "senders without exactly one ack: %r" % bad, pd.diag())
+        check(ms.imap_list(DISC, "Processed") == n, "Processed holds %d"
+              % ms.imap_list(DISC, "Processed"))
+
+
+# ------------------------------------------------------------------ g: duplicates
+def g_duplicates():
+    with MailServers() as ms:
+        pd = Pdgate(ms, "dups")
+        carol = "carol@public.test"
+        mid = email.utils.make_msgid(domain="public.test")
+        date = email.utils.formatdate()
+        a = request(carol, "Request for CCTV footage",
+                    "Please provide CCTV footage of the incident on 2 May at the High Street.\n",
+                    from_name="Carol Jones", message_id=mid, date=date)
+        b = request(carol, "Request for CCTV footage",
+                    "Please provide body-worn video of my arrest on 9 May.\n",
+                    from_name="Carol Jones", message_id=mid, date=date)
+        ms.append(DISC, "INBOX", a)
+        ms.append(DISC, "INBOX", b)
+        pd.poll()
+        ms.settle()
+        stored = [m for m in pd.messages() if norm_mid(m.get("message_id")) == norm_mid(mid)]
+        check(len(stored) == 2, "same Message-ID, different bytes: %d stored, expected 2"
+              % len(stored), json.dumps(stored))
+        cases = pd.cases()
+        check(len(cases) == 2, "%d cases, expected 2" % len(cases), json.dumps(cases))
+        ms.append(DISC, "INBOX", a)         # the exact same bytes again
+        pd.poll()
+        ms.settle()
+        stored = [m for m in pd.messages() if norm_mid(m.get("message_id")) == norm_mid(mid)]
+        check(len(stored) == 2, "identical bytes re-appended: %d stored, expected 2"
+              % len(stored), json.dumps(stored))
+        cases = pd.cases()
+        check(len(cases) == 2, "identical bytes re-appended opened a case (%d cases)"
+              % len(cases), json.dumps(cases))
+        acks = ms.imap_list(carol, "INBOX")
+        check(acks == 2, "carol holds %d acknowledgements, expected 2" % acks)
+        check(ms.imap_list(DISC, "INBOX") == 0, "disclosure INBOX not emptied", pd.diag())
+
+
+GROUPS = {
+    "a": story, "b": story, "c": story, "d": story,
+    "e": lambda: (run_test("e_kill9_mid_batch_processes_each_once", e_kill9_mid_batch),
+                  run_test("e_kill9_each_sender_acknowledged", e_each_sender_acknowledged)),
+    "f": lambda: (run_test("f_two_pollers_one_lock", f_two_pollers, False),
+                  run_test("f_two_pollers_on_new_database", f_two_pollers, True)),
+    "g": lambda: run_test("g_message_id_reuse_and_identical_bytes", g_duplicates),
+}
+
+
+def main():
+    harness.require_root()
+    want = sys.argv[1:] or ["a", "e", "f", "g"]
+    done = set()
+    for g in want:
+        fn = GROUPS[g]
+        if fn in done:
+            continue
+        done.add(fn)
+        try:
+            fn()
+        except Exception as e:          # the servers failed to start, etc.
+            report("group_%s" % g, False, "%s: %s" % (type(e).__name__,
+                                                      str(e).splitlines()[0] if str(e) else ""),
+                   traceback.format_exc())
+    passed = sum(1 for _, ok in results if ok)
+    failed = len(results) - passed
+    print("%d passed, %d failed" % (passed, failed), flush=True)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
