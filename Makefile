@@ -74,7 +74,8 @@ bench: deps
 	@tests/bench/bench.sh
 
 $(BUILD)/imap-fetch-bench: tests/bench/imap_fetch_bench.c $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(PKG_LIBS)
 
 clean:
 	rm -rf $(BUILD)

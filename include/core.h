@@ -40,6 +40,9 @@ int pd_read_file(const char *path, size_t max_len, char **data_r, size_t *len_r,
 int pd_write_file_atomic(const char *path, const void *data, size_t len, int sync,
 			 char **error_r);
 
+/* Overwrite and free a secret (password); *secret = NULL. NULL-safe. */
+void pd_secret_free(char **secret);
+
 /* Copy of s made valid UTF-8 without control characters (except \t, and \n when keep_newlines),
    truncated to at most max bytes on a character boundary. Never NULL for non-NULL s. */
 char *pd_utf8_clean(const char *s, size_t max, int keep_newlines);

@@ -172,3 +172,13 @@ char *pd_utf8_clean(const char *s, size_t max, int keep_newlines)
 	}
 	return g_string_free(out, FALSE);
 }
+
+void pd_secret_free(char **secret)
+{
+	if (*secret == NULL)
+		return;
+	/* explicit_bzero: a plain memset before free may be optimised away. */
+	explicit_bzero(*secret, strlen(*secret));
+	g_free(*secret);
+	*secret = NULL;
+}

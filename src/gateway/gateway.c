@@ -196,9 +196,6 @@ int gateway_flush_outbox(struct gateway *gw)
 	}
 	store_outbox_items_free(&items, count);
 	smtp_close(&smtp);
-	if (password != NULL) {
-		memset(password, 0, strlen(password));
-		g_free(password);
-	}
+	pd_secret_free(&password);
 	return sent;
 }

@@ -33,10 +33,7 @@ static int connect_imap(struct gateway *gw, struct imap **imap_r, char **error_r
 	};
 	ret = imap_connect(&set, imap_r, error_r);
 out:
-	if (password != NULL) {
-		memset(password, 0, strlen(password));
-		g_free(password);
-	}
+	pd_secret_free(&password);
 	return ret;
 }
 

@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 	       secs);
 out:
 	imap_disconnect(&imap);
-	g_free(password);
+	pd_secret_free(&password);
 	if (error != NULL)
 		fprintf(stderr, "imap-fetch-bench: %s\n", error);
 	int status = error != NULL ? 1 : 0;

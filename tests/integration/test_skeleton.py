@@ -78,13 +78,13 @@ def norm_mid(s):
 
 # ------------------------------------------------------------------ pdgate wrapper
 class Pdgate:
-    def __init__(self, ms, name):
+    def __init__(self, ms, name, **overrides):
         self.ms = ms
         state = os.path.join(ms.tmp, "pdgate", name)
         os.makedirs(state, exist_ok=True)
         self.conf = ms.write_config(os.path.join(state, "pdgate.conf"),
                                     store_database=os.path.join(state, "pdgate.db"),
-                                    store_spool=os.path.join(state, "spool"))
+                                    store_spool=os.path.join(state, "spool"), **overrides)
         self.log = []           # (argv, rc, stderr) of every run, for diagnostics
 
     def argv(self, *args):
@@ -568,6 +568,81 @@ def g_duplicates():
         check(acks == 2, "carol holds %d acknowledgements, expected 2" % acks)
         check(ms.imap_list(DISC, "INBOX") == 0, "disclosure INBOX not emptied", pd.diag())
 
+# ------------------------------------------------------------------ h: the daemon (IDLE)
+def h_daemon_idle():
+    """`pdgate poll` without --once answers new mail promptly (IDLE) and stops on SIGTERM."""
+    with MailServers() as ms:
+        pd = Pdgate(ms, "daemon")
+        ms.add_user("dora@public.test")
+        time.sleep(1.1)
+        log = open(os.path.join(ms.tmp, "daemon.log"), "wb")
+        p = subprocess.Popen(pd.argv("poll"), stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        try:
+            time.sleep(1.0)
+            check(p.poll() is None, "poller exited early with %s" % p.returncode)
+            ms.deliver("dora@public.test", DISC,
+                       request("dora@public.test", "My data", "Please send me my data.\n"))
+            t0 = time.monotonic()
+            # poll_interval is 5 s in the test config: well under it means IDLE woke us.
+            ms.wait_for_mail("dora@public.test", "INBOX", 1, timeout=4)
+            note("delivery -> acknowledgement: %.2f s" % (time.monotonic() - t0))
+            check(len(pd.cases()) == 1, "expected 1 case")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            try:
+                rc = p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                rc = "hung"
+            log.close()
+        check(rc == 0, "poller exit status after SIGTERM: %s" % rc)
+
+
+# ------------------------------------------------------------------ i: TLS
+def i_tls_verified():
+    """Implicit TLS and STARTTLS verify the server certificate; an untrusted one is refused."""
+    with MailServers(tls=True) as ms:
+        ms.append(DISC, "INBOX", request("tess@public.test", "SAR", "All my data please.\n"))
+        bad = Pdgate(ms, "tls-untrusted", imap_tls="implicit", imap_port=ms.imaps_port,
+                     imap_ca_file=None, imap_host="localhost")
+        r = bad.run("poll", "--once")
+        check(r.returncode == 77, "untrusted certificate: exit %s, expected 77" % r.returncode,
+              bad.diag())
+        check(b"certificate" in r.stderr, "no clear certificate error", bad.diag())
+        check(ms.imap_list(DISC, "INBOX") == 1, "mail was touched over an untrusted connection")
+        wrong = Pdgate(ms, "tls-wrong-name", imap_tls="implicit", imap_port=ms.imaps_port,
+                       imap_host="127.0.0.1")
+        r = wrong.run("poll", "--once")
+        check(r.returncode == 77, "certificate for another host name: exit %s" % r.returncode,
+              wrong.diag())
+        good = Pdgate(ms, "tls-starttls", imap_tls="starttls", imap_host="localhost")
+        good.poll()
+        check(len(good.cases()) == 1, "STARTTLS with ca_file: expected 1 case", good.diag())
+        implicit = Pdgate(ms, "tls-implicit", imap_tls="implicit", imap_port=ms.imaps_port,
+                          imap_host="localhost")
+        implicit.poll()     # the mailbox is empty now: login and select are what is tested
+        check(ms.imap_list(DISC, "Processed") == 1, "request not moved to Processed")
+
+
+# ------------------------------------------------------------------ j: quarantine
+def j_bad_mail_quarantined():
+    """Mail that cannot be parsed is kept (spooled, marked quarantined, moved to Quarantine),
+    opens no case, gets no reply, and does not block the mail after it."""
+    with MailServers() as ms:
+        pd = Pdgate(ms, "quarantine")
+        ms.append(DISC, "INBOX", b"\x00\x01\x02 this is not a mail message\r\n")
+        ms.append(DISC, "INBOX", request("quinn@public.test", "FOI", "How many officers?\n"))
+        pd.poll()
+        ms.settle()
+        msgs = pd.messages()
+        q = [m for m in msgs if m.get("status") == "quarantined"]
+        check(len(q) == 1, "%d quarantined messages, expected 1" % len(q), json.dumps(msgs))
+        check(q[0].get("error"), "quarantined without a reason")
+        check(len(pd.cases()) == 1, "the good message after it was not processed", pd.diag())
+        check(ms.imap_list(DISC, "Quarantine") == 1, "bad mail not in the Quarantine folder")
+        check(ms.imap_list(DISC, "INBOX") == 0, "INBOX not emptied")
+
+
 
 GROUPS = {
     "a": story, "b": story, "c": story, "d": story,
@@ -576,12 +651,15 @@ GROUPS = {
     "f": lambda: (run_test("f_two_pollers_one_lock", f_two_pollers, False),
                   run_test("f_two_pollers_on_new_database", f_two_pollers, True)),
     "g": lambda: run_test("g_message_id_reuse_and_identical_bytes", g_duplicates),
+    "h": lambda: run_test("h_daemon_idle_and_sigterm", h_daemon_idle),
+    "i": lambda: run_test("i_tls_certificate_verified", i_tls_verified),
+    "j": lambda: run_test("j_bad_mail_quarantined", j_bad_mail_quarantined),
 }
 
 
 def main():
     harness.require_root()
-    want = sys.argv[1:] or ["a", "e", "f", "g"]
+    want = sys.argv[1:] or ["a", "e", "f", "g", "h", "i", "j"]
     done = set()
     for g in want:
         fn = GROUPS[g]
