@@ -21,8 +21,8 @@ namespace where both are bind-mounted from the temp dir, so runs never share a q
 several MailServers may run at once.  Otherwise the global spool is used: a lock serialises
 harness instances and the queue is purged before and after.
 
-MailServers(tls=True) adds a throwaway CA (ca_file) and a server certificate for localhost and
-127.0.0.1: Dovecot then offers STARTTLS on imap_port and implicit TLS on imaps_port.  SMTP stays
+MailServers(tls=True) adds a throwaway CA (ca_file) and a server certificate for the name
+localhost only (so connecting as 127.0.0.1 is a host-name mismatch): Dovecot then offers STARTTLS on imap_port and implicit TLS on imaps_port.  SMTP stays
 plaintext: Debian 12's OpenSMTPD 6.8.0p2 fails every TLS handshake with OpenSSL 3.
 
 Daemons get SIGTERM (then SIGKILL after 5 s) on stop(), at exit, on SIGINT/SIGTERM/SIGHUP, and
@@ -437,7 +437,7 @@ class MailServers:
         ext = os.path.join(d, "server.ext")
         with open(ext, "w") as f:
             f.write("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n"
-                    "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n")
+                    "extendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost\n")
 
         def run(*args):
             subprocess.run([OPENSSL] + list(args), check=True, stdin=subprocess.DEVNULL,
@@ -653,7 +653,7 @@ service lmtp {{
             time.sleep(int(changed) + 1.02 - time.time())
         if tls:
             ctx = ssl.create_default_context(cafile=self.ca_file)
-            c = imaplib.IMAP4_SSL("127.0.0.1", self.imaps_port, ssl_context=ctx, timeout=30)
+            c = imaplib.IMAP4_SSL("localhost", self.imaps_port, ssl_context=ctx, timeout=30)
         else:
             c = imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=30)
         c.login(user, self.password)
