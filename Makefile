@@ -24,7 +24,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 SAN_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests-san/%,$(UNIT_SRCS))
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all deps check unit integration demo bench clean
+.PHONY: all deps check clang-check unit integration demo bench clean
 # Keep sanitizer objects between runs; they are intermediates of the test binaries.
 .SECONDARY:
 all: $(BUILD)/pdgate
@@ -58,9 +58,17 @@ $(BUILD)/tests-san/%: tests/unit/%.c tests/unit/testutil.h $(SAN_OBJS)
 
 unit: $(UNIT_BINS) $(SAN_BINS)
 
+# The code must build warning-free under both compilers: check clang too (no objects kept).
+clang-check:
+	@command -v clang >/dev/null || { echo "clang missing: run make deps" >&2; exit 1; }
+	@for f in $(SRCS) src/main.c $(UNIT_SRCS) tests/bench/imap_fetch_bench.c; do \
+		clang $(ALL_CFLAGS) -fsyntax-only $$f || exit 1; done
+	@echo "  clang: all sources build warning-free"
+
+# Unit tests run plain, under ASan+UBSan, and under valgrind (PDGATE_VALGRIND=0 skips it).
 check: deps
-	@$(MAKE) --no-print-directory all unit
-	@tests/run-all.sh
+	@$(MAKE) --no-print-directory all unit clang-check
+	@PDGATE_VALGRIND=$${PDGATE_VALGRIND:-1} tests/run-all.sh
 
 integration: all
 	@tests/run-all.sh --integration-only

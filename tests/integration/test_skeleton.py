@@ -643,6 +643,33 @@ def j_bad_mail_quarantined():
         check(ms.imap_list(DISC, "INBOX") == 0, "INBOX not emptied")
 
 
+# ------------------------------------------------------------------ k: SMTP down
+def k_smtp_down_then_retried():
+    """With the SMTP server unreachable the case still opens and the acknowledgement stays
+    queued with the error; once the server is back it goes out, once."""
+    with MailServers() as ms:
+        closed = harness.free_port()
+        down = Pdgate(ms, "smtpdown", smtp_port=closed)
+        ms.add_user("sam@public.test")
+        ms.append(DISC, "INBOX", request("sam@public.test", "SAR", "Everything you hold.\n"))
+        down.poll()
+        check(len(down.cases()) == 1, "case not opened while SMTP was down", down.diag())
+        out = down.json("outbox")
+        check(len(out) == 1 and out[0].get("state") == "queued",
+              "outbox should hold 1 queued notice: %s" % json.dumps(out))
+        check(out[0].get("last_error"), "queued notice has no error recorded")
+        up = Pdgate(ms, "smtpdown")     # same state folder, the real SMTP port
+        time.sleep(2.1)                 # retry_base is 1 s in the test config
+        up.poll()
+        ms.settle()
+        out = up.json("outbox")
+        check(out and out[0].get("state") == "sent", "not sent after recovery: %s"
+              % json.dumps(out), up.diag())
+        up.poll()
+        ms.settle()
+        check(ms.imap_list("sam@public.test", "INBOX") == 1, "expected exactly 1 acknowledgement")
+
+
 
 GROUPS = {
     "a": story, "b": story, "c": story, "d": story,
@@ -654,12 +681,13 @@ GROUPS = {
     "h": lambda: run_test("h_daemon_idle_and_sigterm", h_daemon_idle),
     "i": lambda: run_test("i_tls_certificate_verified", i_tls_verified),
     "j": lambda: run_test("j_bad_mail_quarantined", j_bad_mail_quarantined),
+    "k": lambda: run_test("k_smtp_down_then_retried", k_smtp_down_then_retried),
 }
 
 
 def main():
     harness.require_root()
-    want = sys.argv[1:] or ["a", "e", "f", "g", "h", "i", "j"]
+    want = sys.argv[1:] or ["a", "e", "f", "g", "h", "i", "j", "k"]
     done = set()
     for g in want:
         fn = GROUPS[g]
