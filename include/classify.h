@@ -1,9 +1,46 @@
-/* classify: pure decisions about one parsed message (no I/O): is it machine-generated mail
-   that must never be answered (RFC 3834), and which case reference does it carry. */
+/* classify: pure decisions about one parsed message (no I/O): which rights it exercises and
+   the indicators the team needs (rules.h does the scoring), whether it is machine-generated
+   mail that must never be answered (RFC 3834), and which case reference it carries. */
 #ifndef PDGATE_CLASSIFY_H
 #define PDGATE_CLASSIFY_H
 
 #include "mime.h"
+#include "rules.h"
+
+enum classify_on_behalf {
+	ON_BEHALF_NONE = 0, ON_BEHALF_SOLICITOR, ON_BEHALF_PARENT, ON_BEHALF_OTHER
+};
+enum classify_regime { REGIME_UNKNOWN = 0, REGIME_LAW_ENFORCEMENT, REGIME_GENERAL };
+
+struct classify_result {
+	unsigned kinds;          /* bit (1u << LABEL_x) per kind that fired; 0 means "other" */
+	int auto_mail;           /* never answer it */
+	const char *auto_reason; /* why (static or borrowed from the rules), or NULL */
+	int identity_attached, child, vague;
+	enum classify_on_behalf on_behalf;
+	enum classify_regime regime_hint;
+	char *case_ref;          /* the case it continues (set by the caller), or NULL */
+	char *repeat_of;         /* earlier case, same requester and right (caller), or NULL */
+	struct rules_result rules; /* the scores and the rules that fired */
+};
+
+/* Classify msg with the compiled rules (NULL: header checks only). Fills *r; free with
+   classify_result_clear. Machine-generated mail always has kinds 0 ("other"). */
+void classify_message(const struct rules *rules, const struct mime_message *msg,
+		      struct classify_result *r);
+void classify_result_clear(struct classify_result *r);
+
+/* "access,erasure" (sorted by name) or "other". g_malloc'd. */
+char *classify_kinds_string(unsigned kinds);
+/* Parse such a string back. 1 or 0 (unknown kind). */
+int classify_kinds_parse(const char *s, unsigned *kinds_r);
+const char *classify_on_behalf_name(enum classify_on_behalf v);
+const char *classify_regime_name(enum classify_regime v);
+
+/* The result as one JSON object (keys: file when non-NULL, kinds (sorted array), auto,
+   identity_attached, on_behalf, child, regime_hint, vague, case_ref, repeat_of, rules
+   (array of {name, describe, scores{label: n}})). g_malloc'd. */
+char *classify_result_json(const struct classify_result *r, const char *file, int pretty);
 
 /* Why msg must not be auto-answered, as a static string ("auto-submitted: auto-replied",
    "bounce: multipart/report", ...), or NULL when it is ordinary person-written mail. */

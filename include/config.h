@@ -23,8 +23,9 @@ struct config {
 		char *database, *spool;
 	} store;
 	struct {
-		char *reference_prefix, *templates, *message_id_domain, *log_level;
+		char *reference_prefix, *templates, *rules, *message_id_domain, *log_level;
 		char **team;       /* NULL-terminated */
+		int repeat_window_days;
 	} gateway;
 };
 

@@ -16,6 +16,10 @@ struct gateway;
 int gateway_init(const struct config *config, struct gateway **gw_r, char **error_r);
 void gateway_deinit(struct gateway **gw);
 
+/* Reload templates and rules (SIGHUP). All or nothing: when any file is invalid the old set
+   stays in force and 0 is returned with *error_r saying why. */
+int gateway_reload(struct gateway *gw, char **error_r);
+
 /* Take the single-poller lock (a file next to the database). 1 taken; 0 another poller holds
    it (*error_r says which pid). Released by gateway_deinit. */
 int gateway_lock(struct gateway *gw, char **error_r);
@@ -35,7 +39,8 @@ int gateway_flush_outbox(struct gateway *gw);
    outbox. 1 all done; 0 permanent failure (login refused, bad certificate); -1 temporary. */
 int gateway_poll_once(struct gateway *gw, char **error_r);
 
-/* Keep polling (IDLE when offered) until *stop becomes non-zero. Returns the exit status. */
-int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop);
+/* Keep polling (IDLE when offered) until *stop becomes non-zero; when *reload becomes
+   non-zero, reload templates and rules between passes and clear it. Returns the exit status. */
+int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
 
 #endif

@@ -11,7 +11,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Open (creating 0600, migrating to STORE_SCHEMA_VERSION) the database and spool folder.
    1 with *store_r (free with store_close) or 0. */
@@ -64,6 +64,7 @@ struct store_message {
 	const char *status;       /* "stored" or "quarantined" */
 	const char *error;        /* why quarantined, or NULL */
 	const char *mailbox;      /* where it was found (inbound), or NULL */
+	const char *classification; /* JSON of the classification (inbound), or NULL */
 };
 
 int store_message_add(struct store *store, const struct store_message *m, int64_t *id_r,
@@ -89,11 +90,24 @@ struct store_new_case {
 	const char *requester_addr, *requester_name, *subject;
 	int64_t received;
 	const char *state;
+	/* classification of the opening request */
+	const char *kinds;        /* "access,erasure" or "other" */
+	unsigned kinds_mask;
+	const char *regime_hint, *on_behalf;
+	int child, vague, identity_attached;
 };
 /* Allocate the next reference for the year and insert the case. Must be inside a
    transaction. 1 with *case_id_r and *reference_r (g_malloc'd), or 0. */
 int store_case_create(struct store *store, const struct store_new_case *nc, int64_t *case_id_r,
 		      char **reference_r, char **error_r);
+
+/* Reference of a case: 1 with *reference_r (g_malloc'd) or 0. */
+int store_case_reference(struct store *store, int64_t case_id, char **reference_r);
+
+/* The latest case of requester_addr received at or after `since` that shares a kind with
+   kinds_mask: 1 with *reference_r (g_malloc'd), else 0. */
+int store_case_find_repeat(struct store *store, const char *requester_addr, unsigned kinds_mask,
+			   int64_t since, char **reference_r);
 
 /* Append to a case's record. actor: "gateway", a team address, or "requester". */
 int store_event_add(struct store *store, int64_t case_id, const char *actor, const char *action,

@@ -1,4 +1,5 @@
 /* pdgate: command-line entry point. Parses arguments, loads the config, dispatches. */
+#include "cli.h"
 #include "config.h"
 #include "core.h"
 #include "gateway.h"
@@ -13,12 +14,14 @@
 
 #define DEFAULT_CONFIG "/etc/pdgate/pdgate.conf"
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 static void usage(FILE *out)
@@ -30,7 +33,9 @@ static void usage(FILE *out)
 	      "  case show REF [--json] show one case with its messages and events\n"
 	      "  messages [--json]      list stored messages\n"
 	      "  outbox [--json]        list outgoing notices\n"
-	      "  check-config           validate the configuration and templates\n",
+	      "  classify [--json] FILE...  classify messages with the rules (no database)\n"
+	      "  rules check            validate the rule files\n"
+	      "  check-config           validate the configuration, templates and rules\n",
 	      out);
 }
 
@@ -48,8 +53,12 @@ static void install_signals(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	/* Restart reads and writes: a signal must not look like a broken connection. poll()
+	   in IDLE still returns early, which is what makes stop and reload prompt. */
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -74,7 +83,7 @@ static int cmd_poll(const struct config *config, int argc, char **argv)
 		int ret = gateway_poll_once(gw, &error);
 		status = ret == 1 ? EX_OK : ret == 0 ? EX_NOPERM : EX_UNAVAILABLE;
 	} else {
-		status = gateway_run(gw, &stop_requested);
+		status = gateway_run(gw, &stop_requested, &reload_requested);
 	}
 out:
 	if (error != NULL)
@@ -119,7 +128,7 @@ static int cmd_check_config(const struct config *config)
 	char *error = NULL;
 	int ok = gateway_init(config, &gw, &error);
 	if (ok)
-		printf("%s: configuration and templates are valid\n", config->path);
+		printf("%s: configuration, templates and rules are valid\n", config->path);
 	else
 		log_error("%s", error);
 	g_free(error);
@@ -137,6 +146,10 @@ static int dispatch(const struct config *config, int argc, char **argv)
 		return cmd_report(config, cmd, argc, argv);
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check_config(config);
+	if (strcmp(cmd, "classify") == 0)
+		return cli_classify(config, argc, argv);
+	if (strcmp(cmd, "rules") == 0 && argc >= 2 && strcmp(argv[1], "check") == 0)
+		return cli_rules_check(config);
 	usage(stderr);
 	return EX_USAGE;
 }

@@ -23,8 +23,14 @@ static const char *by_auto_submitted(const struct mime_message *msg)
 	/* "no" (with optional comment) means a person sent it. */
 	int is_no = strncmp(t, "no", 2) == 0 && (t[2] == '\0' || t[2] == ' ' || t[2] == '(' ||
 						 t[2] == ';');
+	/* A web-form relay marks its notification auto-generated but names the person who filled
+	   in the form in Reply-To: that is a real request, and answering a person cannot loop.
+	   Auto-replies (auto-replied) are never excused. */
+	int relay = g_str_has_prefix(t, "auto-generated") && msg->reply_to_addr != NULL &&
+		    (msg->from_addr == NULL ||
+		     g_ascii_strcasecmp(msg->reply_to_addr, msg->from_addr) != 0);
 	g_free(t);
-	return is_no ? NULL : "Auto-Submitted header";
+	return is_no || relay ? NULL : "Auto-Submitted header";
 }
 
 static const char *by_headers(const struct mime_message *msg)

@@ -20,6 +20,19 @@ static int is_int_column(const char *name)
 	return g_strv_contains(names, name);
 }
 
+static int is_bool_column(const char *name)
+{
+	static const char *const names[] = { "child", "vague", "identity_attached", NULL };
+	return g_strv_contains(names, name);
+}
+
+/* Columns that hold JSON written by pdgate itself, embedded as JSON rather than a string. */
+static JsonNode *json_column(const char *value)
+{
+	JsonNode *node = json_from_string(value, NULL);
+	return node != NULL ? node : json_node_init_string(json_node_alloc(), value);
+}
+
 static char *format_time(const char *value)
 {
 	GTimeZone *tz = g_time_zone_new_identifier("Europe/London");
@@ -36,6 +49,8 @@ static char *format_time(const char *value)
 
 static JsonNode *value_node(const char *name, const char *value)
 {
+	if (value != NULL && strcmp(name, "classification") == 0)
+		return json_column(value);
 	JsonNode *node = json_node_new(JSON_NODE_VALUE);
 	if (value == NULL) {
 		json_node_init_null(node);
@@ -45,6 +60,8 @@ static JsonNode *value_node(const char *name, const char *value)
 		g_free(t);
 	} else if (is_int_column(name)) {
 		json_node_set_int(node, g_ascii_strtoll(value, NULL, 10));
+	} else if (is_bool_column(name)) {
+		json_node_set_boolean(node, g_ascii_strtoll(value, NULL, 10) != 0);
 	} else {
 		json_node_set_string(node, value);
 	}
@@ -156,8 +173,8 @@ static int report_list(struct store *store, const char *kind, const char *const 
 
 int report_cases(struct store *store, int json, FILE *out, char **error_r)
 {
-	static const char *const cols[] = { "reference", "state", "received", "requester",
-					    "subject", NULL };
+	static const char *const cols[] = { "reference", "state", "received", "kinds",
+					    "requester", "subject", NULL };
 	return report_list(store, "cases", cols, json, out, error_r);
 }
 
@@ -183,11 +200,13 @@ static void print_case_text(JsonObject *c, FILE *out)
 	static const char *const ob_cols[] = { "id", "state", "attempts", "rcpt", "last_error",
 					       NULL };
 	static const char *const fields[] = { "reference", "state", "received", "requester",
-					      "requester_name", "subject", NULL };
+					      "requester_name", "subject", "kinds", "regime_hint",
+					      "on_behalf", "child", "vague", "identity_attached",
+					      NULL };
 	for (size_t i = 0; fields[i] != NULL; i++) {
-		JsonNode *v = json_object_get_member(c, fields[i]);
-		fprintf(out, "%-15s %s\n", fields[i],
-			v == NULL || JSON_NODE_HOLDS_NULL(v) ? "-" : json_node_get_string(v));
+		char *v = cell_text(c, fields[i]);
+		fprintf(out, "%-18s %s\n", fields[i], v);
+		g_free(v);
 	}
 	fputs("\nmessages:\n", out);
 	print_table(json_object_get_array_member(c, "messages"), msg_cols, out);

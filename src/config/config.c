@@ -49,6 +49,11 @@ static const struct key_def keys[] = {
 	{ "gateway", "reference_prefix", KEY_STRING, "PD", 0, 0, OFF(gateway.reference_prefix) },
 	{ "gateway", "team", KEY_LIST, "", 0, 0, OFF(gateway.team) },
 	{ "gateway", "templates", KEY_PATH, "templates", 0, 0, OFF(gateway.templates) },
+	{ "gateway", "rules", KEY_PATH, "rules/pdgate.rules", 0, 0, OFF(gateway.rules) },
+	/* A repeat of the same right within this window is flagged for the "manifestly
+	   unfounded or excessive" assessment; the team decides. */
+	{ "gateway", "repeat_window_days", KEY_INT, "90", 0, 3650,
+	  OFF(gateway.repeat_window_days) },
 	{ "gateway", "message_id_domain", KEY_STRING, "", 0, 0, OFF(gateway.message_id_domain) },
 	{ "gateway", "log_level", KEY_STRING, "info", 0, 0, OFF(gateway.log_level) },
 };

@@ -17,6 +17,7 @@ struct gateway {
 	const struct config *config;   /* borrowed */
 	struct store *store;
 	struct template *ack_template;
+	struct rules *rules;
 	char *message_id_domain;
 	int lock_fd;
 };
@@ -30,7 +31,8 @@ struct intake {
 	char *sha256;
 	struct mime_message *msg;      /* NULL when unparsable */
 	char *parse_error;
-	const char *auto_reason;
+	struct classify_result cls;    /* valid when msg != NULL */
+	char *cls_json;                /* cls as JSON, for the record */
 	int64_t case_id;               /* the case it continues, or 0 */
 };
 

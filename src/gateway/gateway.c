@@ -16,12 +16,30 @@ static char *default_message_id_domain(const struct config *config)
 	return g_strdup(at != NULL ? at + 1 : "pdgate.invalid");
 }
 
-static int load_templates(struct gateway *gw, char **error_r)
+static int load_templates(struct gateway *gw, struct template **ack_r, char **error_r)
 {
 	char *path = g_build_filename(gw->config->gateway.templates, "acknowledgement", NULL);
-	int ret = template_load(path, gateway_ack_vars, &gw->ack_template, error_r);
+	int ret = template_load(path, gateway_ack_vars, ack_r, error_r);
 	g_free(path);
 	return ret;
+}
+
+int gateway_reload(struct gateway *gw, char **error_r)
+{
+	struct template *ack = NULL;
+	struct rules *rules = NULL;
+
+	if (!load_templates(gw, &ack, error_r) ||
+	    !rules_load(gw->config->gateway.rules, &rules, error_r)) {
+		template_free(&ack);
+		return 0;
+	}
+	template_free(&gw->ack_template);
+	rules_free(&gw->rules);
+	gw->ack_template = ack;
+	gw->rules = rules;
+	log_info("templates and %u rules loaded", rules_count(rules));
+	return 1;
 }
 
 int gateway_init(const struct config *config, struct gateway **gw_r, char **error_r)
@@ -32,7 +50,8 @@ int gateway_init(const struct config *config, struct gateway **gw_r, char **erro
 	gw->config = config;
 	gw->lock_fd = -1;
 	gw->message_id_domain = default_message_id_domain(config);
-	if (!load_templates(gw, error_r))
+	if (!load_templates(gw, &gw->ack_template, error_r) ||
+	    !rules_load(config->gateway.rules, &gw->rules, error_r))
 		goto out;
 	if (!store_open(config->store.database, config->store.spool, &gw->store, error_r))
 		goto out;
@@ -51,6 +70,7 @@ void gateway_deinit(struct gateway **gwp)
 		return;
 	store_close(&gw->store);
 	template_free(&gw->ack_template);
+	rules_free(&gw->rules);
 	g_free(gw->message_id_domain);
 	if (gw->lock_fd >= 0)
 		close(gw->lock_fd); /* releases the flock */

@@ -47,9 +47,10 @@ static void fill_message_row(const struct intake *in, struct store_message *m, c
 	m->mailbox = in->mailbox;
 	m->status = msg != NULL ? "stored" : "quarantined";
 	m->error = in->parse_error;
-	m->auto_reason = in->auto_reason;
 	if (msg == NULL)
 		return;
+	m->auto_reason = in->cls.auto_reason;
+	m->classification = in->cls_json;
 	m->message_id = msg->message_id;
 	m->in_reply_to = msg->in_reply_to;
 	m->references = refs;
@@ -88,7 +89,9 @@ static int is_own_address(struct gateway *gw, const char *addr)
 static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 {
 	const struct mime_message *msg = in->msg;
+	const struct classify_result *cls = &in->cls;
 	const char *rcpt = reply_address(msg);
+	char *kinds = classify_kinds_string(cls->kinds);
 	struct store_new_case nc = {
 		.prefix = gw->config->gateway.reference_prefix,
 		.year = gateway_year(in->received),
@@ -97,6 +100,13 @@ static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 		.subject = msg->subject,
 		.received = in->received,
 		.state = "open",
+		.kinds = kinds,
+		.kinds_mask = cls->kinds,
+		.regime_hint = classify_regime_name(cls->regime_hint),
+		.on_behalf = classify_on_behalf_name(cls->on_behalf),
+		.child = cls->child,
+		.vague = cls->vague,
+		.identity_attached = cls->identity_attached,
 	};
 	char *reference = NULL;
 	int ret = store_case_create(gw->store, &nc, &in->case_id, &reference, error_r);
@@ -104,6 +114,17 @@ static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 		goto out;
 	ret = store_event_add(gw->store, in->case_id, "gateway", "case_opened",
 			      "request received by e-mail", error_r);
+	if (ret == 1)
+		ret = store_event_add(gw->store, in->case_id, "gateway", "classified", in->cls_json,
+				      error_r);
+	if (ret == 1 && cls->repeat_of != NULL) {
+		char *detail = g_strdup_printf("same requester and right as %s within %d days: "
+					       "for the team to assess, not a decision",
+					       cls->repeat_of, gw->config->gateway.repeat_window_days);
+		ret = store_event_add(gw->store, in->case_id, "gateway", "possible_repeat", detail,
+				      error_r);
+		g_free(detail);
+	}
 	if (ret != 1)
 		goto out;
 	if (rcpt == NULL || is_own_address(gw, rcpt)) {
@@ -118,14 +139,33 @@ static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 		log_info("case %s opened", reference);
 out:
 	g_free(reference);
+	g_free(kinds);
 	return ret;
 }
 
 static int record_continuation(struct gateway *gw, const struct intake *in, char **error_r)
 {
-	const char *action = in->auto_reason != NULL ? "auto_message_received" : "message_received";
-	const char *detail = in->auto_reason != NULL ? in->auto_reason : "reply from requester";
-	return store_event_add(gw->store, in->case_id, "gateway", action, detail, error_r);
+	const char *action = in->cls.auto_mail ? "auto_message_received" : "message_received";
+	return store_event_add(gw->store, in->case_id, "gateway", action, in->cls_json, error_r);
+}
+
+/* Classify, and find the case it continues or the earlier case it may repeat. */
+static void intake_classify(struct gateway *gw, struct intake *in)
+{
+	struct classify_result *cls = &in->cls;
+	const struct config *c = gw->config;
+
+	classify_message(gw->rules, in->msg, cls);
+	if (find_case(gw, in->msg, &in->case_id))
+		store_case_reference(gw->store, in->case_id, &cls->case_ref);
+	else
+		in->case_id = 0;
+	if (in->case_id == 0 && !cls->auto_mail && c->gateway.repeat_window_days > 0) {
+		int64_t since = in->received - (int64_t)c->gateway.repeat_window_days * 86400;
+		store_case_find_repeat(gw->store, reply_address(in->msg), cls->kinds, since,
+				       &cls->repeat_of);
+	}
+	in->cls_json = classify_result_json(cls, NULL, FALSE);
 }
 
 /* Decide and write everything for one message; the caller owns the transaction. */
@@ -133,14 +173,11 @@ static int intake_write(struct gateway *gw, struct intake *in, int64_t *row_r, c
 {
 	int ret;
 
-	if (in->msg != NULL) {
-		in->auto_reason = classify_auto_reason(in->msg);
-		if (!find_case(gw, in->msg, &in->case_id))
-			in->case_id = 0;
-	}
+	if (in->msg != NULL)
+		intake_classify(gw, in);
 	if (in->case_id != 0) {
 		ret = record_continuation(gw, in, error_r);
-	} else if (in->msg != NULL && in->auto_reason == NULL) {
+	} else if (in->msg != NULL && !in->cls.auto_mail) {
 		ret = open_case(gw, in, error_r);
 	} else {
 		/* Machine mail that continues no case, or unparsable mail: kept, no case. */
@@ -153,6 +190,8 @@ static int intake_write(struct gateway *gw, struct intake *in, int64_t *row_r, c
 
 static void intake_free(struct intake *in)
 {
+	classify_result_clear(&in->cls);
+	g_free(in->cls_json);
 	g_free(in->sha256);
 	mime_message_free(&in->msg);
 	g_free(in->parse_error);

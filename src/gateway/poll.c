@@ -248,17 +248,19 @@ out:
 	return ret;
 }
 
-/* Sleep up to secs, waking early when asked to stop. */
-static void sleep_interruptible(int secs, volatile sig_atomic_t *stop)
+/* Sleep up to secs, waking early when asked to stop or reload. */
+static void sleep_interruptible(int secs, volatile sig_atomic_t *stop,
+				volatile sig_atomic_t *reload)
 {
-	for (int i = 0; i < secs * 10 && !*stop; i++) {
+	for (int i = 0; i < secs * 10 && !*stop && !*reload; i++) {
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
 }
 
 /* Wait for new mail on an open connection: IDLE when offered, else NOOP every poll_interval. */
-static int wait_for_mail(struct poll_ctx *p, volatile sig_atomic_t *stop, char **error_r)
+static int wait_for_mail(struct poll_ctx *p, volatile sig_atomic_t *stop,
+			 volatile sig_atomic_t *reload, char **error_r)
 {
 	const struct config *c = p->gw->config;
 	if (imap_has_capability(p->imap, "IDLE")) {
@@ -266,13 +268,25 @@ static int wait_for_mail(struct poll_ctx *p, volatile sig_atomic_t *stop, char *
 		int slice = MIN(c->imap.poll_interval, c->imap.idle_minutes * 60);
 		return imap_idle(p->imap, slice, error_r);
 	}
-	sleep_interruptible(c->imap.poll_interval, stop);
+	sleep_interruptible(c->imap.poll_interval, stop, reload);
 	return imap_noop(p->imap, error_r);
 }
 
+/* SIGHUP: a bad edit must never stop the gateway, so the old set stays on error. */
+static void reload_if_asked(struct gateway *gw, volatile sig_atomic_t *reload)
+{
+	char *error = NULL;
+	if (!*reload)
+		return;
+	*reload = 0;
+	if (!gateway_reload(gw, &error))
+		log_error("reload refused, keeping the rules and templates in force:\n%s", error);
+	g_free(error);
+}
+
 /* One IMAP session: scan, wait, scan... Sets *scanned_r once a scan succeeded. */
-static int run_session(struct poll_ctx *p, volatile sig_atomic_t *stop, int *scanned_r,
-		       char **error_r)
+static int run_session(struct poll_ctx *p, volatile sig_atomic_t *stop,
+		       volatile sig_atomic_t *reload, int *scanned_r, char **error_r)
 {
 	int ret;
 	if ((ret = connect_imap(p->gw, &p->imap, error_r)) != 1)
@@ -280,10 +294,11 @@ static int run_session(struct poll_ctx *p, volatile sig_atomic_t *stop, int *sca
 	if ((ret = prepare_mailboxes(p, error_r)) != 1)
 		goto out;
 	while (!*stop) {
+		reload_if_asked(p->gw, reload);
 		if ((ret = scan_mailbox(p, error_r)) != 1)
 			break;
 		*scanned_r = 1;
-		if (*stop || (ret = wait_for_mail(p, stop, error_r)) != 1)
+		if (*stop || (ret = wait_for_mail(p, stop, reload, error_r)) != 1)
 			break;
 	}
 out:
@@ -291,7 +306,7 @@ out:
 	return ret;
 }
 
-int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop)
+int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 {
 	int backoff = 5;
 	while (!*stop) {
@@ -299,7 +314,7 @@ int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop)
 		char *error = NULL;
 		int scanned = 0;
 		poll_ctx_init(&p, gw);
-		int ret = run_session(&p, stop, &scanned, &error);
+		int ret = run_session(&p, stop, reload, &scanned, &error);
 		poll_ctx_deinit(&p);
 		if (scanned)
 			backoff = 5; /* the server was fine until now: reconnect soon */
@@ -312,7 +327,8 @@ int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop)
 			gateway_flush_outbox(gw);
 		}
 		g_free(error);
-		sleep_interruptible(backoff, stop);
+		sleep_interruptible(backoff, stop, reload);
+		reload_if_asked(gw, reload);
 		backoff = MIN(backoff * 2, 300);
 	}
 	return 0;

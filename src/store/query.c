@@ -13,14 +13,15 @@ struct named_query {
 static const struct named_query queries[] = {
 	{ "cases", 0,
 	  "SELECT reference, requester_addr AS requester, requester_name, state,"
-	  " received, subject FROM cases ORDER BY received, id" },
+	  " received, subject, kinds FROM cases ORDER BY received, id" },
 	{ "case", 1,
 	  "SELECT reference, requester_addr AS requester, requester_name, state,"
-	  " received, subject FROM cases WHERE reference = ?" },
+	  " received, subject, kinds, regime_hint, on_behalf, child, vague, identity_attached"
+	  " FROM cases WHERE reference = ?" },
 	{ "case_messages", 1,
 	  "SELECT m.id, m.direction, m.message_id, m.from_addr AS \"from\", m.to_addr AS \"to\","
-	  " m.subject, m.received, m.date_header, m.sha256, m.size, m.auto_reason, m.status"
-	  " FROM messages m JOIN cases c ON c.id = m.case_id WHERE c.reference = ?"
+	  " m.subject, m.received, m.date_header, m.sha256, m.size, m.auto_reason, m.status,"
+	  " m.classification FROM messages m JOIN cases c ON c.id = m.case_id WHERE c.reference = ?"
 	  " ORDER BY m.id" },
 	{ "case_events", 1,
 	  "SELECT e.at, e.actor, e.action, e.detail FROM events e"

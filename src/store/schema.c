@@ -74,6 +74,16 @@ static const char *const migrations[] = {
 	"  moved_to TEXT,"
 	"  PRIMARY KEY (mailbox, uidvalidity, uid)"
 	");",
+	/* 2: classification of each message and, on the case, of the request that opened it */
+	"ALTER TABLE cases ADD COLUMN kinds TEXT NOT NULL DEFAULT 'other';"
+	"ALTER TABLE cases ADD COLUMN kinds_mask INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE cases ADD COLUMN regime_hint TEXT NOT NULL DEFAULT 'unknown';"
+	"ALTER TABLE cases ADD COLUMN on_behalf TEXT NOT NULL DEFAULT 'none';"
+	"ALTER TABLE cases ADD COLUMN child INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE cases ADD COLUMN vague INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE cases ADD COLUMN identity_attached INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE messages ADD COLUMN classification TEXT;"
+	"CREATE INDEX cases_requester ON cases(requester_addr, received);",
 };
 
 int store_schema_latest(void)

@@ -365,30 +365,18 @@ int store_message_add(struct store *store, const struct store_message *m, int64_
 		store, error_r,
 		"INSERT INTO messages (case_id, direction, sha256, size, message_id, in_reply_to,"
 		" refs, from_addr, from_name, to_addr, subject, date_header, date, received,"
-		" auto_reason, status, error, mailbox, created)"
-		" VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		"ississssssssiissssi", m->case_id, m->direction == STORE_IN ? "in" : "out",
+		" auto_reason, status, error, mailbox, created, classification)"
+		" VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"ississssssssiissssis", m->case_id, m->direction == STORE_IN ? "in" : "out",
 		m->sha256, (int64_t)m->size, m->message_id, m->in_reply_to, m->references,
 		m->from_addr, m->from_name, m->to_addr, m->subject, m->date_header, m->date,
-		m->received, m->auto_reason, m->status, m->error, m->mailbox, pd_now());
+		m->received, m->auto_reason, m->status, m->error, m->mailbox, pd_now(),
+		m->classification);
 	if (ret == 1 && id_r != NULL)
 		*id_r = sqlite3_last_insert_rowid(store->db);
 	return ret;
 }
 
-int store_message_sha256(struct store *store, int64_t id, char **sha256_r)
-{
-	sqlite3_stmt *st = store_stmt_query(store, NULL, "SELECT sha256 FROM messages WHERE id = ?",
-					    "i", id);
-	int ret = 0;
-	if (st != NULL && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
-		*sha256_r = g_strdup((const char *)sqlite3_column_text(st, 0));
-		ret = 1;
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	return ret;
-}
 
 int store_message_quarantined(struct store *store, int64_t id)
 {
@@ -445,9 +433,15 @@ int store_case_create(struct store *store, const struct store_new_case *nc, int6
 	ref = g_strdup_printf("%s-%04d-%06" G_GINT64_FORMAT, nc->prefix, nc->year, seq);
 	ret = store_stmt_exec(store, error_r,
 			"INSERT INTO cases (reference, requester_addr, requester_name, subject,"
-			" state, received, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-			"sssssii", ref, nc->requester_addr, nc->requester_name, nc->subject,
-			nc->state, nc->received, pd_now());
+			" state, received, created, kinds, kinds_mask, regime_hint, on_behalf,"
+			" child, vague, identity_attached)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			"sssssiisissiii", ref, nc->requester_addr, nc->requester_name,
+			nc->subject, nc->state, nc->received, pd_now(),
+			nc->kinds != NULL ? nc->kinds : "other", (int64_t)nc->kinds_mask,
+			nc->regime_hint != NULL ? nc->regime_hint : "unknown",
+			nc->on_behalf != NULL ? nc->on_behalf : "none", (int64_t)nc->child,
+			(int64_t)nc->vague, (int64_t)nc->identity_attached);
 	if (ret != 1) {
 		g_free(ref);
 		return ret;
@@ -455,6 +449,45 @@ int store_case_create(struct store *store, const struct store_new_case *nc, int6
 	*case_id_r = sqlite3_last_insert_rowid(store->db);
 	*reference_r = ref;
 	return 1;
+}
+
+static int query_string(struct store *store, char **value_r, const char *sql,
+			const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *st = store_stmt_prepare(store, sql, types, ap, NULL);
+	va_end(ap);
+	int ret = 0;
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+		*value_r = g_strdup((const char *)sqlite3_column_text(st, 0));
+		ret = 1;
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	return ret;
+}
+
+int store_message_sha256(struct store *store, int64_t id, char **sha256_r)
+{
+	return query_string(store, sha256_r, "SELECT sha256 FROM messages WHERE id = ?", "i", id);
+}
+
+int store_case_reference(struct store *store, int64_t case_id, char **reference_r)
+{
+	return query_string(store, reference_r, "SELECT reference FROM cases WHERE id = ?", "i",
+			    case_id);
+}
+
+int store_case_find_repeat(struct store *store, const char *requester_addr, unsigned kinds_mask,
+			   int64_t since, char **reference_r)
+{
+	if (requester_addr == NULL || kinds_mask == 0)
+		return 0;
+	return query_string(store, reference_r,
+			    "SELECT reference FROM cases WHERE requester_addr = ? AND received >= ?"
+			    " AND (kinds_mask & ?) != 0 ORDER BY received DESC, id DESC LIMIT 1",
+			    "sii", requester_addr, since, (int64_t)kinds_mask);
 }
 
 int store_event_add(struct store *store, int64_t case_id, const char *actor, const char *action,

@@ -56,6 +56,7 @@ import time
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PDGATE = os.environ.get("PDGATE_BIN") or os.path.join(REPO_ROOT, "build", "pdgate")
 TEMPLATES = os.path.join(REPO_ROOT, "templates")
+RULES = os.path.join(REPO_ROOT, "rules", "pdgate.rules")
 
 DOMAINS = ("pdgate.test", "public.test")
 PASSWORD = "Test-Passw0rd"
@@ -778,7 +779,7 @@ service lmtp {{
                 "spool": os.path.join(state, "spool"),
             },
             "gateway": {
-                "reference_prefix": "PD", "team": "team@pdgate.test", "templates": TEMPLATES,
+                "reference_prefix": "PD", "team": "team@pdgate.test", "templates": TEMPLATES, "rules": RULES,
                 "message_id_domain": "pdgate.test", "log_level": "info",
             },
         }

@@ -29,6 +29,12 @@ static const struct auto_case auto_cases[] = {
 	  "Re: your request", 1 },
 	{ "auto-generated", "Auto-Submitted: auto-generated\r\n", "text/plain", "x@public.test",
 	  "Report", 1 },
+	{ "web form relay", "Auto-Submitted: auto-generated\r\nReply-To: citizen@public.test\r\n",
+	  "text/plain", "noreply@forms.police.test", "Online form: subject access request", 0 },
+	{ "auto-generated, reply-to self", "Auto-Submitted: auto-generated\r\n"
+	  "Reply-To: x@public.test\r\n", "text/plain", "x@public.test", "Report", 1 },
+	{ "auto-replied with reply-to", "Auto-Submitted: auto-replied\r\n"
+	  "Reply-To: citizen@public.test\r\n", "text/plain", "away@public.test", "Away", 1 },
 	{ "precedence bulk", "Precedence: bulk\r\n", "text/plain", "news@public.test", "News", 1 },
 	{ "precedence junk", "Precedence: junk\r\n", "text/plain", "a@public.test", "Hi", 1 },
 	{ "precedence list", "Precedence: list\r\n", "text/plain", "a@public.test", "Hi", 1 },

@@ -30,7 +30,7 @@ static int setup(void **state)
 		"[imap]\nhost = 127.0.0.1\nuser = d\npassword_file = pw\n"
 		"[smtp]\nhost = 127.0.0.1\nfrom = disclosure@pdgate.test\n"
 		"[store]\ndatabase = pd.db\nspool = spool\n"
-		"[gateway]\ntemplates = %s/templates\n", cwd);
+		"[gateway]\ntemplates = %s/templates\nrules = %s/rules/pdgate.rules\n", cwd, cwd);
 	char *path = g_build_filename(f->dir, "pdgate.conf", NULL);
 	assert_true(g_file_set_contents(path, conf, -1, NULL));
 	assert_int_equal(config_load(path, &f->config, &error), 1);

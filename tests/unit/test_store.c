@@ -74,7 +74,10 @@ static void test_schema_newer_refused(void **state)
 	assert_int_equal(store_open(f->db, f->spool, &f->store, &error), 0);
 	assert_non_null(strstr(error, "newer"));
 	g_free(error);
-	exec_sql(f->db, "PRAGMA user_version = 1");
+	error = NULL;
+	char *sql = g_strdup_printf("PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	exec_sql(f->db, sql);
+	g_free(sql);
 	assert_int_equal(store_open(f->db, f->spool, &f->store, &error), 1);
 }
 
@@ -101,6 +104,50 @@ static int64_t new_case(struct store *s, int year, char **ref_r)
 	assert_int_equal(store_case_create(s, &nc, &id, ref_r, &error), 1);
 	assert_int_equal(store_commit(s, &error), 1);
 	return id;
+}
+
+/* A database left at version 1 by an older pdgate gains the classification columns. */
+static void test_schema_upgrade_from_1(void **state)
+{
+	struct fixture *f = *state;
+	char *error = NULL, *db1 = g_build_filename(f->dir, "v1.db", NULL);
+	struct store *s = NULL;
+	exec_sql(db1, "CREATE TABLE cases (id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE,"
+		      " requester_addr TEXT, requester_name TEXT, subject TEXT, state TEXT NOT NULL,"
+		      " received INTEGER NOT NULL, created INTEGER NOT NULL);"
+		      "CREATE TABLE messages (id INTEGER PRIMARY KEY, x);"
+		      "INSERT INTO cases VALUES (1, 'PD-2026-000001', 'a@b.test', NULL, 's', 'open', 1, 1);"
+		      "PRAGMA user_version = 1;");
+	assert_int_equal(store_open(db1, f->spool, &s, &error), 1);
+	assert_int_equal(store_schema_version(s), STORE_SCHEMA_VERSION);
+	char *ref = NULL;
+	/* The old case kept, with the new columns' defaults. */
+	assert_int_equal(store_case_find_repeat(s, "a@b.test", 0, 0, &ref), 0);
+	assert_int_equal(store_case_reference(s, 1, &ref), 1);
+	assert_string_equal(ref, "PD-2026-000001");
+	g_free(ref);
+	store_close(&s);
+	g_free(db1);
+}
+
+static void test_repeat_lookup(void **state)
+{
+	struct fixture *f = *state;
+	struct store_new_case nc = { .prefix = "PD", .year = 2026, .requester_addr = "r@p.test",
+				     .received = 1000, .state = "open", .kinds = "access",
+				     .kinds_mask = 1 };
+	int64_t id = 0;
+	char *ref = NULL, *found = NULL, *error = NULL;
+	assert_int_equal(store_begin(f->store, &error), 1);
+	assert_int_equal(store_case_create(f->store, &nc, &id, &ref, &error), 1);
+	assert_int_equal(store_commit(f->store, &error), 1);
+	assert_int_equal(store_case_find_repeat(f->store, "r@p.test", 1, 500, &found), 1);
+	assert_string_equal(found, ref);
+	g_free(found);
+	assert_int_equal(store_case_find_repeat(f->store, "r@p.test", 2, 500, &found), 0);
+	assert_int_equal(store_case_find_repeat(f->store, "r@p.test", 1, 1001, &found), 0);
+	assert_int_equal(store_case_find_repeat(f->store, "x@p.test", 1, 0, &found), 0);
+	g_free(ref);
 }
 
 static void test_references_per_year(void **state)
@@ -256,6 +303,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_fresh_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_newer_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_migrates_empty_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_upgrade_from_1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repeat_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_references_per_year, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_append_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_by_hash_not_message_id, setup, teardown),

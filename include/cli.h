@@ -1,0 +1,15 @@
+/* cli: subcommands that are more than a report: classify files, check rules. */
+#ifndef PDGATE_CLI_H
+#define PDGATE_CLI_H
+
+#include "config.h"
+
+/* pdgate classify [--json] FILE...: classify each file with the configured rules and print
+   the result (JSON: one object per file, in an array). Returns an exit status. */
+int cli_classify(const struct config *config, int argc, char **argv);
+
+/* pdgate rules check: load every rule file, print the errors (file:line) or a summary.
+   Returns an exit status (0 valid, 78 invalid). */
+int cli_rules_check(const struct config *config);
+
+#endif

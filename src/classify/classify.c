@@ -1,0 +1,218 @@
+/* classify: turns rule scores into the result the team sees. Pure: the message is the
+   validated struct from mime; the rules were compiled at load. */
+#include "classify.h"
+#include "core.h"
+
+#include <json-glib/json-glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const on_behalf_names[] = { "none", "solicitor", "parent", "other" };
+static const char *const regime_names[] = { "unknown", "law_enforcement", "general" };
+
+const char *classify_on_behalf_name(enum classify_on_behalf v)
+{
+	return on_behalf_names[v];
+}
+
+const char *classify_regime_name(enum classify_regime v)
+{
+	return regime_names[v];
+}
+
+/* Of the labels given, the one with the highest score that fired, or -1. */
+static int best_fired(const struct rules_result *rr, const enum rules_label *labels, size_t n)
+{
+	int best = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (rr->fired[labels[i]] &&
+		    (best < 0 || rr->score[labels[i]] > rr->score[labels[best]]))
+			best = (int)i;
+	}
+	return best;
+}
+
+static void set_indicators(struct classify_result *r)
+{
+	static const enum rules_label behalf[] = { LABEL_ON_BEHALF_SOLICITOR,
+						   LABEL_ON_BEHALF_PARENT,
+						   LABEL_ON_BEHALF_OTHER };
+	static const enum rules_label regime[] = { LABEL_REGIME_LAW_ENFORCEMENT,
+						   LABEL_REGIME_GENERAL };
+	const struct rules_result *rr = &r->rules;
+	int b = best_fired(rr, behalf, G_N_ELEMENTS(behalf));
+	int g = best_fired(rr, regime, G_N_ELEMENTS(regime));
+
+	r->identity_attached = rr->fired[LABEL_IDENTITY_ATTACHED];
+	r->child = rr->fired[LABEL_CHILD];
+	r->vague = rr->fired[LABEL_VAGUE];
+	r->on_behalf = b < 0 ? ON_BEHALF_NONE : (enum classify_on_behalf)(b + 1);
+	r->regime_hint = g < 0 ? REGIME_UNKNOWN : (enum classify_regime)(g + 1);
+}
+
+/* The first fired rule that scores `auto`, as the reason. */
+static const char *rules_auto_reason(const struct rules_result *rr)
+{
+	for (size_t i = 0; i < rr->n_hits; i++) {
+		if (rr->hits[i].score[LABEL_AUTO] > 0)
+			return rr->hits[i].describe != NULL ? rr->hits[i].describe : rr->hits[i].name;
+	}
+	return "automatic mail (rules)";
+}
+
+void classify_message(const struct rules *rules, const struct mime_message *msg,
+		      struct classify_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (rules != NULL)
+		rules_eval(rules, msg, &r->rules);
+	r->auto_reason = classify_auto_reason(msg);
+	if (r->auto_reason == NULL && r->rules.fired[LABEL_AUTO])
+		r->auto_reason = rules_auto_reason(&r->rules);
+	r->auto_mail = r->auto_reason != NULL;
+	set_indicators(r);
+	if (r->auto_mail)
+		return; /* machine mail exercises no right */
+	for (int k = 0; k < LABEL_KIND_COUNT; k++) {
+		if (r->rules.fired[k])
+			r->kinds |= 1u << k;
+	}
+}
+
+void classify_result_clear(struct classify_result *r)
+{
+	rules_result_clear(&r->rules);
+	g_free(r->case_ref);
+	g_free(r->repeat_of);
+	memset(r, 0, sizeof(*r));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Names of the kinds in kinds, sorted; NULL-terminated, strings borrowed. */
+static const char **kind_names(unsigned kinds, size_t *n_r)
+{
+	const char **names = g_new0(const char *, LABEL_KIND_COUNT + 1);
+	size_t n = 0;
+	for (int k = 0; k < LABEL_KIND_COUNT; k++) {
+		if (kinds & (1u << k))
+			names[n++] = rules_label_name((enum rules_label)k);
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	*n_r = n;
+	return names;
+}
+
+char *classify_kinds_string(unsigned kinds)
+{
+	size_t n = 0;
+	const char **names = kind_names(kinds, &n);
+	char *s = n == 0 ? g_strdup("other") : g_strjoinv(",", (char **)names);
+	g_free(names);
+	return s;
+}
+
+int classify_kinds_parse(const char *s, unsigned *kinds_r)
+{
+	char **parts = g_strsplit(s, ",", -1);
+	unsigned kinds = 0;
+	int ok = 1;
+	for (char **p = parts; *p != NULL && ok; p++) {
+		enum rules_label label;
+		char *name = g_strstrip(*p);
+		if (strcmp(name, "other") == 0)
+			continue;
+		ok = rules_label_parse(name, &label) && label < LABEL_KIND_COUNT;
+		if (ok)
+			kinds |= 1u << label;
+	}
+	g_strfreev(parts);
+	if (ok)
+		*kinds_r = kinds;
+	return ok;
+}
+
+static void add_kinds(JsonBuilder *b, unsigned kinds)
+{
+	size_t n = 0;
+	const char **names = kind_names(kinds, &n);
+	json_builder_set_member_name(b, "kinds");
+	json_builder_begin_array(b);
+	if (n == 0)
+		json_builder_add_string_value(b, "other");
+	for (size_t i = 0; i < n; i++)
+		json_builder_add_string_value(b, names[i]);
+	json_builder_end_array(b);
+	g_free(names);
+}
+
+static void add_hit(JsonBuilder *b, const struct rules_hit *h)
+{
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "name");
+	json_builder_add_string_value(b, h->name);
+	json_builder_set_member_name(b, "describe");
+	json_builder_add_string_value(b, h->describe);
+	json_builder_set_member_name(b, "scores");
+	json_builder_begin_object(b);
+	for (int l = 0; l < LABEL_COUNT; l++) {
+		if (h->score[l] == 0)
+			continue;
+		json_builder_set_member_name(b, rules_label_name((enum rules_label)l));
+		json_builder_add_double_value(b, h->score[l]);
+	}
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+}
+
+static void add_member_string(JsonBuilder *b, const char *name, const char *value)
+{
+	json_builder_set_member_name(b, name);
+	if (value != NULL)
+		json_builder_add_string_value(b, value);
+	else
+		json_builder_add_null_value(b);
+}
+
+static void add_member_bool(JsonBuilder *b, const char *name, int value)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_boolean_value(b, value != 0);
+}
+
+char *classify_result_json(const struct classify_result *r, const char *file, int pretty)
+{
+	JsonBuilder *b = json_builder_new();
+	json_builder_begin_object(b);
+	if (file != NULL)
+		add_member_string(b, "file", file);
+	add_kinds(b, r->kinds);
+	add_member_bool(b, "auto", r->auto_mail);
+	add_member_string(b, "auto_reason", r->auto_reason);
+	add_member_bool(b, "identity_attached", r->identity_attached);
+	add_member_string(b, "on_behalf", classify_on_behalf_name(r->on_behalf));
+	add_member_bool(b, "child", r->child);
+	add_member_string(b, "regime_hint", classify_regime_name(r->regime_hint));
+	add_member_bool(b, "vague", r->vague);
+	add_member_string(b, "case_ref", r->case_ref);
+	add_member_string(b, "repeat_of", r->repeat_of);
+	json_builder_set_member_name(b, "rules");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < r->rules.n_hits; i++)
+		add_hit(b, &r->rules.hits[i]);
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+
+	JsonGenerator *gen = json_generator_new();
+	JsonNode *root = json_builder_get_root(b);
+	json_generator_set_pretty(gen, pretty);
+	json_generator_set_root(gen, root);
+	char *text = json_generator_to_data(gen, NULL);
+	json_node_unref(root);
+	g_object_unref(gen);
+	g_object_unref(b);
+	return text;
+}
