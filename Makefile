@@ -61,7 +61,7 @@ unit: $(UNIT_BINS) $(SAN_BINS)
 # The code must build warning-free under both compilers: check clang too (no objects kept).
 clang-check:
 	@command -v clang >/dev/null || { echo "clang missing: run make deps" >&2; exit 1; }
-	@for f in $(SRCS) src/main.c $(UNIT_SRCS) tests/bench/imap_fetch_bench.c; do \
+	@for f in $(SRCS) src/main.c $(UNIT_SRCS) tests/bench/*.c; do \
 		clang $(ALL_CFLAGS) -fsyntax-only $$f || exit 1; done
 	@echo "  clang: all sources build warning-free"
 
@@ -78,8 +78,13 @@ demo: deps
 	@contrib/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/imap-fetch-bench
+	@$(MAKE) --no-print-directory all $(BUILD)/imap-fetch-bench $(BUILD)/classify-bench
+	@$(BUILD)/classify-bench rules/pdgate.rules tests/corpus/tune/*.eml tests/corpus/holdout/*.eml
 	@tests/bench/bench.sh
+
+$(BUILD)/classify-bench: tests/bench/classify_bench.c $(OBJS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(OBJS) $(PKG_LIBS)
 
 $(BUILD)/imap-fetch-bench: tests/bench/imap_fetch_bench.c $(OBJS)
 	@echo "  LD      $@"

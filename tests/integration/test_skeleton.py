@@ -670,6 +670,80 @@ def k_smtp_down_then_retried():
         check(ms.imap_list("sam@public.test", "INBOX") == 1, "expected exactly 1 acknowledgement")
 
 
+# ------------------------------------------------------------------ l: rules: check, reload
+def l_rules_check_and_reload():
+    """An invalid rule set is refused with file:line by `rules check` and by `poll`; a running
+    poller reloads rules on SIGHUP, keeping the old set when the new one is invalid; the
+    classification is stored on the case and in its events."""
+    import shutil
+    with MailServers() as ms:
+        rules_dir = os.path.join(ms.tmp, "rules")
+        shutil.copytree(os.path.join(harness.REPO_ROOT, "rules"), rules_dir)
+        top = os.path.join(rules_dir, "pdgate.rules")
+        pd = Pdgate(ms, "rules", gateway_rules=top)
+        extra = os.path.join(rules_dir, "local.rules")
+        with open(top, "a") as f:
+            f.write("include local.rules\n")
+
+        def write_local(text):
+            with open(extra, "w") as f:
+                f.write(text)
+        write_local("body ZEBRA /zebra crossing/\nscore ZEBRA foi=5 nosuchlabel=1\n")
+        r = pd.run("rules", "check")
+        check(r.returncode == 78, "rules check on a bad label: exit %s" % r.returncode)
+        check(b"local.rules:2:" in r.stderr, "no file:line in %r" % r.stderr[-300:])
+        r = pd.run("poll", "--once")
+        check(r.returncode == 78, "poll started on invalid rules (exit %s)" % r.returncode)
+        write_local("# nothing yet\n")
+        pd.ok("rules", "check")
+
+        for u in ("zed@public.test", "zoe@public.test", "zack@public.test"):
+            ms.add_user(u)
+        time.sleep(1.1)
+        log_path = os.path.join(ms.tmp, "rules-daemon.log")
+        log = open(log_path, "wb")
+        p = subprocess.Popen(pd.argv("poll"), stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+
+        def deliver_and_wait(user, body, n_cases):
+            ms.deliver(user, DISC, request(user, "A question", body))
+            ms.wait_for_mail(user, "INBOX", 1, timeout=15)
+            cases = pd.cases()
+            check(len(cases) == n_cases, "%d cases, expected %d" % (len(cases), n_cases))
+            return [c for c in cases if c["requester"] == user][0]
+        try:
+            time.sleep(1.0)
+            c = deliver_and_wait("zed@public.test", "How many zebra crossings are near "
+                                 "police stations?\n", 1)
+            write_local("body ZEBRA /zebra crossing/\ndescribe ZEBRA Zebra test rule\n"
+                        "score ZEBRA eir=5\n")
+            p.send_signal(signal.SIGHUP)
+            time.sleep(1.5)
+            c = deliver_and_wait("zoe@public.test", "Tell me about zebra crossings.\n", 2)
+            check("eir" in c["kinds"].split(","), "reloaded rule not applied: kinds %s"
+                  % c["kinds"])
+            shown = pd.case(c["reference"])
+            ev = [e for e in shown["events"] if e["action"] == "classified"]
+            check(ev and "ZEBRA" in ev[0]["detail"], "classification not in the case's events")
+            check(shown.get("kinds") == c["kinds"], "case show lacks the kinds")
+            write_local("body BROKEN /unclosed(/\n")
+            p.send_signal(signal.SIGHUP)
+            time.sleep(1.5)
+            check(p.poll() is None, "poller died on an invalid reload")
+            c = deliver_and_wait("zack@public.test", "Any zebra crossing figures?\n", 3)
+            check("eir" in c["kinds"].split(","), "old rule set not kept after a bad reload")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+            log.close()
+        with open(log_path, "rb") as f:
+            text = f.read()
+        check(b"reload refused" in text and b"local.rules:1:" in text,
+              "the refused reload was not logged with file:line")
+
+
 
 GROUPS = {
     "a": story, "b": story, "c": story, "d": story,
@@ -682,12 +756,13 @@ GROUPS = {
     "i": lambda: run_test("i_tls_certificate_verified", i_tls_verified),
     "j": lambda: run_test("j_bad_mail_quarantined", j_bad_mail_quarantined),
     "k": lambda: run_test("k_smtp_down_then_retried", k_smtp_down_then_retried),
+    "l": lambda: run_test("l_rules_check_and_reload", l_rules_check_and_reload),
 }
 
 
 def main():
     harness.require_root()
-    want = sys.argv[1:] or ["a", "e", "f", "g", "h", "i", "j", "k"]
+    want = sys.argv[1:] or ["a", "e", "f", "g", "h", "i", "j", "k", "l"]
     done = set()
     for g in want:
         fn = GROUPS[g]

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "classify.h"
@@ -130,9 +131,107 @@ static void test_find_reference_custom_prefix(void **state)
 	assert_null(classify_find_reference("Re: [PD-2026-000001]", "FOI"));
 }
 
+static const char glue_rules[] =
+	"body SAR /all the data you hold about me/\nscore SAR access=2\n"
+	"body DEL /delete/\nscore DEL erasure=1\n"
+	"body SOL /our client/\nscore SOL on_behalf_solicitor=1\n"
+	"body MUM /my son/\nscore MUM on_behalf_parent=1.5\n"
+	"body LE /arrest/\nscore LE regime_law_enforcement=1\n"
+	"body HR /vetting/\nscore HR regime_general=2\n"
+	"body OOO /out of the office/\nscore OOO auto=1\ndescribe OOO Out-of-office wording\n";
+
+static struct rules *load_glue_rules(void)
+{
+	char *dir = g_dir_make_tmp("pdgate-cls-XXXXXX", NULL);
+	char *path = g_build_filename(dir, "t.rules", NULL), *error = NULL;
+	struct rules *rules = NULL;
+	assert_true(g_file_set_contents(path, glue_rules, -1, NULL));
+	if (!rules_load(path, &rules, &error))
+		fail_msg("%s", error);
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(dir);
+	return rules;
+}
+
+static void classify_text(const struct rules *rules, const char *body, const char *headers,
+			  struct classify_result *r)
+{
+	char *raw = g_strdup_printf("From: a@public.test\r\nSubject: request\r\n%s\r\n%s\r\n",
+				    headers, body);
+	struct mime_message *msg = NULL;
+	char *error = NULL;
+	assert_int_equal(mime_parse(raw, strlen(raw), &msg, &error), 1);
+	classify_message(rules, msg, r);
+	mime_message_free(&msg);
+	g_free(raw);
+}
+
+static void test_result_from_scores(void **state)
+{
+	(void)state;
+	struct rules *rules = load_glue_rules();
+	struct classify_result r;
+
+	classify_text(rules, "Please send all the data you hold about me and delete it after. "
+		      "Our client was on arrest; my son too.", "", &r);
+	char *kinds = classify_kinds_string(r.kinds);
+	assert_string_equal(kinds, "access,erasure"); /* sorted by name */
+	assert_false(r.auto_mail);
+	/* Both behalf labels fired: the higher score wins. */
+	assert_int_equal(r.on_behalf, ON_BEHALF_PARENT);
+	assert_int_equal(r.regime_hint, REGIME_LAW_ENFORCEMENT);
+	char *json = classify_result_json(&r, "x.eml", FALSE);
+	assert_non_null(strstr(json, "\"kinds\":[\"access\",\"erasure\"]"));
+	assert_non_null(strstr(json, "\"file\":\"x.eml\""));
+	assert_non_null(strstr(json, "\"name\":\"SAR\""));
+	g_free(json);
+	g_free(kinds);
+	classify_result_clear(&r);
+
+	classify_text(rules, "I will be out of the office. Delete all the data you hold about me.",
+		      "", &r);
+	assert_true(r.auto_mail); /* machine mail exercises no right */
+	assert_int_equal(r.kinds, 0);
+	assert_string_equal(r.auto_reason, "Out-of-office wording");
+	classify_result_clear(&r);
+
+	classify_text(rules, "All the data you hold about me.", "Auto-Submitted: auto-replied\r\n",
+		      &r);
+	assert_true(r.auto_mail);
+	assert_int_equal(r.kinds, 0);
+	classify_result_clear(&r);
+
+	classify_text(rules, "Hello, vetting and arrest.", "", &r);
+	assert_int_equal(r.regime_hint, REGIME_GENERAL);
+	assert_int_equal(r.kinds, 0);
+	kinds = classify_kinds_string(r.kinds);
+	assert_string_equal(kinds, "other");
+	g_free(kinds);
+	classify_result_clear(&r);
+	rules_free(&rules);
+}
+
+static void test_kinds_parse(void **state)
+{
+	(void)state;
+	unsigned k = 0;
+	assert_int_equal(classify_kinds_parse("erasure, access", &k), 1);
+	char *s = classify_kinds_string(k);
+	assert_string_equal(s, "access,erasure");
+	g_free(s);
+	assert_int_equal(classify_kinds_parse("other", &k), 1);
+	assert_int_equal(k, 0);
+	assert_int_equal(classify_kinds_parse("access,auto", &k), 0); /* an indicator, not a kind */
+	assert_int_equal(classify_kinds_parse("acces", &k), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_result_from_scores),
+		cmocka_unit_test(test_kinds_parse),
 		cmocka_unit_test(test_auto_reason_table),
 		cmocka_unit_test(test_find_reference_table),
 		cmocka_unit_test(test_find_reference_custom_prefix),

@@ -116,7 +116,12 @@ static void test_new_case_and_ack(void **state)
 	assert_string_equal(rcpts[0], "sian@public.test");
 	char **events = column(f, "case_events", refs[0], "action");
 	assert_true(g_strv_contains((const char *const *)events, "case_opened"));
+	assert_true(g_strv_contains((const char *const *)events, "classified"));
 	assert_true(g_strv_contains((const char *const *)events, "notice_queued"));
+	assert_false(g_strv_contains((const char *const *)events, "possible_repeat"));
+	char **kinds = column(f, "case", refs[0], "kinds");
+	assert_string_equal(kinds[0], "access");
+	g_strfreev(kinds);
 	g_strfreev(refs);
 	g_strfreev(names);
 	g_strfreev(rcpts);
@@ -142,6 +147,11 @@ static void test_reused_message_id_is_new(void **state)
 	feed(f, other);
 	char **refs = column(f, "cases", NULL, "reference");
 	assert_int_equal(g_strv_length(refs), 2);
+	/* Same requester, same right, within the window: flagged for the team, not refused. */
+	char **events = column(f, "case_events", refs[1], "action");
+	assert_true(g_strv_contains((const char *const *)events, "possible_repeat"));
+	assert_true(g_strv_contains((const char *const *)events, "notice_queued"));
+	g_strfreev(events);
 	g_strfreev(refs);
 	g_free(other);
 }
