@@ -12,4 +12,9 @@ int cli_classify(const struct config *config, int argc, char **argv);
    Returns an exit status (0 valid, 78 invalid). */
 int cli_rules_check(const struct config *config);
 
+/* pdgate deadline --kind K --regime R --received DATE [--valid-from DATE]
+   [--stopped FROM:TO ...] [--extended] [--extension-asked DATE] [--json]: the statutory
+   deadline by the configured table. Returns an exit status (64 bad arguments). */
+int cli_deadline(const struct config *config, int argc, char **argv);
+
 #endif

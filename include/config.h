@@ -23,7 +23,8 @@ struct config {
 		char *database, *spool;
 	} store;
 	struct {
-		char *reference_prefix, *templates, *rules, *message_id_domain, *log_level;
+		char *reference_prefix, *templates, *rules, *deadlines, *message_id_domain;
+		char *log_level;
 		char **team;       /* NULL-terminated */
 		int repeat_window_days;
 	} gateway;

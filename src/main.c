@@ -35,6 +35,8 @@ static void usage(FILE *out)
 	      "  outbox [--json]        list outgoing notices\n"
 	      "  classify [--json] FILE...  classify messages with the rules (no database)\n"
 	      "  rules check            validate the rule files\n"
+	      "  deadline --kind K --regime R --received DATE [--valid-from DATE]\n"
+	      "           [--stopped FROM:TO ...] [--extended] [--json]   a statutory deadline\n"
 	      "  check-config           validate the configuration, templates and rules\n",
 	      out);
 }
@@ -146,6 +148,8 @@ static int dispatch(const struct config *config, int argc, char **argv)
 		return cmd_report(config, cmd, argc, argv);
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check_config(config);
+	if (strcmp(cmd, "deadline") == 0)
+		return cli_deadline(config, argc, argv);
 	if (strcmp(cmd, "classify") == 0)
 		return cli_classify(config, argc, argv);
 	if (strcmp(cmd, "rules") == 0 && argc >= 2 && strcmp(argv[1], "check") == 0)

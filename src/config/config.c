@@ -50,6 +50,7 @@ static const struct key_def keys[] = {
 	{ "gateway", "team", KEY_LIST, "", 0, 0, OFF(gateway.team) },
 	{ "gateway", "templates", KEY_PATH, "templates", 0, 0, OFF(gateway.templates) },
 	{ "gateway", "rules", KEY_PATH, "rules/pdgate.rules", 0, 0, OFF(gateway.rules) },
+	{ "gateway", "deadlines", KEY_PATH, "rules/deadlines.tsv", 0, 0, OFF(gateway.deadlines) },
 	/* A repeat of the same right within this window is flagged for the "manifestly
 	   unfounded or excessive" assessment; the team decides. */
 	{ "gateway", "repeat_window_days", KEY_INT, "90", 0, 3650,
