@@ -32,7 +32,9 @@ struct mime_message {
 	char *in_reply_to;   /* first msg-id of In-Reply-To, without <>, or NULL */
 	char **references;   /* NULL-terminated, without <>, at most PD_MAX_REFERENCES (last ones) */
 	char *content_type;  /* top-level lowercase "type/subtype" */
-	char *body_text;     /* text body converted to UTF-8, or text from HTML; NULL if none */
+	char *body_text;     /* text body converted to UTF-8, or text from HTML; NULL if none.
+				When a forwarded message (message/rfc822) has text too, it follows
+				after a "---------- Forwarded message ----------" line. */
 	int body_from_html;  /* 1 when body_text was extracted from HTML */
 	struct mime_attachment *attachments;
 	size_t n_attachments;

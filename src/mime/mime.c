@@ -845,18 +845,44 @@ out:
 	return ret;
 }
 
+/* Text of the first filled slot in [from, to), or NULL; sets *html_r. */
+static char *slot_text(struct walk *w, int from, int to, struct defects *d, int *html_r)
+{
+	char *text = NULL;
+	for (int slot = from; slot < to && text == NULL; slot++) {
+		if (w->text[slot] == NULL)
+			continue;
+		*html_r = slot == TEXT_HTML || slot == TEXT_FWD_HTML;
+		text = part_text(w->text[slot], *html_r, d);
+	}
+	return text;
+}
+
+/* The body, then the text of a forwarded message after a Gmail-style separator: a request
+   forwarded to the mailbox is usually in the attached message, not in "see below". */
 static void fill_body(struct mime_message *m, GMimeMessage *gm, struct defects *d)
 {
 	struct walk w = { .defects = d };
+	int html = 0, fwd_html = 0;
 
 	w.attachments = g_array_new(FALSE, TRUE, sizeof(struct mime_attachment));
 	walk_object(&w, g_mime_message_get_mime_part(gm), 0, 0);
-	for (int slot = 0; slot < TEXT_SLOTS && m->body_text == NULL; slot++) {
-		if (w.text[slot] == NULL)
-			continue;
-		m->body_text = part_text(w.text[slot], slot == TEXT_HTML || slot == TEXT_FWD_HTML, d);
-		m->body_from_html = m->body_text != NULL &&
-				    (slot == TEXT_HTML || slot == TEXT_FWD_HTML);
+	char *own = slot_text(&w, TEXT_PLAIN, TEXT_FWD_PLAIN, d, &html);
+	char *fwd = slot_text(&w, TEXT_FWD_PLAIN, TEXT_SLOTS, d, &fwd_html);
+	if (own != NULL && fwd != NULL) {
+		char *both = g_strconcat(own, "\n\n---------- Forwarded message ----------\n", fwd,
+					 NULL);
+		m->body_text = pd_utf8_clean(both, PD_MAX_BODY_TEXT, 1);
+		m->body_from_html = html;
+		g_free(both);
+		g_free(own);
+		g_free(fwd);
+	} else if (own != NULL) {
+		m->body_text = own;
+		m->body_from_html = html;
+	} else {
+		m->body_text = fwd;
+		m->body_from_html = fwd != NULL && fwd_html;
 	}
 	m->n_attachments = w.attachments->len;
 	m->attachments = (struct mime_attachment *)(void *)g_array_free(w.attachments,

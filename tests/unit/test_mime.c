@@ -146,7 +146,9 @@ static const struct golden golden_cases[] = {
 		       "--f\nContent-Type: message/rfc822\n\n"
 		       "From: b@example.net\nSubject: report\n\ninner text\n--f--\n",
 		.subject = "Fwd: report", .from_addr = "a@example.org", .from_name = NULL,
-		.body = "Please see below.", .not_in_body = "inner", .message_id = NULL,
+		/* The forwarded request follows the covering note, after a separator line. */
+		.body = "Please see below.\n\n---------- Forwarded message ----------\ninner text",
+		.not_in_body = "report\n", .message_id = NULL,
 		.content_type = "multipart/mixed", .defect = NULL,
 	},
 	{
