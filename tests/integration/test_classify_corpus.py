@@ -69,7 +69,7 @@ def norm(row, key):
 
 def confusion(pairs):
     """Per kind: true positives, false positives, false negatives over a list of
-    (expected set, predicted set)."""
+    (expected set, predicted set); then each expected -> predicted confusion with its count."""
     print("  %-20s %5s %5s %5s" % ("kind", "tp", "fp", "fn"))
     for k in KINDS:
         tp = sum(1 for e, p in pairs if k in e and k in p)
@@ -77,6 +77,13 @@ def confusion(pairs):
         fn = sum(1 for e, p in pairs if k in e and k not in p)
         if tp or fp or fn:
             print("  %-20s %5d %5d %5d" % (k, tp, fp, fn))
+    confused = {}
+    for e, p in pairs:
+        if e != p:
+            key = (",".join(sorted(e)), ",".join(sorted(p)))
+            confused[key] = confused.get(key, 0) + 1
+    for (e, p), n in sorted(confused.items(), key=lambda x: (-x[1], x[0])):
+        print("  confused: %-30s -> %-30s %d" % (e, p, n))
 
 
 def evaluate(name, labels, got):
