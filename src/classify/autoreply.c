@@ -55,17 +55,35 @@ static const char *by_headers(const struct mime_message *msg)
 	return NULL;
 }
 
+/* "<>" or empty, ignoring white space. */
+static int is_null_address(const char *v)
+{
+	while (g_ascii_isspace(*v))
+		v++;
+	if (strncmp(v, "<>", 2) == 0)
+		v += 2;
+	while (g_ascii_isspace(*v))
+		v++;
+	return *v == '\0';
+}
+
 /* An empty or null Return-Path (<>) is how bounces are sent (RFC 5321 4.5.5). A missing one
    is not a sign: our own IMAP store may not add it. */
 static const char *by_return_path(const struct mime_message *msg)
 {
 	const char *v = mime_message_header(msg, "Return-Path");
-	if (v == NULL)
-		return NULL;
-	char *t = g_strstrip(g_strdup(v));
-	int empty = *t == '\0' || strcmp(t, "<>") == 0;
-	g_free(t);
-	return empty ? "null Return-Path (bounce)" : NULL;
+	return v != NULL && is_null_address(v) ? "null Return-Path (bounce)" : NULL;
+}
+
+static int is_noreply(const char *addr)
+{
+	static const char *const prefixes[] = { "noreply", "no-reply", "no_reply", "donotreply",
+						"do-not-reply", "do_not_reply", NULL };
+	for (size_t i = 0; prefixes[i] != NULL; i++) {
+		if (g_ascii_strncasecmp(addr, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 static const char *by_sender(const struct mime_message *msg)
@@ -78,12 +96,36 @@ static const char *by_sender(const struct mime_message *msg)
 	char *local = g_ascii_strdown(addr, (gssize)local_len);
 	const char *reason = NULL;
 
-	if (strcmp(local, "mailer-daemon") == 0 || strcmp(local, "postmaster") == 0)
+	if (strcmp(local, "mailer-daemon") == 0 || strcmp(local, "postmaster") == 0 ||
+	    strcmp(local, "post_master") == 0)
 		reason = "sender is MAILER-DAEMON/postmaster";
 	else if (g_str_has_prefix(local, "owner-") || g_str_has_suffix(local, "-request"))
 		reason = "sender is a list address";
+	/* An address that takes no replies, with no Reply-To naming a person, is a notification
+	   system; web forms that relay a request name the person in Reply-To. */
+	else if (is_noreply(addr) && (msg->reply_to_addr == NULL || is_noreply(msg->reply_to_addr)))
+		reason = "sender takes no replies (no-reply address without a person's Reply-To)";
 	g_free(local);
 	return reason;
+}
+
+/* Delivery and disposition reports and abuse feedback carry their machine-readable part
+   even when the sender did not wrap them in multipart/report. */
+static const char *by_report_part(const struct mime_message *msg)
+{
+	static const char *const types[] = { "message/delivery-status",
+					     "message/global-delivery-status",
+					     "message/disposition-notification",
+					     "message/feedback-report", "text/rfc822-headers", NULL };
+	for (size_t i = 0; i < msg->n_attachments; i++) {
+		const char *t = msg->attachments[i].content_type;
+		if (t != NULL && g_strv_contains(types, t))
+			return "delivery, read or abuse report part";
+	}
+	const char *from = mime_message_header(msg, "From");
+	if (from != NULL && is_null_address(from))
+		return "null From address";
+	return NULL;
 }
 
 static const char *by_content(const struct mime_message *msg)
@@ -92,7 +134,9 @@ static const char *by_content(const struct mime_message *msg)
 		"automatic reply:", "auto reply:", "autoreply:", "auto-reply:", "out of office",
 		"out of the office", "abwesenheitsnotiz", "automatische antwort",
 		"undeliverable:", "undelivered mail returned to sender", "delivery status notification",
-		"mail delivery failed", "returned mail:", "delivery failure", NULL
+		"mail delivery failed", "returned mail:", "delivery failure",
+		/* Hotmail/Outlook.com junk-mail feedback (JMRP), mailing-list loop detectors */
+		"complaint about message from", "loop alert:", NULL
 	};
 	if (msg->content_type != NULL && strcmp(msg->content_type, "multipart/report") == 0)
 		return "multipart/report (delivery or read report)";
@@ -106,7 +150,7 @@ const char *classify_auto_reason(const struct mime_message *msg)
 	const char *reason;
 	if ((reason = by_auto_submitted(msg)) != NULL || (reason = by_headers(msg)) != NULL ||
 	    (reason = by_return_path(msg)) != NULL || (reason = by_sender(msg)) != NULL ||
-	    (reason = by_content(msg)) != NULL)
+	    (reason = by_report_part(msg)) != NULL || (reason = by_content(msg)) != NULL)
 		return reason;
 	return NULL;
 }

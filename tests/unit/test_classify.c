@@ -47,6 +47,12 @@ static const struct auto_case auto_cases[] = {
 	  "My data", 0 },
 	{ "mailer-daemon", "", "text/plain", "MAILER-DAEMON@mx.public.test", "failure", 1 },
 	{ "postmaster", "", "text/plain", "postmaster@public.test", "notice", 1 },
+	{ "no-reply without reply-to", "", "text/plain", "no-reply@alerts.public.test", "Alert", 1 },
+	{ "no-reply form with person", "Reply-To: jo@public.test\r\n", "text/plain",
+	  "noreply@forms.police.test", "Online form: my data", 0 },
+	{ "no-reply with no-reply reply-to", "Reply-To: noreply@x.public.test\r\n", "text/plain",
+	  "no-reply@public.test", "Notice", 1 },
+	{ "null from", "", "text/plain", "<>", "Delivery Status", 1 },
 	{ "owner-list", "", "text/plain", "owner-police@lists.public.test", "digest", 1 },
 	{ "list request", "", "text/plain", "police-request@lists.public.test", "digest", 1 },
 	{ "multipart/report", "", "multipart/report; report-type=delivery-status; boundary=b",
@@ -66,10 +72,14 @@ static const struct auto_case auto_cases[] = {
 
 static struct mime_message *parse_case(const struct auto_case *c)
 {
-	char *raw = g_strdup_printf("From: Someone <%s>\r\nTo: disclosure@pdgate.test\r\n"
+	/* A from value with its own brackets ("<>") is used as the whole header value. */
+	char *from = strchr(c->from, '<') != NULL ? g_strdup(c->from)
+						  : g_strdup_printf("Someone <%s>", c->from);
+	char *raw = g_strdup_printf("From: %s\r\nTo: disclosure@pdgate.test\r\n"
 				    "Subject: %s\r\n%sMIME-Version: 1.0\r\nContent-Type: %s\r\n"
 				    "Message-ID: <t1@public.test>\r\n\r\nbody\r\n",
-				    c->from, c->subject, c->headers, c->content_type);
+				    from, c->subject, c->headers, c->content_type);
+	g_free(from);
 	struct mime_message *msg = NULL;
 	char *error = NULL;
 	assert_int_equal(mime_parse(raw, strlen(raw), &msg, &error), 1);
@@ -227,10 +237,48 @@ static void test_kinds_parse(void **state)
 	assert_int_equal(classify_kinds_parse("acces", &k), 0);
 }
 
+/* Every bounce, DSN, feedback report and auto-reply of the shared corpora (../shared/corpora,
+   when present) is machine mail by the header checks alone: stored, never answered. */
+static void test_shared_bounces_all_auto(void **state)
+{
+	(void)state;
+	static const char *const dirs[] = { "../shared/corpora/sisimai/bsd",
+					    "../shared/corpora/mikel-mail/multipart_report_emails",
+					    NULL };
+	unsigned seen = 0, missed = 0;
+	for (size_t d = 0; dirs[d] != NULL; d++) {
+		GDir *dir = g_dir_open(dirs[d], 0, NULL);
+		const char *name;
+		while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+			char *path = g_build_filename(dirs[d], name, NULL), *raw = NULL;
+			gsize len = 0;
+			struct mime_message *msg = NULL;
+			if (strcmp(name, "LICENSE") != 0 && g_file_get_contents(path, &raw, &len, NULL) &&
+			    mime_parse(raw, len, &msg, NULL) == 1) {
+				seen++;
+				if (classify_auto_reason(msg) == NULL) {
+					missed++;
+					print_message("not recognised as automatic: %s\n", path);
+				}
+			}
+			mime_message_free(&msg);
+			g_free(raw);
+			g_free(path);
+		}
+		if (dir != NULL)
+			g_dir_close(dir);
+	}
+	if (seen == 0)
+		skip(); /* a fresh clone has no ../shared/corpora */
+	print_message("shared bounces and reports: %u read, %u not recognised\n", seen, missed);
+	assert_int_equal(missed, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_result_from_scores),
+		cmocka_unit_test(test_shared_bounces_all_auto),
 		cmocka_unit_test(test_kinds_parse),
 		cmocka_unit_test(test_auto_reason_table),
 		cmocka_unit_test(test_find_reference_table),
