@@ -11,18 +11,21 @@
 
 struct gateway;
 
-/* Open the store and load templates (secrets are read when connecting). 1 with *gw_r (free
-   with gateway_deinit), or 0 with *error_r (bad templates, unusable database). */
-int gateway_init(const struct config *config, struct gateway **gw_r, char **error_r);
+/* Take the single-poller lock (a file next to the database) before anything else opens the
+   database, so two pollers never even race to create it. Released by gateway_deinit. */
+#define GATEWAY_FLAG_POLLER 0x1
+
+/* Load templates and rules and open the store (secrets are read when connecting).
+   Returns 1 with *gw_r (free with gateway_deinit); 0 with *error_r (bad templates or rules,
+   unusable database); -1 when GATEWAY_FLAG_POLLER was given and another poller holds the
+   lock (*error_r says which pid). */
+int gateway_init(const struct config *config, unsigned flags, struct gateway **gw_r,
+		 char **error_r);
 void gateway_deinit(struct gateway **gw);
 
 /* Reload templates and rules (SIGHUP). All or nothing: when any file is invalid the old set
    stays in force and 0 is returned with *error_r saying why. */
 int gateway_reload(struct gateway *gw, char **error_r);
-
-/* Take the single-poller lock (a file next to the database). 1 taken; 0 another poller holds
-   it (*error_r says which pid). Released by gateway_deinit. */
-int gateway_lock(struct gateway *gw, char **error_r);
 
 /* Process one raw inbound message received at `received` (Unix time) from `mailbox`: store it,
    open or continue a case, queue notices, all in one transaction. Duplicate bytes are

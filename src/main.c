@@ -72,17 +72,14 @@ static int cmd_poll(const struct config *config, int argc, char **argv)
 	char *error = NULL;
 	int status = EX_OK;
 
-	if (!gateway_init(config, &gw, &error)) {
-		status = EX_CONFIG;
-		goto out;
-	}
-	if (!gateway_lock(gw, &error)) {
-		status = EX_TEMPFAIL;
+	int ret = gateway_init(config, GATEWAY_FLAG_POLLER, &gw, &error);
+	if (ret != 1) {
+		status = ret < 0 ? EX_TEMPFAIL : EX_CONFIG;
 		goto out;
 	}
 	install_signals();
 	if (has_flag(argc, argv, "--once")) {
-		int ret = gateway_poll_once(gw, &error);
+		ret = gateway_poll_once(gw, &error);
 		status = ret == 1 ? EX_OK : ret == 0 ? EX_NOPERM : EX_UNAVAILABLE;
 	} else {
 		status = gateway_run(gw, &stop_requested, &reload_requested);
@@ -128,7 +125,7 @@ static int cmd_check_config(const struct config *config)
 {
 	struct gateway *gw = NULL;
 	char *error = NULL;
-	int ok = gateway_init(config, &gw, &error);
+	int ok = gateway_init(config, 0, &gw, &error) == 1;
 	if (ok)
 		printf("%s: configuration, templates and rules are valid\n", config->path);
 	else

@@ -42,7 +42,48 @@ int gateway_reload(struct gateway *gw, char **error_r)
 	return 1;
 }
 
-int gateway_init(const struct config *config, struct gateway **gw_r, char **error_r)
+/* 1 taken, -1 held by another poller, 0 the lock file cannot be opened. */
+static int take_lock(struct gateway *gw, char **error_r)
+{
+	char *path = g_strdup_printf("%s.lock", gw->config->store.database);
+	char *dir = g_path_get_dirname(path);
+	char pid[32] = "";
+	int fd = -1, ret = 0;
+
+	/* First run: the database folder does not exist yet. */
+	if (g_mkdir_with_parents(dir, 0700) == 0)
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		error_set(error_r, 0, "%s: %s", path, g_strerror(errno));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		ssize_t n = read(fd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = '\0';
+		g_strstrip(pid);
+		ret = error_set(error_r, -1,
+				"another poller (pid %s) holds %s: not starting a second one",
+				*pid != '\0' ? pid : "?", path);
+		goto out;
+	}
+	if (ftruncate(fd, 0) == 0) {
+		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		if (write(fd, pid, (size_t)n) != n)
+			log_warn("could not write pid to %s", path);
+	}
+	gw->lock_fd = fd;
+	fd = -1;
+	ret = 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	g_free(path);
+	g_free(dir);
+	return ret;
+}
+
+int gateway_init(const struct config *config, unsigned flags, struct gateway **gw_r,
+		 char **error_r)
 {
 	struct gateway *gw = g_new0(struct gateway, 1);
 	int ret = 0;
@@ -53,6 +94,9 @@ int gateway_init(const struct config *config, struct gateway **gw_r, char **erro
 	if (!load_templates(gw, &gw->ack_template, error_r) ||
 	    !rules_load(config->gateway.rules, &gw->rules, error_r))
 		goto out;
+	if ((flags & GATEWAY_FLAG_POLLER) != 0 && (ret = take_lock(gw, error_r)) != 1)
+		goto out;
+	ret = 0;
 	if (!store_open(config->store.database, config->store.spool, &gw->store, error_r))
 		goto out;
 	*gw_r = gw;
@@ -76,39 +120,6 @@ void gateway_deinit(struct gateway **gwp)
 		close(gw->lock_fd); /* releases the flock */
 	g_free(gw);
 	*gwp = NULL;
-}
-
-int gateway_lock(struct gateway *gw, char **error_r)
-{
-	char *path = g_strdup_printf("%s.lock", gw->config->store.database);
-	char pid[32] = "";
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600), ret = 0;
-
-	if (fd < 0) {
-		error_set(error_r, 0, "%s: %s", path, g_strerror(errno));
-		goto out;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		ssize_t n = read(fd, pid, sizeof(pid) - 1);
-		pid[n > 0 ? n : 0] = '\0';
-		g_strstrip(pid);
-		error_set(error_r, 0, "another poller (pid %s) holds %s: not starting a second one",
-			  *pid != '\0' ? pid : "?", path);
-		goto out;
-	}
-	if (ftruncate(fd, 0) == 0) {
-		int n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-		if (write(fd, pid, (size_t)n) != n)
-			log_warn("could not write pid to %s", path);
-	}
-	gw->lock_fd = fd;
-	fd = -1;
-	ret = 1;
-out:
-	if (fd >= 0)
-		close(fd);
-	g_free(path);
-	return ret;
 }
 
 static struct smtp *smtp_connect(struct gateway *gw, char **password_r)

@@ -140,15 +140,27 @@ static int create_private_file(const char *path, char **error_r)
 static int db_setup(sqlite3 *db, char **error_r)
 {
 	char *errmsg = NULL;
+	int rc;
+
 	/* First, so that even switching to WAL waits for another process opening the database. */
 	sqlite3_busy_timeout(db, 10000);
 	/* WAL lets the CLI read while the poller writes; NORMAL sync is durable in WAL mode
-	   across process crashes, which is the failure we design for. */
-	if (sqlite3_exec(db,
-			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-			 "PRAGMA foreign_keys = ON;",
-			 NULL, NULL, &errmsg) != SQLITE_OK) {
-		error_set(error_r, 0, "database setup: %s", errmsg);
+	   across process crashes, which is the failure we design for (store_sync covers power).
+	   Switching journal modes can report BUSY without calling the busy handler while
+	   another process creates the database: retry for up to 10 s. */
+	for (int tries = 0; tries < 200; tries++) {
+		sqlite3_free(errmsg);
+		errmsg = NULL;
+		rc = sqlite3_exec(db,
+				  "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+				  "PRAGMA foreign_keys = ON;",
+				  NULL, NULL, &errmsg);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			break;
+		g_usleep(50 * 1000);
+	}
+	if (rc != SQLITE_OK) {
+		error_set(error_r, 0, "database setup: %s", errmsg != NULL ? errmsg : "?");
 		sqlite3_free(errmsg);
 		return 0;
 	}

@@ -34,7 +34,7 @@ static int setup(void **state)
 	char *path = g_build_filename(f->dir, "pdgate.conf", NULL);
 	assert_true(g_file_set_contents(path, conf, -1, NULL));
 	assert_int_equal(config_load(path, &f->config, &error), 1);
-	assert_int_equal(gateway_init(f->config, &f->gw, &error), 1);
+	assert_int_equal(gateway_init(f->config, 0, &f->gw, &error), 1);
 	g_free(conf);
 	g_free(path);
 	g_free(cwd);
