@@ -40,6 +40,10 @@ int pd_read_file(const char *path, size_t max_len, char **data_r, size_t *len_r,
 int pd_write_file_atomic(const char *path, const void *data, size_t len, int sync,
 			 char **error_r);
 
+/* JSON text of what builder built (the builder is consumed: unref'd). g_malloc'd. */
+struct _JsonBuilder;
+char *pd_json_finish(struct _JsonBuilder *builder, int pretty);
+
 /* Overwrite and free a secret (password); *secret = NULL. NULL-safe. */
 void pd_secret_free(char **secret);
 

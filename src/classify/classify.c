@@ -205,14 +205,5 @@ char *classify_result_json(const struct classify_result *r, const char *file, in
 		add_hit(b, &r->rules.hits[i]);
 	json_builder_end_array(b);
 	json_builder_end_object(b);
-
-	JsonGenerator *gen = json_generator_new();
-	JsonNode *root = json_builder_get_root(b);
-	json_generator_set_pretty(gen, pretty);
-	json_generator_set_root(gen, root);
-	char *text = json_generator_to_data(gen, NULL);
-	json_node_unref(root);
-	g_object_unref(gen);
-	g_object_unref(b);
-	return text;
+	return pd_json_finish(b, pretty);
 }

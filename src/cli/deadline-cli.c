@@ -101,16 +101,9 @@ static void print_json(const struct clock_result *res)
 	else
 		json_builder_add_null_value(b);
 	json_builder_end_object(b);
-	JsonGenerator *gen = json_generator_new();
-	JsonNode *root = json_builder_get_root(b);
-	json_generator_set_root(gen, root);
-	json_generator_set_pretty(gen, TRUE);
-	char *text = json_generator_to_data(gen, NULL);
+	char *text = pd_json_finish(b, TRUE);
 	printf("%s\n", text);
 	g_free(text);
-	json_node_unref(root);
-	g_object_unref(gen);
-	g_object_unref(b);
 }
 
 static void print_line(const char *label, const GDate *d)

@@ -3,6 +3,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <json-glib/json-glib.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -181,4 +182,17 @@ void pd_secret_free(char **secret)
 	explicit_bzero(*secret, strlen(*secret));
 	g_free(*secret);
 	*secret = NULL;
+}
+
+char *pd_json_finish(JsonBuilder *builder, int pretty)
+{
+	JsonGenerator *gen = json_generator_new();
+	JsonNode *root = json_builder_get_root(builder);
+	json_generator_set_pretty(gen, pretty);
+	json_generator_set_root(gen, root);
+	char *text = json_generator_to_data(gen, NULL);
+	json_node_unref(root);
+	g_object_unref(gen);
+	g_object_unref(builder);
+	return text;
 }

@@ -808,6 +808,19 @@ service lmtp {{
         return path
 
 
+# ---------------------------------------------------------------- configs without servers
+def minimal_config(path, **gateway):
+    """A pdgate config for commands that need no mail server (classify, rules check,
+    deadline): loopback placeholders for the servers, and [gateway] keys from `gateway`."""
+    with open(path, "w") as f:
+        f.write("[imap]\nhost = 127.0.0.1\nuser = x\npassword_file = pw\n"
+                "[smtp]\nhost = 127.0.0.1\nfrom = disclosure@pdgate.test\n"
+                "[store]\ndatabase = db\nspool = spool\n[gateway]\n")
+        for k, v in gateway.items():
+            f.write("%s = %s\n" % (k, v))
+    return path
+
+
 # ---------------------------------------------------------------- message helpers
 def make_message(from_addr, to_addr, subject, body, from_name=None, message_id=None,
                  extra_headers=None, date=None, domain="public.test"):

@@ -13,6 +13,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PDGATE = os.environ.get("PDGATE_BIN") or os.path.join(ROOT, "build", "pdgate")
 CORPUS = os.path.join(ROOT, "tests", "corpus")
@@ -47,12 +50,7 @@ def load_labels(folder):
 
 def classify(files):
     with tempfile.TemporaryDirectory() as tmp:
-        conf = os.path.join(tmp, "pdgate.conf")
-        with open(conf, "w") as f:
-            f.write("[imap]\nhost = 127.0.0.1\nuser = x\npassword_file = pw\n"
-                    "[smtp]\nhost = 127.0.0.1\nfrom = disclosure@pdgate.test\n"
-                    "[store]\ndatabase = db\nspool = spool\n"
-                    "[gateway]\nrules = %s\n" % os.path.join(ROOT, "rules", "pdgate.rules"))
+        conf = harness.minimal_config(os.path.join(tmp, "pdgate.conf"), rules=harness.RULES)
         r = subprocess.run([PDGATE, "-c", conf, "classify", "--json"] + files,
                            capture_output=True, text=True)
     if r.returncode != 0:

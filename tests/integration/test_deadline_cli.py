@@ -8,6 +8,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PDGATE = os.environ.get("PDGATE_BIN") or os.path.join(ROOT, "build", "pdgate")
 
@@ -41,13 +44,8 @@ def report(name, ok, detail=""):
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        conf = os.path.join(tmp, "pdgate.conf")
-        with open(conf, "w") as f:
-            f.write("[imap]\nhost = 127.0.0.1\nuser = x\npassword_file = pw\n"
-                    "[smtp]\nhost = 127.0.0.1\nfrom = d@pdgate.test\n"
-                    "[store]\ndatabase = db\nspool = spool\n"
-                    "[gateway]\ndeadlines = %s\n" % os.path.join(ROOT, "rules",
-                                                                "deadlines.tsv"))
+        conf = harness.minimal_config(os.path.join(tmp, "pdgate.conf"),
+                                      deadlines=os.path.join(ROOT, "rules", "deadlines.tsv"))
         for args, want, notice, ext in CASES:
             r = subprocess.run([PDGATE, "-c", conf, "deadline", "--json"] + args,
                                capture_output=True, text=True)
