@@ -6,6 +6,7 @@
    As in SpamAssassin, an unescaped '#' starts a comment anywhere on a line: write \# for a
    literal '#' (PCRE reads \# as '#'; describe texts get the backslash removed). */
 #include "rules-private.h"
+#include "errors.h"
 
 #include <errno.h>
 #include <math.h>
@@ -44,8 +45,7 @@ struct pending {
 };
 
 struct loader {
-	GArray *errors;    /* struct error_line */
-	unsigned n_dropped;
+	struct pd_errors *errors;
 	GPtrArray *paths;  /* every file read, as built from the includes (error prefixes) */
 	GPtrArray *reals;  /* their realpath()s, for include loops */
 	GArray *chain;     /* unsigned: indices of the files being read, outermost first */
@@ -85,60 +85,15 @@ int rules_label_parse(const char *name, enum rules_label *label_r)
 
 /* ---- errors ---- */
 
-/* Errors are kept with their position and listed sorted by file (in reading order) and line,
-   whichever check found them: parsing, or the checks once every file is read. */
-struct error_line {
-	unsigned file, line, seq;
-	char *text;
-};
-
+/* Errors are listed sorted by file (in reading order) and line, whichever check found them:
+   parsing, or the checks once every file is read. */
 static void G_GNUC_PRINTF(3, 4) pos_error(struct loader *l, struct pos at, const char *fmt, ...)
 {
-	struct error_line e = { .file = at.file, .line = at.line, .seq = l->errors->len };
-	char *msg;
 	va_list ap;
-
-	/* A garbage file must not cost memory per line: only the first ones are listed anyway. */
-	if (l->errors->len >= MAX_KEPT_ERRORS) {
-		l->n_dropped++;
-		return;
-	}
 	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
+	pd_errors_addv(l->errors, at.file, at.line == 0 ? NULL : l->paths->pdata[at.file], at.line,
+		       fmt, ap);
 	va_end(ap);
-	e.text = at.line == 0 ? msg : g_strdup_printf("%s:%u: %s",
-				  (const char *)l->paths->pdata[at.file], at.line, msg);
-	if (e.text != msg)
-		g_free(msg);
-	g_array_append_val(l->errors, e);
-}
-
-static gint error_line_cmp(gconstpointer a, gconstpointer b)
-{
-	const struct error_line *x = a, *y = b;
-
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Every error, one per line, at most MAX_ERRORS of them. g_malloc'd. */
-static char *errors_text(struct loader *l)
-{
-	GString *s = g_string_new(NULL);
-
-	g_array_sort(l->errors, error_line_cmp);
-	for (unsigned i = 0; i < l->errors->len && i < MAX_ERRORS; i++) {
-		if (i > 0)
-			g_string_append_c(s, '\n');
-		g_string_append(s, g_array_index(l->errors, struct error_line, i).text);
-	}
-	if (l->errors->len + l->n_dropped > MAX_ERRORS)
-		g_string_append_printf(s, "\n%u more errors not listed",
-				       l->errors->len + l->n_dropped - MAX_ERRORS);
-	return g_string_free(s, FALSE);
 }
 
 /* ---- rules ---- */
@@ -1003,7 +958,7 @@ static void check_metas(struct loader *l)
 static void loader_init(struct loader *l)
 {
 	memset(l, 0, sizeof(*l));
-	l->errors = g_array_new(FALSE, FALSE, sizeof(struct error_line));
+	l->errors = pd_errors_new(MAX_ERRORS, MAX_KEPT_ERRORS);
 	l->paths = g_ptr_array_new_with_free_func(g_free);
 	l->reals = g_ptr_array_new_with_free_func(g_free);
 	l->chain = g_array_new(FALSE, FALSE, sizeof(unsigned));
@@ -1031,9 +986,7 @@ static void loader_clear(struct loader *l)
 	g_array_unref(l->chain);
 	g_ptr_array_unref(l->reals);
 	g_ptr_array_unref(l->paths);
-	for (unsigned i = 0; i < l->errors->len; i++)
-		g_free(g_array_index(l->errors, struct error_line, i).text);
-	g_array_unref(l->errors);
+	pd_errors_free(&l->errors);
 }
 
 /* Move the compiled rules out of the loader. */
@@ -1068,8 +1021,8 @@ int rules_load(const char *path, struct rules **rules_r, char **error_r)
 		read_file(&l, path, real, NULL);
 	check_pending(&l);
 	check_metas(&l);
-	if (l.errors->len > 0) {
-		text = errors_text(&l);
+	if (pd_errors_count(l.errors) > 0) {
+		text = pd_errors_text(l.errors);
 		error_set(error_r, 0, "%s", text);
 		goto out;
 	}

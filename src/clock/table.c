@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "errors.h"
 
 /* Enough to fix a table in one go without flooding the log. */
 #define MAX_ERRORS 100
@@ -35,14 +36,9 @@ struct clock_table {
 	GArray *rules; /* struct clock_rule, file order */
 };
 
-struct error_line {
-	unsigned line, seq;
-	char *text;
-};
-
 struct parser {
 	const char *name;
-	GArray *errors; /* struct error_line */
+	struct pd_errors *errors;
 	GArray *rules;
 };
 
@@ -153,43 +149,10 @@ char *clock_rule_id(const struct clock_rule *rule)
 
 static void G_GNUC_PRINTF(3, 4) line_error(struct parser *p, unsigned line, const char *fmt, ...)
 {
-	struct error_line e = { .line = line, .seq = p->errors->len };
-	char *msg;
 	va_list ap;
-
-	/* Only the first MAX_ERRORS are listed: a garbage file must not cost memory per line. */
-	if (p->errors->len > MAX_ERRORS)
-		return;
 	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
+	pd_errors_addv(p->errors, 0, p->name, line, fmt, ap);
 	va_end(ap);
-	e.text = g_strdup_printf("%s:%u: %s", p->name, line, msg);
-	g_free(msg);
-	g_array_append_val(p->errors, e);
-}
-
-static gint error_line_cmp(gconstpointer a, gconstpointer b)
-{
-	const struct error_line *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static char *errors_text(struct parser *p)
-{
-	GString *s = g_string_new(NULL);
-
-	g_array_sort(p->errors, error_line_cmp);
-	for (unsigned i = 0; i < p->errors->len && i < MAX_ERRORS; i++) {
-		if (i > 0)
-			g_string_append_c(s, '\n');
-		g_string_append(s, g_array_index(p->errors, struct error_line, i).text);
-	}
-	if (p->errors->len > MAX_ERRORS)
-		g_string_append(s, "\nmore errors not listed");
-	return g_string_free(s, FALSE);
 }
 
 /* ---- fields ---- */
@@ -278,7 +241,7 @@ static void parse_line(struct parser *p, unsigned line, const char *text)
 {
 	char **f = g_strsplit(text, "\t", -1);
 	struct clock_rule r = { .line = line };
-	unsigned n_errors = p->errors->len;
+	unsigned n_errors = pd_errors_count(p->errors);
 
 	g_date_clear(&r.from, 1);
 	if (g_strv_length(f) != N_FIELDS) {
@@ -294,7 +257,7 @@ static void parse_line(struct parser *p, unsigned line, const char *text)
 	r.stop_the_clock = strcmp(f[6], "yes") == 0;
 	if (*g_strstrip(f[7]) == '\0')
 		line_error(p, line, "missing source note");
-	if (p->errors->len > n_errors)
+	if (pd_errors_count(p->errors) > n_errors)
 		goto out;
 	if (p->rules->len >= MAX_RULES) {
 		line_error(p, line, "more than %d rules", MAX_RULES);
@@ -371,11 +334,11 @@ int clock_table_parse(const char *name, const char *text, size_t len,
 	int ret = 0;
 
 	*table_r = NULL;
-	p.errors = g_array_new(FALSE, FALSE, sizeof(struct error_line));
+	p.errors = pd_errors_new(MAX_ERRORS, MAX_ERRORS);
 	p.rules = g_array_new(FALSE, FALSE, sizeof(struct clock_rule));
 	parse_text(&p, text, len);
-	if (p.errors->len > 0) {
-		char *all = errors_text(&p);
+	if (pd_errors_count(p.errors) > 0) {
+		char *all = pd_errors_text(p.errors);
 		error_set(error_r, 0, "%s", all);
 		g_free(all);
 		goto out;
@@ -385,9 +348,7 @@ int clock_table_parse(const char *name, const char *text, size_t len,
 	p.rules = NULL;
 	ret = 1;
 out:
-	for (guint i = 0; i < p.errors->len; i++)
-		g_free(g_array_index(p.errors, struct error_line, i).text);
-	g_array_free(p.errors, TRUE);
+	pd_errors_free(&p.errors);
 	if (p.rules != NULL)
 		rules_free(p.rules);
 	return ret;
