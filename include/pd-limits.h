@@ -31,5 +31,7 @@
 /* Messages committed per batch: then one fsync, one MOVE command and an outbox flush.
    Bounds both the round trips per message and the delay before a storm is acknowledged. */
 #define PD_POLL_BATCH 100
+/* A team member's reason, question or note (UTF-8 bytes): a paragraph, not a document. */
+#define PD_MAX_CASE_TEXT 4000
 
 #endif

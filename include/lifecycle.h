@@ -1,0 +1,162 @@
+/* lifecycle: the case state machine and each case's deadlines (domain-rules 2-3).
+   Pure logic: no I/O and no clock reads. "Today" comes in the env; the caller (the gateway's
+   casework, the CLI) loads the record from the store, asks lifecycle_apply() what an action
+   does, and writes the change back with its event in one transaction.
+
+   Ownership: struct case_record owns its stops array (case_record_clear frees it);
+   case_change owns `after` and `detail` (case_change_clear); case_deadlines owns its results
+   (case_deadlines_clear). Everything else is borrowed. */
+#ifndef PDGATE_LIFECYCLE_H
+#define PDGATE_LIFECYCLE_H
+
+#include "clock.h"
+
+enum case_state {
+	CASE_AWAITING_IDENTITY,     /* identity asked for; data-protection clocks not started */
+	CASE_AWAITING_CLARIFICATION,/* clock stopped (DP) / to restart on the answer (FOI, EIR) */
+	CASE_OPEN,                  /* clock running */
+	CASE_EXTENDED,              /* clock running to the extended deadline */
+	CASE_RESPONDED, CASE_REFUSED, CASE_WITHDRAWN, CASE_CLOSED, /* the ends */
+	CASE_STATE_COUNT
+};
+
+enum case_action {
+	CASE_VERIFY_IDENTITY, CASE_REQUEST_IDENTITY, CASE_CLARIFY, CASE_CLARIFIED,
+	CASE_SET_REGIME, CASE_SET_KINDS, CASE_EXTEND, CASE_RESTRICT, CASE_REFUSE, CASE_RESPOND,
+	CASE_WITHDRAW, CASE_CLOSE, CASE_NOTE,
+	CASE_ACTION_COUNT
+};
+
+enum case_ground { CASE_GROUND_NONE, CASE_GROUND_MANIFESTLY_UNFOUNDED, CASE_GROUND_EXCESSIVE };
+
+/* "awaiting_identity", ...; "verify-identity", ...; "manifestly_unfounded", ... */
+const char *case_state_name(enum case_state state);
+int case_state_parse(const char *name, enum case_state *state_r);
+int case_state_is_end(enum case_state state);
+const char *case_action_name(enum case_action action);
+int case_action_parse(const char *name, enum case_action *action_r);
+const char *case_ground_name(enum case_ground ground);
+int case_ground_parse(const char *name, enum case_ground *ground_r);
+
+/* Kinds are a mask of (1u << CLOCK_KIND_x) for access..complaint; 0 means "other". The bits
+   are the classifier's label bits (rules.h LABEL_ACCESS...). */
+#define CASE_KINDS_DATA_PROTECTION 0x7fu /* access .. automated_decision */
+#define CASE_KIND_BIT(k) (1u << (k))
+/* "access,erasure" <-> mask (order of clock kinds; "other" = 0). 1 or 0. */
+int case_kinds_parse(const char *s, unsigned *kinds_r);
+char *case_kinds_string(unsigned kinds);
+/* "access to your personal data and erasure of your personal data", for notices. */
+char *case_kinds_words(unsigned kinds);
+/* The words for one kind ("a copy of your personal data"), static. */
+const char *case_kind_words(enum clock_kind kind);
+/* A data-protection right needs the requester's identity; FOI, EIR, complaints do not. */
+int case_kinds_need_identity(unsigned kinds);
+
+/* What the clock needs to know about a case. Dates are days (Europe/London). */
+struct case_record {
+	enum case_state state;
+	unsigned kinds;
+	enum clock_regime regime;   /* law_enforcement, general or unknown */
+	GDate received;             /* day the request was delivered */
+	GDate identity_on;          /* identity information received; cleared = not yet */
+	GDate restart_on;           /* FOI/EIR: the clarified request received; cleared = none */
+	GDate extended_on;          /* extension notified; cleared = not extended */
+	GArray *stops;              /* of struct clock_stop, in order; the last one's `to` is
+				       cleared while the clock stands stopped. NULL = none */
+};
+
+void case_record_clear(struct case_record *rec);
+void case_record_copy(struct case_record *dst, const struct case_record *src);
+/* The record of a case as the store keeps it (store.h), and back: only the lifecycle's
+   fields are written to c (its strings replaced). 1, or 0 with *error_r when the stored text
+   is not understood (a database edited by hand). */
+struct store_case;
+int case_record_from_store(const struct store_case *c, struct case_record *rec,
+			   char **error_r);
+void case_record_to_store(const struct case_record *rec, struct store_case *c);
+
+/* Stops as text, "2026-03-05:2026-03-12 2026-04-01:" (open stop has no end). g_malloc'd. */
+char *case_stops_format(const GArray *stops);
+/* Parse that text into rec->stops (replacing it). 1, or 0 when malformed. */
+int case_stops_parse(const char *text, struct case_record *rec);
+
+/* Everything a computation needs besides the case. */
+struct case_env {
+	const struct clock_table *table;
+	const struct clock_holiday_overrides *holidays; /* NULL = none */
+	GDate today;
+};
+
+/* Load the deadline table and the bank-holiday changes of a config, with today's date in
+   Europe/London from `now` (Unix time). The only I/O of this module: it reads the table file.
+   1, or 0 with *error_r listing every error of the table. Free with case_env_free. */
+struct config;
+int case_env_load(const struct config *config, int64_t now, struct case_env *env,
+		  char **error_r);
+void case_env_free(struct case_env *env);
+
+enum case_clock {
+	CASE_CLOCK_RUNNING,
+	CASE_CLOCK_STOPPED,      /* waiting for clarification: shown as if answered today */
+	CASE_CLOCK_NOT_STARTED,  /* waiting for identity (DP) or clarification (FOI, EIR) */
+	CASE_CLOCK_NO_LIMIT,     /* the rule sets no time limit ("other") */
+	CASE_CLOCK_ENDED         /* the case is over: deadlines kept for the record */
+};
+const char *case_clock_name(enum case_clock clock);
+
+struct case_deadline {
+	enum clock_kind kind;
+	enum case_clock clock;
+	struct clock_result res;  /* computed unless NOT_STARTED */
+	int has_days_left;        /* running or stopped with a limit */
+	int days_left;            /* calendar days, or UK working days for FOI/EIR */
+};
+
+struct case_deadlines {
+	struct case_deadline item[CLOCK_KIND_COUNT];
+	unsigned n;
+	int next;                 /* index of the earliest due date among running/stopped, or -1 */
+};
+
+/* Each kind's deadline for rec as of env->today. 1, or 0 with *error_r (no rule in force,
+   dates out of order). Clear *out with case_deadlines_clear whatever the return. */
+int case_deadlines_compute(const struct case_env *env, const struct case_record *rec,
+			   struct case_deadlines *out, char **error_r);
+void case_deadlines_clear(struct case_deadlines *d);
+/* The next deadline's due date, or NULL when nothing is running. */
+const GDate *case_deadlines_next(const struct case_deadlines *d);
+/* A canonical one-line summary ("access 2026-04-13 ext 2026-06-11 ...") used to notice that
+   a deadline changed, and to say how, in a case event. g_malloc'd. */
+char *case_deadlines_summary(const struct case_deadlines *d);
+
+/* A team action, as parsed from the command line or (later) a command e-mail. */
+struct case_command {
+	enum case_action action;
+	enum clock_regime regime;  /* set-regime */
+	unsigned kinds;            /* set-kinds */
+	enum case_ground ground;   /* refuse */
+	const char *text;          /* reason, question or note (borrowed) */
+	GDate on;                  /* the day it happened (identity or answer received, question
+				      sent); cleared = today */
+};
+
+/* Parse "ACTION [ARGS]" (argv[0] is the action): --reason TEXT, --ground G, --question TEXT,
+   --on YYYY-MM-DD, or the text as remaining words for note/clarify. cmd->text points into argv.
+   1, or 0 with *error_r (usage message). */
+int case_command_parse(int argc, char **argv, struct case_command *cmd, char **error_r);
+
+struct case_change {
+	struct case_record after;
+	const char *event;         /* the event's action ("identity_verified"...), static */
+	char *detail;              /* the event's detail: state change, reason, new deadline */
+	const char *notice;        /* template name of the notice the requester must get, or NULL */
+	char *warning;             /* something the team member should know, or NULL */
+};
+
+/* What cmd does to the case `before`: 1 with *change_r filled, or 0 with *error_r saying
+   exactly why the action is refused (nothing to write then). Always clear *change_r. */
+int lifecycle_apply(const struct case_env *env, const struct case_record *before,
+		    const struct case_command *cmd, struct case_change *change_r, char **error_r);
+void case_change_clear(struct case_change *change);
+
+#endif

@@ -1,0 +1,368 @@
+/* lifecycle/apply: what a team action does to a case, or exactly why it may not. The rules
+   of each action are one table row; the checks that need dates follow it. */
+#include "lifecycle-private.h"
+
+#include <string.h>
+
+#define S(state) (1u << (state))
+#define ACTIVE (S(CASE_AWAITING_IDENTITY) | S(CASE_AWAITING_CLARIFICATION) | S(CASE_OPEN) | \
+		S(CASE_EXTENDED))
+#define ANY ((1u << CASE_STATE_COUNT) - 1)
+#define SAME CASE_STATE_COUNT /* the state does not change */
+
+enum need {
+	NEED_TEXT = 0x1,    /* a reason, question or note */
+	NEED_DP = 0x2,      /* a data-protection kind */
+	NEED_REGIME = 0x4,  /* the regime, on a case with a data-protection kind */
+	NEED_PART3 = 0x8,   /* the law-enforcement regime */
+	NEED_GROUND = 0x10,
+	ALLOW_ON = 0x20,    /* --on may say when it happened */
+};
+
+struct action_rule {
+	unsigned from;        /* mask of states it may be taken in */
+	enum case_state to;   /* SAME, or the state it leads to */
+	unsigned needs;
+	const char *event;
+	const char *notice;   /* template name, or NULL */
+};
+
+static const struct action_rule rules[CASE_ACTION_COUNT] = {
+	[CASE_VERIFY_IDENTITY] = { ACTIVE, SAME, NEED_DP | ALLOW_ON, "identity_verified", NULL },
+	[CASE_REQUEST_IDENTITY] = { S(CASE_OPEN), CASE_AWAITING_IDENTITY, NEED_DP,
+				    "identity_requested", "identity_request" },
+	[CASE_CLARIFY] = { S(CASE_OPEN) | S(CASE_EXTENDED), CASE_AWAITING_CLARIFICATION,
+			   NEED_TEXT | ALLOW_ON, "clarification_requested",
+			   "clarification_request" },
+	[CASE_CLARIFIED] = { S(CASE_AWAITING_CLARIFICATION), SAME, ALLOW_ON, "clarified", NULL },
+	[CASE_SET_REGIME] = { ACTIVE, SAME, 0, "regime_set", NULL },
+	[CASE_SET_KINDS] = { ACTIVE, SAME, 0, "kinds_set", NULL },
+	[CASE_EXTEND] = { S(CASE_OPEN), CASE_EXTENDED, NEED_TEXT | NEED_REGIME, "extended",
+			  "extension_notice" },
+	[CASE_RESTRICT] = { S(CASE_OPEN) | S(CASE_EXTENDED) | S(CASE_AWAITING_CLARIFICATION),
+			    CASE_RESPONDED, NEED_DP | NEED_PART3, "restricted",
+			    "restriction_notice" },
+	[CASE_REFUSE] = { ACTIVE, CASE_REFUSED, NEED_TEXT | NEED_GROUND | NEED_REGIME, "refused",
+			  "refusal_notice" },
+	[CASE_RESPOND] = { S(CASE_OPEN) | S(CASE_EXTENDED) | S(CASE_AWAITING_CLARIFICATION),
+			   CASE_RESPONDED, NEED_REGIME, "responded", "response_cover" },
+	[CASE_WITHDRAW] = { ACTIVE, CASE_WITHDRAWN, 0, "withdrawn", "withdrawal_confirmation" },
+	[CASE_CLOSE] = { ACTIVE, CASE_CLOSED, NEED_TEXT, "closed", NULL },
+	[CASE_NOTE] = { ANY, SAME, NEED_TEXT, "note", NULL },
+};
+
+static void states_in_words(unsigned mask, GString *s)
+{
+	for (int st = 0; st < CASE_STATE_COUNT; st++) {
+		if (mask & S(st))
+			g_string_append_printf(s, "%s%s", s->len > 0 ? ", " : "",
+					       case_state_name((enum case_state)st));
+	}
+}
+
+static int check_state(const struct action_rule *r, const struct case_record *rec,
+		       const struct case_command *cmd, char **error_r)
+{
+	GString *allowed;
+
+	if (r->from & S(rec->state))
+		return 1;
+	allowed = g_string_new(NULL);
+	states_in_words(r->from, allowed);
+	error_set(error_r, 0, "%s is not possible while the case is %s (only when it is %s)",
+		  case_action_name(cmd->action), case_state_name(rec->state), allowed->str);
+	g_string_free(allowed, TRUE);
+	return 0;
+}
+
+static int check_text(const struct case_command *cmd, char **error_r)
+{
+	static const char *const what[CASE_ACTION_COUNT] = {
+		[CASE_CLARIFY] = "--question", [CASE_NOTE] = "the note's text",
+	};
+	const char *name = what[cmd->action] != NULL ? what[cmd->action] : "--reason";
+
+	for (const char *p = cmd->text; p != NULL && *p != '\0'; p++) {
+		if (!g_ascii_isspace(*p))
+			return 1;
+	}
+	return error_set(error_r, 0, "%s needs %s", case_action_name(cmd->action), name);
+}
+
+static int check_needs(const struct action_rule *r, const struct case_record *rec,
+		       const struct case_command *cmd, char **error_r)
+{
+	int dp = case_kinds_need_identity(rec->kinds);
+
+	if ((r->needs & NEED_TEXT) && !check_text(cmd, error_r))
+		return 0;
+	if ((r->needs & NEED_DP) && !dp)
+		return error_set(error_r, 0, "%s applies to data-protection requests only (use "
+				 "set-kinds if the kinds are wrong)", case_action_name(cmd->action));
+	if ((r->needs & (NEED_REGIME | NEED_PART3)) && dp &&
+	    rec->regime == CLOCK_REGIME_UNKNOWN)
+		return error_set(error_r, 0, "set the regime first (set-regime law_enforcement|"
+				 "general): the wording of the %s depends on it",
+				 r->notice != NULL ? r->notice : "notice");
+	if ((r->needs & NEED_PART3) && rec->regime != CLOCK_REGIME_LAW_ENFORCEMENT)
+		return error_set(error_r, 0, "restriction notices (DPA 2018 s44, s45, s48) are "
+				 "for law-enforcement (Part 3) cases; under UK GDPR use refuse or "
+				 "respond");
+	if ((r->needs & NEED_GROUND) && cmd->ground == CASE_GROUND_NONE)
+		return error_set(error_r, 0, "refuse needs --ground manifestly_unfounded|excessive");
+	if (cmd->action == CASE_REFUSE &&
+	    (rec->kinds & CASE_KIND_BIT(CLOCK_KIND_AUTOMATED_DECISION)))
+		return error_set(error_r, 0, "a request about an automated decision can never be "
+				 "refused as manifestly unfounded or excessive");
+	return 1;
+}
+
+/* The day it happened: --on, else today; never in the future, never before the request. */
+static int event_day(const struct case_env *env, const struct action_rule *r,
+		     const struct case_record *rec, const struct case_command *cmd, GDate *day_r,
+		     char **error_r)
+{
+	char *a, *b;
+	int ok = 1;
+
+	*day_r = env->today;
+	if (!g_date_valid(&cmd->on))
+		return 1;
+	if (!(r->needs & ALLOW_ON))
+		return error_set(error_r, 0, "--on does not apply to %s: it happens today",
+				 case_action_name(cmd->action));
+	*day_r = cmd->on;
+	a = clock_date_long(&cmd->on);
+	if (g_date_compare(&cmd->on, &env->today) > 0) {
+		b = clock_date_long(&env->today);
+		ok = error_set(error_r, 0, "--on %s is in the future (today is %s)", a, b);
+		g_free(b);
+	} else if (g_date_compare(&cmd->on, &rec->received) < 0) {
+		b = clock_date_long(&rec->received);
+		ok = error_set(error_r, 0, "--on %s is before the request was received (%s)", a, b);
+		g_free(b);
+	}
+	g_free(a);
+	return ok;
+}
+
+static void close_open_stop(struct case_record *rec, const GDate *day)
+{
+	struct clock_stop *open = case_open_stop(rec);
+	if (open != NULL)
+		open->to = g_date_compare(day, &open->from) >= 0 ? *day : open->from;
+}
+
+static int start_stop(struct case_record *rec, const GDate *day, char **error_r)
+{
+	struct clock_stop st = { .from = *day };
+	const struct clock_stop *last = NULL;
+	char *when;
+
+	if (rec->stops->len > 0)
+		last = &g_array_index(rec->stops, struct clock_stop, rec->stops->len - 1);
+	if (last != NULL && g_date_compare(day, &last->to) <= 0) {
+		when = clock_date_long(&last->to);
+		error_set(error_r, 0, "the previous clarification stop ended on %s: a new one "
+			  "can only start after it", when);
+		g_free(when);
+		return 0;
+	}
+	g_date_clear(&st.to, 1);
+	g_array_append_val(rec->stops, st);
+	rec->state = CASE_AWAITING_CLARIFICATION;
+	return 1;
+}
+
+static int end_stop(struct case_record *rec, const GDate *day, char **error_r)
+{
+	struct clock_stop *open = case_open_stop(rec);
+	char *a, *b;
+
+	if (open != NULL && g_date_compare(day, &open->from) < 0) {
+		a = clock_date_long(day);
+		b = clock_date_long(&open->from);
+		error_set(error_r, 0, "the answer cannot have arrived on %s, before the question "
+			  "was sent on %s", a, b);
+		g_free(a);
+		g_free(b);
+		return 0;
+	}
+	close_open_stop(rec, day);
+	/* FOIA s1(3): the clarified request is answered as a new one from that day. */
+	if (rec->kinds & (CASE_KIND_BIT(CLOCK_KIND_FOI) | CASE_KIND_BIT(CLOCK_KIND_EIR)))
+		rec->restart_on = *day;
+	rec->state = g_date_valid(&rec->extended_on) ? CASE_EXTENDED : CASE_OPEN;
+	return 1;
+}
+
+static int set_regime(struct case_record *rec, const struct case_command *cmd, char **error_r)
+{
+	if (cmd->regime != CLOCK_REGIME_LAW_ENFORCEMENT && cmd->regime != CLOCK_REGIME_GENERAL)
+		return error_set(error_r, 0, "set-regime needs law_enforcement or general");
+	if (cmd->regime == rec->regime)
+		return error_set(error_r, 0, "the regime is already %s",
+				 clock_regime_name(rec->regime));
+	rec->regime = cmd->regime;
+	return 1;
+}
+
+static int set_kinds(struct case_record *rec, const struct case_command *cmd,
+		     struct case_change *ch, char **error_r)
+{
+	if (cmd->kinds == rec->kinds)
+		return error_set(error_r, 0, "the kinds are already those");
+	rec->kinds = cmd->kinds;
+	if (rec->state == CASE_AWAITING_IDENTITY && !case_kinds_need_identity(rec->kinds))
+		rec->state = CASE_OPEN;
+	if (case_kinds_need_identity(rec->kinds) && !g_date_valid(&rec->identity_on) &&
+	    rec->state != CASE_AWAITING_IDENTITY)
+		ch->warning = g_strdup("the requester's identity has not been verified: use "
+				       "request-identity or verify-identity");
+	return 1;
+}
+
+/* Apply the action's own effect to ch->after. */
+static int effect(const struct action_rule *r, const struct case_command *cmd,
+		  const GDate *day, struct case_change *ch, char **error_r)
+{
+	struct case_record *rec = &ch->after;
+
+	switch (cmd->action) {
+	case CASE_VERIFY_IDENTITY:
+		/* An explicit --on also corrects the day recorded earlier. */
+		if (rec->state == CASE_AWAITING_IDENTITY || !g_date_valid(&rec->identity_on) ||
+		    g_date_valid(&cmd->on))
+			rec->identity_on = *day;
+		if (rec->state == CASE_AWAITING_IDENTITY)
+			rec->state = CASE_OPEN;
+		return 1;
+	case CASE_REQUEST_IDENTITY:
+		g_date_clear(&rec->identity_on, 1);
+		break;
+	case CASE_CLARIFY:
+		return start_stop(rec, day, error_r);
+	case CASE_CLARIFIED:
+		return end_stop(rec, day, error_r);
+	case CASE_SET_REGIME:
+		return set_regime(rec, cmd, error_r);
+	case CASE_SET_KINDS:
+		return set_kinds(rec, cmd, ch, error_r);
+	case CASE_EXTEND:
+		rec->extended_on = *day;
+		break;
+	default:
+		close_open_stop(rec, day);
+		break;
+	}
+	if (r->to != SAME)
+		rec->state = r->to;
+	return 1;
+}
+
+/* An extension is granted when at least one kind's rule allows it in time. */
+static int check_extension(const struct case_deadlines *d, char **error_r)
+{
+	const char *why = NULL;
+
+	for (unsigned i = 0; i < d->n; i++) {
+		if (g_date_valid(&d->item[i].res.extended_deadline))
+			return 1;
+		if (why == NULL)
+			why = d->item[i].res.extension_refused;
+	}
+	return error_set(error_r, 0, "extension refused: %s",
+			 why != NULL ? why : "no deadline of this case can be extended");
+}
+
+static void describe(const struct case_record *before, const struct case_command *cmd,
+		     const GDate *day, const char *old_deadlines, const char *new_deadlines,
+		     struct case_change *ch)
+{
+	GString *s = g_string_new(NULL);
+	char *when = clock_date_long(day);
+
+	if (before->state != ch->after.state)
+		g_string_append_printf(s, "state %s -> %s; ", case_state_name(before->state),
+				       case_state_name(ch->after.state));
+	if (cmd->action == CASE_SET_REGIME)
+		g_string_append_printf(s, "regime %s -> %s; ", clock_regime_name(before->regime),
+				       clock_regime_name(ch->after.regime));
+	if (cmd->action == CASE_SET_KINDS) {
+		char *a = case_kinds_string(before->kinds), *b = case_kinds_string(ch->after.kinds);
+		g_string_append_printf(s, "kinds %s -> %s; ", a, b);
+		g_free(a);
+		g_free(b);
+	}
+	if (rules[cmd->action].needs & ALLOW_ON)
+		g_string_append_printf(s, "on %s; ", when);
+	if (cmd->ground != CASE_GROUND_NONE)
+		g_string_append_printf(s, "ground %s; ", case_ground_name(cmd->ground));
+	if (cmd->text != NULL && *cmd->text != '\0')
+		g_string_append_printf(s, "%s: %s; ", cmd->action == CASE_CLARIFY ? "question" :
+				       cmd->action == CASE_NOTE ? "note" : "reason", cmd->text);
+	if (strcmp(old_deadlines, new_deadlines) != 0)
+		g_string_append_printf(s, "deadlines %s", new_deadlines);
+	while (s->len > 0 && (s->str[s->len - 1] == ' ' || s->str[s->len - 1] == ';'))
+		g_string_truncate(s, s->len - 1);
+	ch->detail = g_string_free(s, FALSE);
+	g_free(when);
+}
+
+static int check_text_value(const struct case_command *cmd, char **error_r)
+{
+	if (cmd->text == NULL)
+		return 1;
+	if (strlen(cmd->text) > PD_MAX_CASE_TEXT || !g_utf8_validate(cmd->text, -1, NULL))
+		return error_set(error_r, 0, "the text must be valid UTF-8 of at most %u bytes",
+				 PD_MAX_CASE_TEXT);
+	return 1;
+}
+
+int lifecycle_apply(const struct case_env *env, const struct case_record *before,
+		    const struct case_command *cmd, struct case_change *change_r, char **error_r)
+{
+	const struct action_rule *r;
+	struct case_deadlines old_d, new_d;
+	char *old_s = NULL, *new_s = NULL;
+	GDate day;
+	int ret = 0;
+
+	memset(change_r, 0, sizeof(*change_r));
+	memset(&old_d, 0, sizeof(old_d));
+	memset(&new_d, 0, sizeof(new_d));
+	case_record_copy(&change_r->after, before);
+	if ((unsigned)cmd->action >= CASE_ACTION_COUNT)
+		return error_set(error_r, 0, "unknown action");
+	r = &rules[cmd->action];
+	if (!check_state(r, before, cmd, error_r) || !check_needs(r, before, cmd, error_r) ||
+	    !check_text_value(cmd, error_r) || !event_day(env, r, before, cmd, &day, error_r) ||
+	    !effect(r, cmd, &day, change_r, error_r))
+		goto out;
+	/* The change must leave a case whose deadlines can be computed (a rule in force). */
+	if (!case_deadlines_compute(env, &change_r->after, &new_d, error_r))
+		goto out;
+	if (cmd->action == CASE_EXTEND && !check_extension(&new_d, error_r))
+		goto out;
+	case_deadlines_compute(env, before, &old_d, NULL);
+	old_s = case_deadlines_summary(&old_d);
+	new_s = case_deadlines_summary(&new_d);
+	describe(before, cmd, &day, old_s, new_s, change_r);
+	change_r->event = r->event;
+	change_r->notice = r->notice;
+	ret = 1;
+out:
+	g_free(old_s);
+	g_free(new_s);
+	case_deadlines_clear(&old_d);
+	case_deadlines_clear(&new_d);
+	return ret;
+}
+
+void case_change_clear(struct case_change *change)
+{
+	case_record_clear(&change->after);
+	g_free(change->detail);
+	g_free(change->warning);
+	change->detail = change->warning = NULL;
+}

@@ -1,0 +1,101 @@
+/* lifecycle/command: a team action's words ("extend --reason ...") into a struct
+   case_command. The same parser will read the team's e-mail commands, so every value is
+   checked, never trusted. */
+#include "lifecycle-private.h"
+
+#include <string.h>
+
+static const char *const usage[CASE_ACTION_COUNT] = {
+	[CASE_VERIFY_IDENTITY] = "verify-identity [--on YYYY-MM-DD] [--reason TEXT]",
+	[CASE_REQUEST_IDENTITY] = "request-identity [--reason TEXT]",
+	[CASE_CLARIFY] = "clarify --question TEXT [--on YYYY-MM-DD]",
+	[CASE_CLARIFIED] = "clarified [--on YYYY-MM-DD]",
+	[CASE_SET_REGIME] = "set-regime law_enforcement|general",
+	[CASE_SET_KINDS] = "set-kinds KIND[,KIND...]",
+	[CASE_EXTEND] = "extend --reason TEXT",
+	[CASE_RESTRICT] = "restrict [--reason TEXT]",
+	[CASE_REFUSE] = "refuse --ground manifestly_unfounded|excessive --reason TEXT",
+	[CASE_RESPOND] = "respond [--reason TEXT]",
+	[CASE_WITHDRAW] = "withdraw [--reason TEXT]",
+	[CASE_CLOSE] = "close --reason TEXT",
+	[CASE_NOTE] = "note TEXT",
+};
+
+/* The one positional value: set-regime, set-kinds and note take one. */
+static int positional(struct case_command *cmd, const char *value)
+{
+	switch (cmd->action) {
+	case CASE_SET_REGIME:
+		return clock_regime_parse(value, &cmd->regime) &&
+		       (cmd->regime == CLOCK_REGIME_LAW_ENFORCEMENT ||
+			cmd->regime == CLOCK_REGIME_GENERAL);
+	case CASE_SET_KINDS:
+		return case_kinds_parse(value, &cmd->kinds);
+	case CASE_NOTE:
+		cmd->text = value;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* One option with its value: 2 (arguments used) or 0. */
+static int option(struct case_command *cmd, const char *opt, const char *val)
+{
+	if (val == NULL)
+		return 0;
+	if (strcmp(opt, "--reason") == 0 && cmd->action != CASE_CLARIFY &&
+	    cmd->action != CASE_NOTE) {
+		cmd->text = val;
+		return 2;
+	}
+	if (strcmp(opt, "--question") == 0 && cmd->action == CASE_CLARIFY) {
+		cmd->text = val;
+		return 2;
+	}
+	if (strcmp(opt, "--ground") == 0 && cmd->action == CASE_REFUSE)
+		return case_ground_parse(val, &cmd->ground) ? 2 : 0;
+	if (strcmp(opt, "--on") == 0)
+		return clock_date_parse(val, &cmd->on) ? 2 : 0;
+	return 0;
+}
+
+static int needs_positional(enum case_action action)
+{
+	return action == CASE_SET_REGIME || action == CASE_SET_KINDS || action == CASE_NOTE;
+}
+
+static int parse_args(struct case_command *cmd, int argc, char **argv)
+{
+	int have_positional = 0;
+
+	for (int i = 1; i < argc;) {
+		int used = 0;
+		if (strncmp(argv[i], "--", 2) == 0)
+			used = option(cmd, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+		else if (!have_positional && positional(cmd, argv[i]))
+			used = have_positional = 1;
+		if (used == 0)
+			return 0;
+		i += used;
+	}
+	return have_positional || !needs_positional(cmd->action);
+}
+
+int case_command_parse(int argc, char **argv, struct case_command *cmd, char **error_r)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	g_date_clear(&cmd->on, 1);
+	cmd->regime = CLOCK_REGIME_UNKNOWN;
+	if (argc < 1 || !case_action_parse(argv[0], &cmd->action)) {
+		GString *s = g_string_new("unknown action; actions:");
+		for (int a = 0; a < CASE_ACTION_COUNT; a++)
+			g_string_append_printf(s, "\n  %s", usage[a]);
+		error_set(error_r, 0, "%s", s->str);
+		g_string_free(s, TRUE);
+		return 0;
+	}
+	if (!parse_args(cmd, argc, argv))
+		return error_set(error_r, 0, "usage: %s", usage[cmd->action]);
+	return 1;
+}
