@@ -11,7 +11,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Open (creating 0600, migrating to STORE_SCHEMA_VERSION) the database and spool folder.
    1 with *store_r (free with store_close) or 0. */
@@ -108,6 +108,39 @@ int store_case_reference(struct store *store, int64_t case_id, char **reference_
    kinds_mask: 1 with *reference_r (g_malloc'd), else 0. */
 int store_case_find_repeat(struct store *store, const char *requester_addr, unsigned kinds_mask,
 			   int64_t since, char **reference_r);
+
+/* A case as the lifecycle and the CLI see it. Days are "YYYY-MM-DD" or NULL; stops and
+   deadlines are the lifecycle's text forms. All strings g_malloc'd (store_case_clear). */
+struct store_case {
+	int64_t id, received;
+	char *reference, *state, *regime, *kinds, *requester_addr, *requester_name, *subject;
+	unsigned kinds_mask;
+	int child;
+	char *identity_on, *restart_on, *extended_on, *stops, *deadlines;
+};
+void store_case_clear(struct store_case *c);
+/* By reference: 1, 0 no such case, -1 database error. */
+int store_case_load(struct store *store, const char *reference, struct store_case *c,
+		    char **error_r);
+/* Write state, regime, kinds, kinds_mask, identity_on, restart_on, extended_on, stops and
+   deadlines of c (by c->id). Inside the caller's transaction. 1/0/-1. */
+int store_case_save(struct store *store, const struct store_case *c, char **error_r);
+/* Every case in reference order; cb returns 1 to go on, 0 to stop. 1, or 0/-1 on error. */
+typedef int store_case_cb(void *ctx, const struct store_case *c);
+int store_case_each(struct store *store, store_case_cb *cb, void *ctx, char **error_r);
+
+/* 1 when a case of requester_addr (any case) had its identity verified at or after `since`. */
+int store_requester_verified(struct store *store, const char *requester_addr, int64_t since);
+
+/* The latest person-written inbound message of a case (for threading a notice and for the
+   day an answer arrived). Strings g_malloc'd; clear with store_inbound_clear. 1 or 0. */
+struct store_inbound {
+	int64_t id, received;
+	int64_t first_id;         /* the case's first inbound message (the request) */
+	char *message_id, *references, *from_name;
+};
+int store_case_last_inbound(struct store *store, int64_t case_id, struct store_inbound *in);
+void store_inbound_clear(struct store_inbound *in);
 
 /* Append to a case's record. actor: "gateway", a team address, or "requester". */
 int store_event_add(struct store *store, int64_t case_id, const char *actor, const char *action,

@@ -16,7 +16,8 @@ static const struct named_query queries[] = {
 	  " received, subject, kinds FROM cases ORDER BY received, id" },
 	{ "case", 1,
 	  "SELECT reference, requester_addr AS requester, requester_name, state,"
-	  " received, subject, kinds, regime_hint, on_behalf, child, vague, identity_attached"
+	  " received, subject, kinds, regime, regime_hint, on_behalf, child, vague,"
+	  " identity_attached, identity_on, restart_on, extended_on, stops"
 	  " FROM cases WHERE reference = ?" },
 	{ "case_messages", 1,
 	  "SELECT m.id, m.direction, m.message_id, m.from_addr AS \"from\", m.to_addr AS \"to\","

@@ -84,6 +84,15 @@ static const char *const migrations[] = {
 	"ALTER TABLE cases ADD COLUMN identity_attached INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE messages ADD COLUMN classification TEXT;"
 	"CREATE INDEX cases_requester ON cases(requester_addr, received);",
+	/* 3: the case lifecycle: regime set by the team, the days that drive the clocks (text
+	   YYYY-MM-DD, Europe/London), clarification stops, and the last deadlines computed */
+	"ALTER TABLE cases ADD COLUMN regime TEXT NOT NULL DEFAULT 'unknown';"
+	"ALTER TABLE cases ADD COLUMN identity_on TEXT;"
+	"ALTER TABLE cases ADD COLUMN restart_on TEXT;"
+	"ALTER TABLE cases ADD COLUMN extended_on TEXT;"
+	"ALTER TABLE cases ADD COLUMN stops TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE cases ADD COLUMN deadlines TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX events_action ON events(action, case_id);",
 };
 
 int store_schema_latest(void)

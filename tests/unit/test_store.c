@@ -116,6 +116,8 @@ static void test_schema_upgrade_from_1(void **state)
 		      " requester_addr TEXT, requester_name TEXT, subject TEXT, state TEXT NOT NULL,"
 		      " received INTEGER NOT NULL, created INTEGER NOT NULL);"
 		      "CREATE TABLE messages (id INTEGER PRIMARY KEY, x);"
+		      "CREATE TABLE events (id INTEGER PRIMARY KEY, case_id, at, actor, action,"
+		      " detail);"
 		      "INSERT INTO cases VALUES (1, 'PD-2026-000001', 'a@b.test', NULL, 's', 'open', 1, 1);"
 		      "PRAGMA user_version = 1;");
 	assert_int_equal(store_open(db1, f->spool, &s, &error), 1);
@@ -126,6 +128,14 @@ static void test_schema_upgrade_from_1(void **state)
 	assert_int_equal(store_case_reference(s, 1, &ref), 1);
 	assert_string_equal(ref, "PD-2026-000001");
 	g_free(ref);
+	/* ...and the lifecycle columns: regime unknown, no clock days, no stops. */
+	struct store_case c;
+	assert_int_equal(store_case_load(s, "PD-2026-000001", &c, &error), 1);
+	assert_string_equal(c.regime, "unknown");
+	assert_string_equal(c.state, "open");
+	assert_null(c.identity_on);
+	assert_string_equal(c.stops, "");
+	store_case_clear(&c);
 	store_close(&s);
 	g_free(db1);
 }
@@ -147,6 +157,44 @@ static void test_repeat_lookup(void **state)
 	assert_int_equal(store_case_find_repeat(f->store, "r@p.test", 2, 500, &found), 0);
 	assert_int_equal(store_case_find_repeat(f->store, "r@p.test", 1, 1001, &found), 0);
 	assert_int_equal(store_case_find_repeat(f->store, "x@p.test", 1, 0, &found), 0);
+	g_free(ref);
+}
+
+/* The lifecycle record round-trips; unknown references are 0, not errors. */
+static void test_case_save_load(void **state)
+{
+	struct fixture *f = *state;
+	char *ref = NULL, *error = NULL;
+	int64_t id = new_case(f->store, 2026, &ref);
+	struct store_case c;
+
+	assert_int_equal(store_case_load(f->store, "PD-2026-999999", &c, &error), 0);
+	assert_non_null(error);
+	g_free(error);
+	error = NULL;
+	assert_int_equal(store_case_load(f->store, ref, &c, &error), 1);
+	assert_int_equal(c.id, id);
+	g_free(c.state);
+	c.state = g_strdup("awaiting_clarification");
+	g_free(c.stops);
+	c.stops = g_strdup("2026-03-05:");
+	c.identity_on = g_strdup("2026-03-03");
+	assert_int_equal(store_begin(f->store, &error), 1);
+	assert_int_equal(store_case_save(f->store, &c, &error), 1);
+	assert_int_equal(store_event_add(f->store, id, "local:x", "identity_verified", "", &error),
+			 1);
+	assert_int_equal(store_commit(f->store, &error), 1);
+	store_case_clear(&c);
+	assert_int_equal(store_case_load(f->store, ref, &c, &error), 1);
+	assert_string_equal(c.state, "awaiting_clarification");
+	assert_string_equal(c.stops, "2026-03-05:");
+	assert_string_equal(c.identity_on, "2026-03-03");
+	assert_null(c.restart_on);
+	store_case_clear(&c);
+	/* Verified requesters are recognised whatever the case of the address. */
+	assert_int_equal(store_requester_verified(f->store, "A@B.test", 0), 1);
+	assert_int_equal(store_requester_verified(f->store, "a@b.test", pd_now() + 10), 0);
+	assert_int_equal(store_requester_verified(f->store, "z@b.test", 0), 0);
 	g_free(ref);
 }
 
@@ -301,6 +349,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema_fresh_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_case_save_load, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_newer_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_migrates_empty_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_upgrade_from_1, setup, teardown),

@@ -1,0 +1,148 @@
+/* store/cases: a case's lifecycle record (load, save, iterate) and the facts about a
+   requester and a case's mail that the lifecycle asks for. */
+#include "store-private.h"
+
+#include <string.h>
+
+#define CASE_COLUMNS "id, received, reference, state, regime, kinds, requester_addr," \
+	" requester_name, subject, kinds_mask, child, identity_on, restart_on, extended_on," \
+	" stops, deadlines"
+
+static char *column_dup(sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+	return v != NULL ? g_strdup((const char *)v) : NULL;
+}
+
+static void read_case(sqlite3_stmt *st, struct store_case *c)
+{
+	c->id = sqlite3_column_int64(st, 0);
+	c->received = sqlite3_column_int64(st, 1);
+	c->reference = column_dup(st, 2);
+	c->state = column_dup(st, 3);
+	c->regime = column_dup(st, 4);
+	c->kinds = column_dup(st, 5);
+	c->requester_addr = column_dup(st, 6);
+	c->requester_name = column_dup(st, 7);
+	c->subject = column_dup(st, 8);
+	c->kinds_mask = (unsigned)sqlite3_column_int64(st, 9);
+	c->child = sqlite3_column_int(st, 10);
+	c->identity_on = column_dup(st, 11);
+	c->restart_on = column_dup(st, 12);
+	c->extended_on = column_dup(st, 13);
+	c->stops = column_dup(st, 14);
+	c->deadlines = column_dup(st, 15);
+}
+
+void store_case_clear(struct store_case *c)
+{
+	char **strings[] = { &c->reference, &c->state, &c->regime, &c->kinds,
+			     &c->requester_addr, &c->requester_name, &c->subject,
+			     &c->identity_on, &c->restart_on, &c->extended_on, &c->stops,
+			     &c->deadlines };
+	for (size_t i = 0; i < G_N_ELEMENTS(strings); i++) {
+		g_free(*strings[i]);
+		*strings[i] = NULL;
+	}
+}
+
+int store_case_load(struct store *store, const char *reference, struct store_case *c,
+		    char **error_r)
+{
+	sqlite3_stmt *st = store_stmt_query(store, error_r,
+		"SELECT " CASE_COLUMNS " FROM cases WHERE reference = ?", "s", reference);
+	int rc, ret;
+
+	memset(c, 0, sizeof(*c));
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_case(st, c);
+		ret = 1;
+	} else if (rc == SQLITE_DONE) {
+		ret = error_set(error_r, 0, "no case %s", reference);
+	} else {
+		ret = store_sql_error(store, error_r, "case");
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+int store_case_save(struct store *store, const struct store_case *c, char **error_r)
+{
+	return store_stmt_exec(store, error_r,
+		"UPDATE cases SET state = ?, regime = ?, kinds = ?, kinds_mask = ?,"
+		" identity_on = ?, restart_on = ?, extended_on = ?, stops = ?, deadlines = ?"
+		" WHERE id = ?", "sssisssssi", c->state, c->regime, c->kinds,
+		(int64_t)c->kinds_mask, c->identity_on, c->restart_on, c->extended_on,
+		c->stops != NULL ? c->stops : "", c->deadlines != NULL ? c->deadlines : "", c->id);
+}
+
+int store_case_each(struct store *store, store_case_cb *cb, void *ctx, char **error_r)
+{
+	/* Not the statement cache: a callback may run other queries (even this one). */
+	sqlite3_stmt *st = NULL;
+	int rc, go_on = 1, ret = 1;
+
+	if (sqlite3_prepare_v2(store->db, "SELECT " CASE_COLUMNS " FROM cases ORDER BY id", -1,
+			       &st, NULL) != SQLITE_OK)
+		return store_sql_error(store, error_r, "cases");
+	while (go_on && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_case c;
+		memset(&c, 0, sizeof(c));
+		read_case(st, &c);
+		go_on = cb(ctx, &c);
+		store_case_clear(&c);
+	}
+	if (go_on && rc != SQLITE_DONE)
+		ret = store_sql_error(store, error_r, "cases");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_requester_verified(struct store *store, const char *requester_addr, int64_t since)
+{
+	int64_t one = 0;
+
+	if (requester_addr == NULL)
+		return 0;
+	return store_stmt_int(store, &one,
+		"SELECT 1 FROM events e JOIN cases c ON c.id = e.case_id"
+		" WHERE e.action = 'identity_verified' AND e.at >= ?"
+		" AND c.requester_addr = ? COLLATE NOCASE LIMIT 1", "is", since,
+		requester_addr) == 1;
+}
+
+int store_case_last_inbound(struct store *store, int64_t case_id, struct store_inbound *in)
+{
+	sqlite3_stmt *st = store_stmt_query(store, NULL,
+		"SELECT id, received, message_id, refs, from_name,"
+		" (SELECT MIN(id) FROM messages WHERE case_id = ?1 AND direction = 'in')"
+		" FROM messages WHERE case_id = ?1 AND direction = 'in' AND status = 'stored'"
+		" AND auto_reason IS NULL ORDER BY received DESC, id DESC LIMIT 1", "i", case_id);
+	int ret = 0;
+
+	memset(in, 0, sizeof(*in));
+	if (st == NULL)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		in->id = sqlite3_column_int64(st, 0);
+		in->received = sqlite3_column_int64(st, 1);
+		in->message_id = column_dup(st, 2);
+		in->references = column_dup(st, 3);
+		in->from_name = column_dup(st, 4);
+		in->first_id = sqlite3_column_int64(st, 5);
+		ret = 1;
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+void store_inbound_clear(struct store_inbound *in)
+{
+	g_free(in->message_id);
+	g_free(in->references);
+	g_free(in->from_name);
+	memset(in, 0, sizeof(*in));
+}
