@@ -26,8 +26,14 @@ struct config {
 		char *reference_prefix, *templates, *rules, *deadlines, *message_id_domain;
 		char *log_level;
 		char **team;       /* NULL-terminated */
-		int repeat_window_days;
+		int repeat_window_days, identity_reuse_days;
+		char *regulator_name, *regulator_contact;
 	} gateway;
+	struct {
+		/* YYYY-MM-DD lists (validated), NULL-terminated, per calendar: England and
+		   Wales, Scotland, Northern Ireland (clock.h's order). */
+		char **added[3], **cancelled[3];
+	} holidays;
 };
 
 /* Load and validate path. Relative paths become relative to the file's folder.

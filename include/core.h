@@ -29,6 +29,11 @@ int error_set(char **error_r, int ret, const char *fmt, ...) G_GNUC_PRINTF(3, 4)
 /* Current time as Unix seconds. The only clock read outside main loops' own timers. */
 int64_t pd_now(void);
 
+/* `when` (Unix time) in Europe/London, where the mailbox and its deadlines live (UTC if no
+   tzdata). pd_london_time's result is the caller's (g_date_time_unref). */
+GDateTime *pd_london_time(int64_t when);
+void pd_london_day(int64_t when, GDate *day_r);
+
 /* Lowercase hex SHA-256 of data (g_malloc'd). */
 char *pd_sha256_hex(const void *data, size_t len);
 

@@ -1,6 +1,7 @@
 /* config: reads the INI file with GKeyFile against a table of known keys. Trusts the admin
    who wrote the file, but still checks every value's type and bounds. */
 #include "config.h"
+#include "clock.h"
 #include "core.h"
 
 #include <errno.h>
@@ -8,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum key_type { KEY_STRING, KEY_PATH, KEY_INT, KEY_TLS, KEY_LIST };
+enum key_type { KEY_STRING, KEY_PATH, KEY_INT, KEY_TLS, KEY_LIST, KEY_DATES };
 
 struct key_def {
 	const char *group, *key;
@@ -57,6 +58,25 @@ static const struct key_def keys[] = {
 	  OFF(gateway.repeat_window_days) },
 	{ "gateway", "message_id_domain", KEY_STRING, "", 0, 0, OFF(gateway.message_id_domain) },
 	{ "gateway", "log_level", KEY_STRING, "info", 0, 0, OFF(gateway.log_level) },
+	/* A requester whose identity the team verified within this many days is not asked
+	   again on a new case (0: always ask). */
+	{ "gateway", "identity_reuse_days", KEY_INT, "365", 0, 3650,
+	  OFF(gateway.identity_reuse_days) },
+	/* The regulator is being renamed (the Information Commission): notices take its name
+	   and contact details from here, never from the templates' literal text. */
+	{ "gateway", "regulator_name", KEY_STRING, "Information Commissioner's Office", 0, 0,
+	  OFF(gateway.regulator_name) },
+	{ "gateway", "regulator_contact", KEY_STRING,
+	  "ico.org.uk/make-a-complaint, telephone 0303 123 1113", 0, 0,
+	  OFF(gateway.regulator_contact) },
+	/* Bank holidays made or cancelled by proclamation, as YYYY-MM-DD lists. */
+	{ "holidays", "add_england_wales", KEY_DATES, "", 0, 0, OFF(holidays.added[0]) },
+	{ "holidays", "cancel_england_wales", KEY_DATES, "", 0, 0, OFF(holidays.cancelled[0]) },
+	{ "holidays", "add_scotland", KEY_DATES, "", 0, 0, OFF(holidays.added[1]) },
+	{ "holidays", "cancel_scotland", KEY_DATES, "", 0, 0, OFF(holidays.cancelled[1]) },
+	{ "holidays", "add_northern_ireland", KEY_DATES, "", 0, 0, OFF(holidays.added[2]) },
+	{ "holidays", "cancel_northern_ireland", KEY_DATES, "", 0, 0,
+	  OFF(holidays.cancelled[2]) },
 };
 
 int config_parse_tls(const char *s, enum pd_tls *tls_r)
@@ -76,6 +96,27 @@ static char *resolve_path(const char *dir, const char *value)
 	if (*value == '\0' || g_path_is_absolute(value))
 		return g_strdup(value);
 	return g_build_filename(dir, value, NULL);
+}
+
+/* A list of days, each YYYY-MM-DD; empty entries are ignored. */
+static char *apply_dates(char ***field, const char *value)
+{
+	char **parts = g_strsplit_set(value, ";, \t", -1);
+	GPtrArray *days = g_ptr_array_new();
+	char *err = NULL;
+	GDate d;
+
+	for (char **p = parts; *p != NULL; p++) {
+		if (**p == '\0')
+			continue;
+		if (!clock_date_parse(*p, &d) && err == NULL)
+			err = g_strdup_printf("'%s' is not a date (YYYY-MM-DD)", *p);
+		g_ptr_array_add(days, g_strdup(*p));
+	}
+	g_ptr_array_add(days, NULL);
+	*field = (char **)g_ptr_array_free(days, FALSE);
+	g_strfreev(parts);
+	return err;
 }
 
 /* Store one key's value into the struct; returns an error message or NULL. */
@@ -98,6 +139,8 @@ static char *apply_key(struct config *c, const struct key_def *k, const char *va
 		for (char **p = *(char ***)field; *p != NULL; p++)
 			g_strstrip(*p);
 		return NULL;
+	case KEY_DATES:
+		return apply_dates((char ***)field, value);
 	case KEY_TLS:
 		if (!config_parse_tls(value, (enum pd_tls *)field))
 			return g_strdup_printf("must be implicit, starttls or none, not '%s'", value);
@@ -201,7 +244,7 @@ void config_free(struct config **config)
 		return;
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
 		void *field = (char *)c + keys[i].offset;
-		if (keys[i].type == KEY_LIST)
+		if (keys[i].type == KEY_LIST || keys[i].type == KEY_DATES)
 			g_strfreev(*(char ***)field);
 		else if (keys[i].type == KEY_STRING || keys[i].type == KEY_PATH)
 			g_free(*(char **)field);

@@ -196,3 +196,33 @@ char *pd_json_finish(JsonBuilder *builder, int pretty)
 	g_object_unref(builder);
 	return text;
 }
+
+/* Parsed once: loading the zone file costs more than the rest of a date. */
+static GTimeZone *london(void)
+{
+	static GTimeZone *tz;
+	if (g_once_init_enter(&tz)) {
+		GTimeZone *t = g_time_zone_new_identifier("Europe/London");
+		g_once_init_leave(&tz, t != NULL ? t : g_time_zone_new_utc());
+	}
+	return g_time_zone_ref(tz);
+}
+
+GDateTime *pd_london_time(int64_t when)
+{
+	GTimeZone *tz = london();
+	GDateTime *utc = g_date_time_new_from_unix_utc(when);
+	GDateTime *local = g_date_time_to_timezone(utc, tz);
+	g_date_time_unref(utc);
+	g_time_zone_unref(tz);
+	return local;
+}
+
+void pd_london_day(int64_t when, GDate *day_r)
+{
+	GDateTime *t = pd_london_time(when);
+	g_date_clear(day_r, 1);
+	g_date_set_dmy(day_r, (GDateDay)g_date_time_get_day_of_month(t),
+		       (GDateMonth)g_date_time_get_month(t), (GDateYear)g_date_time_get_year(t));
+	g_date_time_unref(t);
+}
