@@ -17,4 +17,13 @@ int cli_rules_check(const struct config *config);
    deadline by the configured table. Returns an exit status (64 bad arguments). */
 int cli_deadline(const struct config *config, int argc, char **argv);
 
+/* pdgate cases [--json] [--overdue] [--due-within N]: every case with its state and next
+   deadline, most urgent first. Returns an exit status. */
+int cli_cases(const struct config *config, int argc, char **argv);
+
+/* pdgate case show REF [--json] | pdgate case REF ACTION [ARGS]: one case with every
+   deadline, or a team action (lifecycle.h). Exit status: 0 done, 65 refused or unknown case,
+   64 usage, 75 database busy, 78 configuration invalid. */
+int cli_case(const struct config *config, int argc, char **argv);
+
 #endif

@@ -34,6 +34,20 @@ int gateway_reload(struct gateway *gw, char **error_r);
 int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,
 			const char *mailbox, int64_t *message_row_r, char **error_r);
 
+/* A team member's action on case `reference` (the same path for the CLI and, later, e-mail
+   commands), all in one transaction. actor says who ("local:alice", a team address).
+   1 done with *reply_r (g_malloc'd, one line per fact); 0 refused or unknown case with
+   *error_r saying exactly why (nothing changed); -1 temporary (database busy). */
+struct case_command;
+int gateway_case_action(struct gateway *gw, const char *reference,
+			const struct case_command *cmd, const char *actor, char **reply_r,
+			char **error_r);
+
+/* Recompute the deadlines of every case still running and record a deadlines_recomputed
+   event on each whose deadlines changed (the table or the bank holidays were edited).
+   Done when a poller starts and on reload. 1, or 0/-1 with *error_r. */
+int gateway_recompute_deadlines(struct gateway *gw, char **error_r);
+
 /* Send what is due in the outbox over one reused SMTP connection. Returns the number sent,
    or -1 when the SMTP server could not be reached (items stay queued). */
 int gateway_flush_outbox(struct gateway *gw);

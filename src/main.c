@@ -29,8 +29,12 @@ static void usage(FILE *out)
 	fputs("usage: pdgate [-c CONFIG] [-v] COMMAND [ARGS]\n"
 	      "commands:\n"
 	      "  poll [--once]          fetch and process mail (keep running without --once)\n"
-	      "  cases [--json]         list cases\n"
-	      "  case show REF [--json] show one case with its messages and events\n"
+	      "  cases [--json] [--overdue] [--due-within DAYS]\n"
+	      "                         cases with state and next deadline, most urgent first\n"
+	      "  case show REF [--json] one case: deadlines, messages, events, outbox\n"
+	      "  case REF ACTION [ARGS] a team action: verify-identity, request-identity,\n"
+	      "                         clarify, clarified, set-regime, set-kinds, extend,\n"
+	      "                         restrict, refuse, respond, withdraw, close, note\n"
 	      "  messages [--json]      list stored messages\n"
 	      "  outbox [--json]        list outgoing notices\n"
 	      "  classify [--json] FILE...  classify messages with the rules (no database)\n"
@@ -78,6 +82,10 @@ static int cmd_poll(const struct config *config, int argc, char **argv)
 		goto out;
 	}
 	install_signals();
+	if (gateway_recompute_deadlines(gw, &error) != 1) {
+		status = EX_TEMPFAIL;
+		goto out;
+	}
 	if (has_flag(argc, argv, "--once")) {
 		ret = gateway_poll_once(gw, &error);
 		status = ret == 1 ? EX_OK : ret == 0 ? EX_NOPERM : EX_UNAVAILABLE;
@@ -101,14 +109,10 @@ static int cmd_report(const struct config *config, const char *cmd, int argc, ch
 
 	if (!store_open(config->store.database, config->store.spool, &store, &error))
 		goto out;
-	if (strcmp(cmd, "cases") == 0) {
-		ret = report_cases(store, json, stdout, &error);
-	} else if (strcmp(cmd, "messages") == 0) {
+	if (strcmp(cmd, "messages") == 0) {
 		ret = report_messages(store, json, stdout, &error);
 	} else if (strcmp(cmd, "outbox") == 0) {
 		ret = report_outbox(store, json, stdout, &error);
-	} else if (argc >= 3 && strcmp(argv[1], "show") == 0) {
-		ret = report_case(store, argv[2], json, stdout, &error);
 	} else {
 		usage(stderr);
 		ret = 0;
@@ -140,8 +144,11 @@ static int dispatch(const struct config *config, int argc, char **argv)
 	const char *cmd = argv[0];
 	if (strcmp(cmd, "poll") == 0)
 		return cmd_poll(config, argc, argv);
-	if (strcmp(cmd, "cases") == 0 || strcmp(cmd, "case") == 0 ||
-	    strcmp(cmd, "messages") == 0 || strcmp(cmd, "outbox") == 0)
+	if (strcmp(cmd, "cases") == 0)
+		return cli_cases(config, argc, argv);
+	if (strcmp(cmd, "case") == 0)
+		return cli_case(config, argc, argv);
+	if (strcmp(cmd, "messages") == 0 || strcmp(cmd, "outbox") == 0)
 		return cmd_report(config, cmd, argc, argv);
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check_config(config);

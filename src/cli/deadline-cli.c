@@ -2,6 +2,7 @@
    the operator's; they are still parsed strictly (dates YYYY-MM-DD, known kinds/regimes). */
 #include "cli.h"
 #include "clock.h"
+#include "lifecycle.h"
 #include "core.h"
 
 #include <json-glib/json-glib.h>
@@ -126,7 +127,7 @@ static void print_text(const struct clock_result *res)
 int cli_deadline(const struct config *config, int argc, char **argv)
 {
 	struct deadline_args a = { .stops = g_array_new(FALSE, FALSE, sizeof(struct clock_stop)) };
-	struct clock_table *table = NULL;
+	struct case_env env = { .table = NULL };
 	struct clock_result res;
 	char *error = NULL;
 	int status = EX_USAGE;
@@ -138,10 +139,12 @@ int cli_deadline(const struct config *config, int argc, char **argv)
 	if (!parse_args(&a, argc, argv))
 		goto out;
 	status = EX_CONFIG;
-	if (!clock_table_load(config->gateway.deadlines, &table, &error))
+	/* The configured bank-holiday changes apply here too. */
+	if (!case_env_load(config, pd_now(), &env, &error))
 		goto out;
+	a.req.holidays = env.holidays;
 	status = EX_DATAERR;
-	if (!clock_deadline(table, &a.req, &res, &error))
+	if (!clock_deadline(env.table, &a.req, &res, &error))
 		goto out;
 	if (a.json)
 		print_json(&res);
@@ -153,7 +156,7 @@ out:
 		fprintf(stderr, "pdgate deadline: %s\n", error);
 	g_free(error);
 	clock_result_clear(&res);
-	clock_table_free(&table);
+	case_env_free(&env);
 	g_array_free(a.stops, TRUE);
 	return status;
 }

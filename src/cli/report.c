@@ -35,15 +35,9 @@ static JsonNode *json_column(const char *value)
 
 static char *format_time(const char *value)
 {
-	GTimeZone *tz = g_time_zone_new_identifier("Europe/London");
-	if (tz == NULL)
-		tz = g_time_zone_new_utc(); /* no tzdata installed */
-	GDateTime *utc = g_date_time_new_from_unix_utc(g_ascii_strtoll(value, NULL, 10));
-	GDateTime *local = g_date_time_to_timezone(utc, tz);
+	GDateTime *local = pd_london_time(g_ascii_strtoll(value, NULL, 10));
 	char *s = g_date_time_format_iso8601(local);
 	g_date_time_unref(local);
-	g_date_time_unref(utc);
-	g_time_zone_unref(tz);
 	return s;
 }
 
@@ -92,7 +86,7 @@ static int query_array(struct store *store, const char *kind, const char *arg,
 	return 1;
 }
 
-static void print_json(JsonNode *root, FILE *out)
+void report_print_json(JsonNode *root, FILE *out)
 {
 	JsonGenerator *gen = json_generator_new();
 	json_generator_set_pretty(gen, TRUE);
@@ -107,7 +101,7 @@ static void print_array_json(JsonArray *array, FILE *out)
 {
 	JsonNode *root = json_node_new(JSON_NODE_ARRAY);
 	json_node_take_array(root, array);
-	print_json(root, out);
+	report_print_json(root, out);
 	json_node_unref(root);
 }
 
@@ -131,7 +125,7 @@ static void print_padded(FILE *out, const char *s, size_t width, int last)
 }
 
 /* A plain table: a header line, then one line per row, columns aligned. */
-static void print_table(JsonArray *array, const char *const *columns, FILE *out)
+void report_print_table(JsonArray *array, const char *const *columns, FILE *out)
 {
 	size_t ncols = g_strv_length((char **)columns), nrows = json_array_get_length(array);
 	char **cells = g_new0(char *, (nrows + 1) * ncols);
@@ -165,17 +159,10 @@ static int report_list(struct store *store, const char *kind, const char *const 
 	if (json) {
 		print_array_json(array, out);
 	} else {
-		print_table(array, columns, out);
+		report_print_table(array, columns, out);
 		json_array_unref(array);
 	}
 	return 1;
-}
-
-int report_cases(struct store *store, int json, FILE *out, char **error_r)
-{
-	static const char *const cols[] = { "reference", "state", "received", "kinds",
-					    "requester", "subject", NULL };
-	return report_list(store, "cases", cols, json, out, error_r);
 }
 
 int report_messages(struct store *store, int json, FILE *out, char **error_r)
@@ -200,7 +187,8 @@ static void print_case_text(JsonObject *c, FILE *out)
 	static const char *const ob_cols[] = { "id", "state", "attempts", "rcpt", "last_error",
 					       NULL };
 	static const char *const fields[] = { "reference", "state", "received", "requester",
-					      "requester_name", "subject", "kinds", "regime_hint",
+					      "requester_name", "subject", "kinds", "regime",
+					      "regime_hint", "identity_on", "stops", "extended_on",
 					      "on_behalf", "child", "vague", "identity_attached",
 					      NULL };
 	for (size_t i = 0; fields[i] != NULL; i++) {
@@ -208,12 +196,19 @@ static void print_case_text(JsonObject *c, FILE *out)
 		fprintf(out, "%-18s %s\n", fields[i], v);
 		g_free(v);
 	}
+	if (json_object_has_member(c, "deadlines")) {
+		static const char *const dl_cols[] = { "kind", "clock", "start", "due",
+							"days_left", "unit", "extension_notice_by",
+							"rule", NULL };
+		fputs("\ndeadlines:\n", out);
+		report_print_table(json_object_get_array_member(c, "deadlines"), dl_cols, out);
+	}
 	fputs("\nmessages:\n", out);
-	print_table(json_object_get_array_member(c, "messages"), msg_cols, out);
+	report_print_table(json_object_get_array_member(c, "messages"), msg_cols, out);
 	fputs("\nevents:\n", out);
-	print_table(json_object_get_array_member(c, "events"), ev_cols, out);
+	report_print_table(json_object_get_array_member(c, "events"), ev_cols, out);
 	fputs("\noutbox:\n", out);
-	print_table(json_object_get_array_member(c, "outbox"), ob_cols, out);
+	report_print_table(json_object_get_array_member(c, "outbox"), ob_cols, out);
 }
 
 /* Attach the case's related rows under `member`. */
@@ -227,7 +222,8 @@ static int add_related(struct store *store, JsonObject *c, const char *member, c
 	return 1;
 }
 
-int report_case(struct store *store, const char *reference, int json, FILE *out, char **error_r)
+int report_case(struct store *store, const char *reference, report_case_hook *hook, void *ctx,
+		int json, FILE *out, char **error_r)
 {
 	JsonArray *cases = NULL;
 	JsonNode *root = NULL;
@@ -245,8 +241,10 @@ int report_case(struct store *store, const char *reference, int json, FILE *out,
 	    !add_related(store, c, "events", "case_events", reference, error_r) ||
 	    !add_related(store, c, "outbox", "case_outbox", reference, error_r))
 		goto out;
+	if (hook != NULL && !hook(ctx, c, error_r))
+		goto out;
 	if (json)
-		print_json(root, out);
+		report_print_json(root, out);
 	else
 		print_case_text(c, out);
 	ret = 1;

@@ -3,6 +3,8 @@
 #define PDGATE_GATEWAY_PRIVATE_H
 
 #include "classify.h"
+#include "clock.h"
+#include "lifecycle.h"
 #include "config.h"
 #include "core.h"
 #include "gateway.h"
@@ -16,7 +18,8 @@
 struct gateway {
 	const struct config *config;   /* borrowed */
 	struct store *store;
-	struct template *ack_template;
+	GHashTable *templates;         /* notice name -> struct template */
+	struct case_env env;
 	struct rules *rules;
 	char *message_id_domain;
 	int lock_fd;
@@ -36,12 +39,40 @@ struct intake {
 	int64_t case_id;               /* the case it continues, or 0 */
 };
 
-/* Queue the acknowledgement of a new case (inside the caller's transaction). 1/0/-1. */
-int gateway_queue_acknowledgement(struct gateway *gw, int64_t case_id, const char *reference,
-				  const struct intake *in, const char *rcpt, char **error_r);
+/* A notice to queue: the template `name` rendered with `vars`, to rcpt, threaded as a reply
+   (in_reply_to and references may be NULL). Everything borrowed. */
+struct gateway_notice {
+	const char *name;
+	int64_t case_id;
+	const char *reference, *rcpt, *to_name;
+	const char *in_reply_to;
+	char **references;             /* NULL-terminated, or NULL */
+	GHashTable *vars;
+};
+/* Render, compose, spool, record and queue it (inside the caller's transaction). 1/0/-1. */
+int gateway_queue_notice(struct gateway *gw, const struct gateway_notice *n, char **error_r);
 
-/* Template placeholder names the acknowledgement provides. */
-extern const char *const gateway_ack_vars[];
+/* Every notice's template name (NULL-terminated): all must exist and be valid. */
+extern const char *const gateway_notice_names[];
+/* The placeholder names every notice provides. */
+extern const char *const gateway_notice_vars[];
+/* The values of those placeholders for a case (cmd may be NULL). g_hash_table_unref. */
+GHashTable *gateway_notice_values(const struct gateway *gw, const struct store_case *c,
+				  const struct case_record *rec, const struct case_deadlines *d,
+				  const struct case_command *cmd);
+
+/* Queue notice `name` of case c (whose record is rec) to its requester, threaded as a reply.
+   cmd (may be NULL) gives the reason/question/ground. 1/0/-1. */
+int gateway_case_notice(struct gateway *gw, const struct store_case *c,
+			const struct case_record *rec, const struct case_command *cmd,
+			const char *name, const char *in_reply_to, char **references,
+			char **error_r);
+/* Write rec into case c with its freshly computed deadlines. 1/0/-1. */
+int gateway_case_save(struct gateway *gw, struct store_case *c, const struct case_record *rec,
+		      char **error_r);
+
+/* Today in Europe/London, refreshed into gw->env (a poller runs for days). */
+const struct case_env *gateway_env(struct gateway *gw);
 
 /* "25 November 2026" in Europe/London (g_malloc'd). */
 char *gateway_format_date(int64_t when);

@@ -16,29 +16,67 @@ static char *default_message_id_domain(const struct config *config)
 	return g_strdup(at != NULL ? at + 1 : "pdgate.invalid");
 }
 
-static int load_templates(struct gateway *gw, struct template **ack_r, char **error_r)
+static void template_destroy(gpointer p)
 {
-	char *path = g_build_filename(gw->config->gateway.templates, "acknowledgement", NULL);
-	int ret = template_load(path, gateway_ack_vars, ack_r, error_r);
-	g_free(path);
-	return ret;
+	struct template *tpl = p;
+	template_free(&tpl);
+}
+
+/* Every notice's template; all errors of all files reported together. */
+static int load_templates(struct gateway *gw, GHashTable **set_r, char **error_r)
+{
+	GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, template_destroy);
+	GString *errors = g_string_new(NULL);
+
+	for (const char *const *name = gateway_notice_names; *name != NULL; name++) {
+		char *path = g_build_filename(gw->config->gateway.templates, *name, NULL);
+		struct template *tpl = NULL;
+		char *error = NULL;
+		if (template_load(path, gateway_notice_vars, &tpl, &error))
+			g_hash_table_insert(set, (gpointer)*name, tpl);
+		else
+			g_string_append_printf(errors, "%s%s", errors->len > 0 ? "\n" : "", error);
+		g_free(error);
+		g_free(path);
+	}
+	if (errors->len > 0) {
+		error_set(error_r, 0, "%s", errors->str);
+		g_hash_table_unref(set);
+		set = NULL;
+	}
+	g_string_free(errors, TRUE);
+	*set_r = set;
+	return set != NULL;
+}
+
+const struct case_env *gateway_env(struct gateway *gw)
+{
+	pd_london_day(pd_now(), &gw->env.today);
+	return &gw->env;
 }
 
 int gateway_reload(struct gateway *gw, char **error_r)
 {
-	struct template *ack = NULL;
+	GHashTable *templates = NULL;
 	struct rules *rules = NULL;
+	struct case_env env;
 
-	if (!load_templates(gw, &ack, error_r) ||
-	    !rules_load(gw->config->gateway.rules, &rules, error_r)) {
-		template_free(&ack);
+	memset(&env, 0, sizeof(env));
+	if (!load_templates(gw, &templates, error_r) ||
+	    !rules_load(gw->config->gateway.rules, &rules, error_r) ||
+	    !case_env_load(gw->config, pd_now(), &env, error_r)) {
+		if (templates != NULL)
+			g_hash_table_unref(templates);
+		rules_free(&rules);
 		return 0;
 	}
-	template_free(&gw->ack_template);
+	g_hash_table_unref(gw->templates);
 	rules_free(&gw->rules);
-	gw->ack_template = ack;
+	case_env_free(&gw->env);
+	gw->templates = templates;
 	gw->rules = rules;
-	log_info("templates and %u rules loaded", rules_count(rules));
+	gw->env = env;
+	log_info("templates, %u rules and the deadline table loaded", rules_count(rules));
 	return 1;
 }
 
@@ -91,8 +129,9 @@ int gateway_init(const struct config *config, unsigned flags, struct gateway **g
 	gw->config = config;
 	gw->lock_fd = -1;
 	gw->message_id_domain = default_message_id_domain(config);
-	if (!load_templates(gw, &gw->ack_template, error_r) ||
-	    !rules_load(config->gateway.rules, &gw->rules, error_r))
+	if (!load_templates(gw, &gw->templates, error_r) ||
+	    !rules_load(config->gateway.rules, &gw->rules, error_r) ||
+	    !case_env_load(config, pd_now(), &gw->env, error_r))
 		goto out;
 	if ((flags & GATEWAY_FLAG_POLLER) != 0 && (ret = take_lock(gw, error_r)) != 1)
 		goto out;
@@ -113,8 +152,10 @@ void gateway_deinit(struct gateway **gwp)
 	if (gw == NULL)
 		return;
 	store_close(&gw->store);
-	template_free(&gw->ack_template);
+	if (gw->templates != NULL)
+		g_hash_table_unref(gw->templates);
 	rules_free(&gw->rules);
+	case_env_free(&gw->env);
 	g_free(gw->message_id_domain);
 	if (gw->lock_fd >= 0)
 		close(gw->lock_fd); /* releases the flock */

@@ -35,6 +35,22 @@ static int find_case(struct gateway *gw, const struct mime_message *msg, int64_t
 	return 0;
 }
 
+/* References of a reply: the request's References (or In-Reply-To) plus its Message-ID. */
+static char **reply_references(const struct mime_message *msg)
+{
+	GPtrArray *refs = g_ptr_array_new();
+	if (msg->references != NULL) {
+		for (char **r = msg->references; *r != NULL; r++)
+			g_ptr_array_add(refs, g_strdup(*r));
+	} else if (msg->in_reply_to != NULL) {
+		g_ptr_array_add(refs, g_strdup(msg->in_reply_to));
+	}
+	if (msg->message_id != NULL)
+		g_ptr_array_add(refs, g_strdup(msg->message_id));
+	g_ptr_array_add(refs, NULL);
+	return (char **)g_ptr_array_free(refs, FALSE);
+}
+
 static void fill_message_row(const struct intake *in, struct store_message *m, char *refs)
 {
 	const struct mime_message *msg = in->msg;
@@ -85,21 +101,91 @@ static int is_own_address(struct gateway *gw, const char *addr)
 	return 0;
 }
 
+/* Identity is needed for a data-protection right, unless a document came with the request or
+   the team verified this requester recently. 1 needed, 0 not (*known_r: verified before). */
+static int identity_needed(struct gateway *gw, const struct intake *in, const char *rcpt,
+			   int *known_r)
+{
+	int days = gw->config->gateway.identity_reuse_days;
+
+	*known_r = 0;
+	if (!case_kinds_need_identity(in->cls.kinds) || in->cls.identity_attached)
+		return 0;
+	*known_r = days > 0 && store_requester_verified(gw->store, rcpt,
+							in->received - (int64_t)days * 86400);
+	return !*known_r;
+}
+
+static int record_opening(struct gateway *gw, const struct intake *in, int known,
+			  char **error_r)
+{
+	const struct classify_result *cls = &in->cls;
+	int ret = store_event_add(gw->store, in->case_id, "gateway", "case_opened",
+				  "request received by e-mail", error_r);
+	if (ret == 1)
+		ret = store_event_add(gw->store, in->case_id, "gateway", "classified", in->cls_json,
+				      error_r);
+	if (ret == 1 && known)
+		ret = store_event_add(gw->store, in->case_id, "gateway", "identity_known",
+				      "identity verified on an earlier case of this requester: "
+				      "not asked again", error_r);
+	if (ret == 1 && cls->repeat_of != NULL) {
+		char *detail = g_strdup_printf("same requester and right as %s within %d days: "
+					       "for the team to assess, not a decision",
+					       cls->repeat_of, gw->config->gateway.repeat_window_days);
+		ret = store_event_add(gw->store, in->case_id, "gateway", "possible_repeat", detail,
+				      error_r);
+		g_free(detail);
+	}
+	return ret;
+}
+
+/* The clock: a data-protection request with identity (attached or known) is valid on
+   receipt; one without waits in awaiting_identity. Then the opening notices. */
+static int start_case(struct gateway *gw, const struct intake *in, const char *reference,
+		      const char *rcpt, char **error_r)
+{
+	char **refs = reply_references(in->msg);
+	struct store_case c;
+	struct case_record rec;
+	int ret = store_case_load(gw->store, reference, &c, error_r);
+
+	memset(&rec, 0, sizeof(rec));
+	if (ret == 1)
+		ret = case_record_from_store(&c, &rec, error_r);
+	if (ret == 1 && rec.state == CASE_OPEN && case_kinds_need_identity(rec.kinds))
+		rec.identity_on = rec.received;
+	if (ret == 1)
+		ret = gateway_case_save(gw, &c, &rec, error_r);
+	if (ret == 1 && rcpt != NULL)
+		ret = gateway_case_notice(gw, &c, &rec, NULL, "acknowledgement",
+					  in->msg->message_id, refs, error_r);
+	if (ret == 1 && rcpt != NULL && rec.state == CASE_AWAITING_IDENTITY)
+		ret = gateway_case_notice(gw, &c, &rec, NULL, "identity_request",
+					  in->msg->message_id, refs, error_r);
+	case_record_clear(&rec);
+	store_case_clear(&c);
+	g_strfreev(refs);
+	return ret;
+}
+
 /* A new case for a person-written message that continues none of ours. */
 static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 {
 	const struct mime_message *msg = in->msg;
 	const struct classify_result *cls = &in->cls;
 	const char *rcpt = reply_address(msg);
-	char *kinds = classify_kinds_string(cls->kinds);
+	int known = 0, needed = identity_needed(gw, in, rcpt, &known);
+	char *kinds = case_kinds_string(cls->kinds);
+	int own = rcpt != NULL && is_own_address(gw, rcpt);
 	struct store_new_case nc = {
 		.prefix = gw->config->gateway.reference_prefix,
 		.year = gateway_year(in->received),
-		.requester_addr = rcpt,
+		.requester_addr = own ? NULL : rcpt,
 		.requester_name = msg->from_name,
 		.subject = msg->subject,
 		.received = in->received,
-		.state = "open",
+		.state = case_state_name(needed ? CASE_AWAITING_IDENTITY : CASE_OPEN),
 		.kinds = kinds,
 		.kinds_mask = cls->kinds,
 		.regime_hint = classify_regime_name(cls->regime_hint),
@@ -110,34 +196,18 @@ static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 	};
 	char *reference = NULL;
 	int ret = store_case_create(gw->store, &nc, &in->case_id, &reference, error_r);
-	if (ret != 1)
-		goto out;
-	ret = store_event_add(gw->store, in->case_id, "gateway", "case_opened",
-			      "request received by e-mail", error_r);
+
 	if (ret == 1)
-		ret = store_event_add(gw->store, in->case_id, "gateway", "classified", in->cls_json,
-				      error_r);
-	if (ret == 1 && cls->repeat_of != NULL) {
-		char *detail = g_strdup_printf("same requester and right as %s within %d days: "
-					       "for the team to assess, not a decision",
-					       cls->repeat_of, gw->config->gateway.repeat_window_days);
-		ret = store_event_add(gw->store, in->case_id, "gateway", "possible_repeat", detail,
-				      error_r);
-		g_free(detail);
-	}
-	if (ret != 1)
-		goto out;
-	if (rcpt == NULL || is_own_address(gw, rcpt)) {
+		ret = record_opening(gw, in, known, error_r);
+	if (ret == 1 && nc.requester_addr == NULL)
 		ret = store_event_add(gw->store, in->case_id, "gateway", "no_reply_address",
 				      rcpt == NULL ? "no valid From or Reply-To: acknowledgement not sent"
 						   : "reply address is our own: acknowledgement not sent",
 				      error_r);
-		goto out;
-	}
-	ret = gateway_queue_acknowledgement(gw, in->case_id, reference, in, rcpt, error_r);
 	if (ret == 1)
-		log_info("case %s opened", reference);
-out:
+		ret = start_case(gw, in, reference, nc.requester_addr, error_r);
+	if (ret == 1)
+		log_info("case %s opened (%s)", reference, nc.state);
 	g_free(reference);
 	g_free(kinds);
 	return ret;

@@ -1,51 +1,37 @@
 /* gateway/notice: render a notice from its template, compose it, spool it byte-exact as an
-   outbound message of the case, and queue it. Values come from the validated struct only. */
+   outbound message of the case, and queue it. Values come from the case record and the
+   validated message struct only; automatic notices never quote the request beyond its
+   subject. */
 #include "gateway-private.h"
 
 #include <string.h>
 
-const char *const gateway_ack_vars[] = {
-	"reference", "name", "received_date", "request_subject", "team_name", "reply_address",
+const char *const gateway_notice_names[] = {
+	"acknowledgement", "identity_request", "clarification_request", "extension_notice",
+	"restriction_notice", "refusal_notice", "response_cover", "withdrawal_confirmation",
 	NULL
 };
 
-/* Europe/London, parsed once: loading the zone file costs more than the rest of a date. */
-static GTimeZone *london(void)
-{
-	static GTimeZone *tz;
-	if (g_once_init_enter(&tz)) {
-		GTimeZone *t = g_time_zone_new_identifier("Europe/London");
-		g_once_init_leave(&tz, t != NULL ? t : g_time_zone_new_utc());
-	}
-	return g_time_zone_ref(tz);
-}
-
-static GDateTime *london_time(int64_t when)
-{
-	GTimeZone *tz = london();
-	GDateTime *utc = g_date_time_new_from_unix_utc(when);
-	GDateTime *local = g_date_time_to_timezone(utc, tz);
-	g_date_time_unref(utc);
-	g_time_zone_unref(tz);
-	return local;
-}
+const char *const gateway_notice_vars[] = {
+	"reference", "name", "received_date", "request_subject", "team_name", "reply_address",
+	"kinds_words", "deadline", "deadlines_text", "identity_needed", "data_protection",
+	"foi", "part3", "uk_gdpr", "child", "reason", "question", "ground_words",
+	"extended_deadline", "regulator_name", "regulator_contact", "court_section",
+	"clock_stopped",
+	NULL
+};
 
 char *gateway_format_date(int64_t when)
 {
 	/* British style and locale-independent: "25 November 2026". */
-	static const char *const months[] = { "January", "February", "March", "April", "May",
-					      "June", "July", "August", "September", "October",
-					      "November", "December" };
-	GDateTime *t = london_time(when);
-	char *s = g_strdup_printf("%d %s %d", g_date_time_get_day_of_month(t),
-				  months[g_date_time_get_month(t) - 1], g_date_time_get_year(t));
-	g_date_time_unref(t);
-	return s;
+	GDate day;
+	pd_london_day(when, &day);
+	return clock_date_long(&day);
 }
 
 int gateway_year(int64_t when)
 {
-	GDateTime *t = london_time(when);
+	GDateTime *t = pd_london_time(when);
 	int year = g_date_time_get_year(t);
 	g_date_time_unref(t);
 	return year;
@@ -60,36 +46,114 @@ static char *new_message_id(struct gateway *gw, const char *reference, const cha
 	return id;
 }
 
-static GHashTable *ack_vars(struct gateway *gw, const char *reference, const struct intake *in,
-			    const char *rcpt)
+static void put(GHashTable *vars, const char *name, char *value)
 {
-	GHashTable *vars = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-	const struct mime_message *msg = in->msg;
-	g_hash_table_insert(vars, "reference", g_strdup(reference));
-	g_hash_table_insert(vars, "name", g_strdup(msg->from_name != NULL ? msg->from_name : ""));
-	g_hash_table_insert(vars, "received_date", gateway_format_date(in->received));
-	g_hash_table_insert(vars, "request_subject",
-			    g_strdup(msg->subject != NULL ? msg->subject : ""));
-	g_hash_table_insert(vars, "team_name", g_strdup(gw->config->smtp.from_name));
-	g_hash_table_insert(vars, "reply_address", g_strdup(gw->config->smtp.from));
-	(void)rcpt;
-	return vars;
+	g_hash_table_insert(vars, (gpointer)name, value != NULL ? value : g_strdup(""));
 }
 
-/* References of a reply: the request's References (or In-Reply-To) plus its Message-ID. */
-static char **reply_references(const struct mime_message *msg)
+static void put_flag(GHashTable *vars, const char *name, int on)
 {
-	GPtrArray *refs = g_ptr_array_new();
-	if (msg->references != NULL) {
-		for (char **r = msg->references; *r != NULL; r++)
-			g_ptr_array_add(refs, g_strdup(*r));
-	} else if (msg->in_reply_to != NULL) {
-		g_ptr_array_add(refs, g_strdup(msg->in_reply_to));
+	put(vars, name, g_strdup(on ? "yes" : ""));
+}
+
+/* "- a copy of your personal data: 13 April 2026", one line per running clock. */
+static char *deadline_lines(const struct case_deadlines *d, char **latest_extended_r)
+{
+	GString *s = g_string_new(NULL);
+	const GDate *ext = NULL;
+
+	for (unsigned i = 0; i < d->n; i++) {
+		const struct case_deadline *it = &d->item[i];
+		if (!it->has_days_left)
+			continue;
+		char *when = clock_date_long(clock_result_due(&it->res));
+		g_string_append_printf(s, "%s- %s: %s", s->len > 0 ? "\n" : "",
+				       case_kind_words(it->kind), when);
+		g_free(when);
+		if (g_date_valid(&it->res.extended_deadline) &&
+		    (ext == NULL || g_date_compare(&it->res.extended_deadline, ext) > 0))
+			ext = &it->res.extended_deadline;
 	}
-	if (msg->message_id != NULL)
-		g_ptr_array_add(refs, g_strdup(msg->message_id));
-	g_ptr_array_add(refs, NULL);
-	return (char **)g_ptr_array_free(refs, FALSE);
+	*latest_extended_r = ext != NULL ? clock_date_long(ext) : NULL;
+	return g_string_free(s, FALSE);
+}
+
+static int waits_for_identity(const struct case_deadlines *d)
+{
+	for (unsigned i = 0; i < d->n; i++) {
+		if (d->item[i].clock == CASE_CLOCK_NOT_STARTED &&
+		    case_kinds_need_identity(CASE_KIND_BIT(d->item[i].kind)))
+			return 1;
+	}
+	return 0;
+}
+
+/* A clarification stops only the clocks whose rule allows it (not Part 3 erasure...). */
+static int any_stopped(const struct case_deadlines *d)
+{
+	for (unsigned i = 0; i < d->n; i++) {
+		if (d->item[i].clock == CASE_CLOCK_STOPPED)
+			return 1;
+	}
+	return 0;
+}
+
+static void put_case(GHashTable *vars, const struct gateway *gw, const struct store_case *c)
+{
+	put(vars, "reference", g_strdup(c->reference));
+	put(vars, "name", g_strdup(c->requester_name));
+	put(vars, "received_date", gateway_format_date(c->received));
+	put(vars, "request_subject", g_strdup(c->subject));
+	put(vars, "team_name", g_strdup(gw->config->smtp.from_name));
+	put(vars, "reply_address", g_strdup(gw->config->smtp.from));
+	put(vars, "regulator_name", g_strdup(gw->config->gateway.regulator_name));
+	put(vars, "regulator_contact", g_strdup(gw->config->gateway.regulator_contact));
+	put_flag(vars, "child", c->child);
+}
+
+static void put_record(GHashTable *vars, const struct case_record *rec,
+		       const struct case_deadlines *d)
+{
+	const GDate *next = case_deadlines_next(d);
+	char *extended = NULL;
+
+	put(vars, "kinds_words", case_kinds_words(rec->kinds));
+	put(vars, "deadline", next != NULL ? clock_date_long(next) : NULL);
+	put(vars, "deadlines_text", deadline_lines(d, &extended));
+	put(vars, "extended_deadline", extended);
+	put_flag(vars, "identity_needed", waits_for_identity(d));
+	put_flag(vars, "clock_stopped", any_stopped(d));
+	put_flag(vars, "data_protection", case_kinds_need_identity(rec->kinds));
+	put_flag(vars, "foi", (rec->kinds & (CASE_KIND_BIT(CLOCK_KIND_FOI) |
+					     CASE_KIND_BIT(CLOCK_KIND_EIR))) != 0);
+	put_flag(vars, "part3", rec->regime == CLOCK_REGIME_LAW_ENFORCEMENT);
+	put_flag(vars, "uk_gdpr", rec->regime == CLOCK_REGIME_GENERAL);
+	/* DPA 2018 s165 for the right of access, s167 for the other rights. */
+	put(vars, "court_section",
+	    g_strdup(rec->kinds & CASE_KIND_BIT(CLOCK_KIND_ACCESS) ? "165" : "167"));
+}
+
+static void put_command(GHashTable *vars, const struct case_command *cmd)
+{
+	int question = cmd != NULL && cmd->action == CASE_CLARIFY;
+	const char *text = cmd != NULL ? cmd->text : NULL;
+
+	put(vars, "question", g_strdup(question ? text : NULL));
+	put(vars, "reason", g_strdup(question ? NULL : text));
+	put(vars, "ground_words",
+	    g_strdup(cmd == NULL || cmd->ground == CASE_GROUND_NONE ? NULL :
+		     cmd->ground == CASE_GROUND_EXCESSIVE ? "excessive" : "manifestly unfounded"));
+}
+
+GHashTable *gateway_notice_values(const struct gateway *gw, const struct store_case *c,
+				  const struct case_record *rec, const struct case_deadlines *d,
+				  const struct case_command *cmd)
+{
+	GHashTable *vars = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	put_case(vars, gw, c);
+	put_record(vars, rec, d);
+	put_command(vars, cmd);
+	return vars;
 }
 
 struct composed {
@@ -106,40 +170,36 @@ static void composed_free(struct composed *c)
 	g_free(c->subject);
 }
 
-static int compose_reply(struct gateway *gw, const struct intake *in, const char *rcpt,
-			 const char *subject, const char *body, struct composed *out,
-			 char **error_r)
+static int compose(struct gateway *gw, const struct gateway_notice *n, const char *body,
+		   struct composed *out, char **error_r)
 {
-	char **refs = reply_references(in->msg);
-	struct mime_notice n = {
+	struct mime_notice m = {
 		.from_name = gw->config->smtp.from_name,
 		.from_addr = gw->config->smtp.from,
-		.to_name = in->msg->from_name,
-		.to_addr = rcpt,
-		.subject = subject,
+		.to_name = n->to_name,
+		.to_addr = n->rcpt,
+		.subject = out->subject,
 		.body_text = body,
 		.message_id = out->message_id,
-		.in_reply_to = in->msg->message_id,
-		.references = (const char *const *)refs,
+		.in_reply_to = n->in_reply_to,
+		.references = (const char *const *)n->references,
 		.date = out->date,
 		.auto_replied = 1,
 	};
-	int ret = mime_compose(&n, &out->raw, &out->len, error_r);
-	g_strfreev(refs);
-	return ret;
+	return mime_compose(&m, &out->raw, &out->len, error_r);
 }
 
-static int store_outbound(struct gateway *gw, int64_t case_id, const char *rcpt,
+static int store_outbound(struct gateway *gw, const struct gateway_notice *n,
 			  const struct composed *c, char **error_r)
 {
 	struct store_message m = {
 		.direction = STORE_OUT,
-		.case_id = case_id,
+		.case_id = n->case_id,
 		.sha256 = c->sha256,
 		.size = c->len,
 		.message_id = c->message_id,
 		.from_addr = gw->config->smtp.from,
-		.to_addr = rcpt,
+		.to_addr = n->rcpt,
 		.subject = c->subject,
 		.date = c->date,
 		.received = c->date,
@@ -148,7 +208,8 @@ static int store_outbound(struct gateway *gw, int64_t case_id, const char *rcpt,
 	int64_t row = 0;
 	int ret = store_message_add(gw->store, &m, &row, error_r);
 	if (ret == 1)
-		ret = store_outbox_add(gw->store, case_id, row, gw->config->smtp.from, rcpt, error_r);
+		ret = store_outbox_add(gw->store, n->case_id, row, gw->config->smtp.from, n->rcpt,
+				       error_r);
 	return ret;
 }
 
@@ -163,29 +224,29 @@ static void ensure_reference(char **subject, const char *reference)
 	*subject = with;
 }
 
-int gateway_queue_acknowledgement(struct gateway *gw, int64_t case_id, const char *reference,
-				  const struct intake *in, const char *rcpt, char **error_r)
+int gateway_queue_notice(struct gateway *gw, const struct gateway_notice *n, char **error_r)
 {
-	GHashTable *vars = ack_vars(gw, reference, in, rcpt);
+	const struct template *tpl = g_hash_table_lookup(gw->templates, n->name);
 	struct composed c = { .date = pd_now() };
 	char *body = NULL;
-	int ret = template_render(gw->ack_template, vars, &c.subject, &body, error_r);
+	int ret;
 
-	if (ret != 1)
+	if (tpl == NULL)
+		return error_set(error_r, 0, "no template %s", n->name);
+	if ((ret = template_render(tpl, n->vars, &c.subject, &body, error_r)) != 1)
 		goto out;
-	ensure_reference(&c.subject, reference);
-	c.message_id = new_message_id(gw, reference, "acknowledgement");
-	if ((ret = compose_reply(gw, in, rcpt, c.subject, body, &c, error_r)) != 1)
+	ensure_reference(&c.subject, n->reference);
+	c.message_id = new_message_id(gw, n->reference, n->name);
+	if ((ret = compose(gw, n, body, &c, error_r)) != 1)
 		goto out;
 	if ((ret = store_spool_put(gw->store, c.raw, c.len, &c.sha256, error_r)) != 1)
 		goto out;
-	if ((ret = store_outbound(gw, case_id, rcpt, &c, error_r)) != 1)
+	if ((ret = store_outbound(gw, n, &c, error_r)) != 1)
 		goto out;
-	ret = store_event_add(gw->store, case_id, "gateway", "notice_queued", "acknowledgement",
+	ret = store_event_add(gw->store, n->case_id, "gateway", "notice_queued", n->name,
 			      error_r);
 out:
 	g_free(body);
 	composed_free(&c);
-	g_hash_table_unref(vars);
 	return ret;
 }

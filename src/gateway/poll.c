@@ -281,6 +281,8 @@ static void reload_if_asked(struct gateway *gw, volatile sig_atomic_t *reload)
 	*reload = 0;
 	if (!gateway_reload(gw, &error))
 		log_error("reload refused, keeping the rules and templates in force:\n%s", error);
+	else if (gateway_recompute_deadlines(gw, &error) != 1)
+		log_error("deadlines not recomputed: %s", error);
 	g_free(error);
 }
 

@@ -57,6 +57,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 PDGATE = os.environ.get("PDGATE_BIN") or os.path.join(REPO_ROOT, "build", "pdgate")
 TEMPLATES = os.path.join(REPO_ROOT, "templates")
 RULES = os.path.join(REPO_ROOT, "rules", "pdgate.rules")
+DEADLINES = os.path.join(REPO_ROOT, "rules", "deadlines.tsv")
 
 DOMAINS = ("pdgate.test", "public.test")
 PASSWORD = "Test-Passw0rd"
@@ -780,6 +781,7 @@ service lmtp {{
             },
             "gateway": {
                 "reference_prefix": "PD", "team": "team@pdgate.test", "templates": TEMPLATES, "rules": RULES,
+                "deadlines": DEADLINES,
                 "message_id_domain": "pdgate.test", "log_level": "info",
             },
         }

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "core.h"
 #include "gateway.h"
+#include "lifecycle.h"
 #include "mime.h"
 #include "store.h"
 
@@ -30,7 +31,8 @@ static int setup(void **state)
 		"[imap]\nhost = 127.0.0.1\nuser = d\npassword_file = pw\n"
 		"[smtp]\nhost = 127.0.0.1\nfrom = disclosure@pdgate.test\n"
 		"[store]\ndatabase = pd.db\nspool = spool\n"
-		"[gateway]\ntemplates = %s/templates\nrules = %s/rules/pdgate.rules\n", cwd, cwd);
+		"[gateway]\ntemplates = %s/templates\nrules = %s/rules/pdgate.rules\n"
+		"deadlines = %s/rules/deadlines.tsv\n", cwd, cwd, cwd);
 	char *path = g_build_filename(f->dir, "pdgate.conf", NULL);
 	assert_true(g_file_set_contents(path, conf, -1, NULL));
 	assert_int_equal(config_load(path, &f->config, &error), 1);
@@ -111,9 +113,14 @@ static void test_new_case_and_ack(void **state)
 	assert_string_equal(refs[0], "PD-2026-000001");
 	char **names = column(f, "cases", NULL, "requester_name");
 	assert_string_equal(names[0], "Si\xc3\xa2n Jones");
+	/* An access request without identity: acknowledgement and identity request. */
 	char **rcpts = column(f, "case_outbox", refs[0], "rcpt");
-	assert_int_equal(g_strv_length(rcpts), 1);
+	assert_int_equal(g_strv_length(rcpts), 2);
 	assert_string_equal(rcpts[0], "sian@public.test");
+	assert_string_equal(rcpts[1], "sian@public.test");
+	char **states = column(f, "case", refs[0], "state");
+	assert_string_equal(states[0], "awaiting_identity");
+	g_strfreev(states);
 	char **events = column(f, "case_events", refs[0], "action");
 	assert_true(g_strv_contains((const char *const *)events, "case_opened"));
 	assert_true(g_strv_contains((const char *const *)events, "classified"));
@@ -156,6 +163,76 @@ static void test_reused_message_id_is_new(void **state)
 	g_free(other);
 }
 
+/* Received now: the actions below run "today", so the case must be new today whenever the
+   test runs (exact dates are checked by test_lifecycle and the integration walk-through). */
+static void feed_now(struct fixture *f, const char *raw)
+{
+	int64_t row = 0;
+	char *error = NULL;
+	if (gateway_process_raw(f->gw, raw, strlen(raw), pd_now(), "INBOX", &row, &error) != 1)
+		fail_msg("process_raw: %s", error != NULL ? error : "?");
+}
+
+/* Run one team action; returns what gateway_case_action returned. */
+static int act(struct fixture *f, const char *words)
+{
+	char **argv = g_strsplit(words, "|", -1);
+	struct case_command cmd;
+	char *error = NULL, *reply = NULL;
+	int ret;
+
+	assert_int_equal(case_command_parse((int)g_strv_length(argv), argv, &cmd, &error), 1);
+	ret = gateway_case_action(f->gw, "PD-2026-000001", &cmd, "local:test", &reply, &error);
+	assert_true(ret == 1 ? reply != NULL : error != NULL);
+	g_free(reply);
+	g_free(error);
+	g_strfreev(argv);
+	return ret;
+}
+
+static void assert_state(struct fixture *f, const char *state)
+{
+	char **states = column(f, "case", "PD-2026-000001", "state");
+	assert_string_equal(states[0], state);
+	g_strfreev(states);
+}
+
+static void test_team_actions_walk(void **state)
+{
+	struct fixture *f = *state;
+	feed_now(f, request);
+	assert_state(f, "awaiting_identity");
+	assert_int_equal(act(f, "clarify|--question|Which years?"), 0); /* not yet */
+	assert_int_equal(act(f, "verify-identity"), 1);
+	assert_state(f, "open");
+	assert_int_equal(act(f, "clarify|--question|Which years?"), 1);
+	assert_state(f, "awaiting_clarification");
+	assert_int_equal(act(f, "clarified"), 1);
+	assert_state(f, "open");
+	assert_int_equal(act(f, "extend|--reason|Many systems"), 0); /* regime unknown */
+	assert_int_equal(act(f, "set-regime|general"), 1);
+	assert_int_equal(act(f, "extend|--reason|Many systems"), 1);
+	assert_state(f, "extended");
+	assert_int_equal(act(f, "respond"), 1);
+	assert_state(f, "responded");
+	assert_int_equal(act(f, "extend|--reason|Again"), 0);
+	assert_int_equal(act(f, "note|Called the requester"), 1);
+	assert_int_equal(act(f, "respond"), 0);
+	/* ack, identity request, clarification request, extension notice, response cover */
+	char **rcpts = column(f, "case_outbox", "PD-2026-000001", "rcpt");
+	assert_int_equal(g_strv_length(rcpts), 5);
+	g_strfreev(rcpts);
+	char **actors = column(f, "case_events", "PD-2026-000001", "actor");
+	assert_true(g_strv_contains((const char *const *)actors, "local:test"));
+	g_strfreev(actors);
+	char **actions = column(f, "case_events", "PD-2026-000001", "action");
+	const char *expected[] = { "identity_verified", "clarification_requested", "clarified",
+				   "regime_set", "extended", "responded", "note" };
+	for (size_t i = 0; i < G_N_ELEMENTS(expected); i++)
+		assert_true(g_strv_contains((const char *const *)actions, expected[i]));
+	g_strfreev(actions);
+}
+
 static void test_reply_threads_by_message_id(void **state)
 {
 	struct fixture *f = *state;
@@ -168,9 +245,9 @@ static void test_reply_threads_by_message_id(void **state)
 	char **refs = column(f, "cases", NULL, "reference");
 	assert_int_equal(g_strv_length(refs), 1);
 	char **dirs = column(f, "case_messages", "PD-2026-000001", "direction");
-	assert_int_equal(g_strv_length(dirs), 3); /* request, ack, reply */
+	assert_int_equal(g_strv_length(dirs), 4); /* request, ack, identity request, reply */
 	char **rcpts = column(f, "outbox", NULL, "rcpt");
-	assert_int_equal(g_strv_length(rcpts), 1); /* no second acknowledgement */
+	assert_int_equal(g_strv_length(rcpts), 2); /* nothing answers the reply */
 	g_strfreev(ids);
 	g_strfreev(refs);
 	g_strfreev(dirs);
@@ -226,6 +303,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_new_case_and_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_bytes_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_team_actions_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_message_id_is_new, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_threads_by_message_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_threads_by_subject, setup, teardown),

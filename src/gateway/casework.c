@@ -1,0 +1,244 @@
+/* gateway/casework: a team action on a case, from the command line now and from the team's
+   e-mail commands later: load the record, ask the lifecycle, write the change, its event and
+   its notice in one transaction. */
+#include "gateway-private.h"
+
+#include <string.h>
+
+/* The message a notice answers: the requester's latest (its References plus its id). */
+struct thread {
+	struct store_inbound in;
+	char **references;
+};
+
+static void thread_load(struct gateway *gw, int64_t case_id, struct thread *t)
+{
+	GPtrArray *refs = g_ptr_array_new();
+	char **old;
+
+	memset(t, 0, sizeof(*t));
+	if (store_case_last_inbound(gw->store, case_id, &t->in)) {
+		old = g_strsplit(t->in.references != NULL ? t->in.references : "", " ", -1);
+		for (char **r = old; *r != NULL; r++) {
+			if (**r != '\0')
+				g_ptr_array_add(refs, g_strdup(*r));
+		}
+		g_strfreev(old);
+		if (t->in.message_id != NULL)
+			g_ptr_array_add(refs, g_strdup(t->in.message_id));
+	}
+	g_ptr_array_add(refs, NULL);
+	t->references = (char **)g_ptr_array_free(refs, FALSE);
+}
+
+static void thread_clear(struct thread *t)
+{
+	store_inbound_clear(&t->in);
+	g_strfreev(t->references);
+}
+
+int gateway_case_notice(struct gateway *gw, const struct store_case *c,
+			const struct case_record *rec, const struct case_command *cmd,
+			const char *name, const char *in_reply_to, char **references,
+			char **error_r)
+{
+	struct case_deadlines d;
+	GHashTable *vars = NULL;
+	int ret;
+
+	if (c->requester_addr == NULL)
+		return store_event_add(gw->store, c->id, "gateway", "notice_not_sent",
+				       "no reply address", error_r);
+	if ((ret = case_deadlines_compute(gateway_env(gw), rec, &d, error_r)) == 1) {
+		vars = gateway_notice_values(gw, c, rec, &d, cmd);
+		struct gateway_notice n = {
+			.name = name, .case_id = c->id, .reference = c->reference,
+			.rcpt = c->requester_addr, .to_name = c->requester_name,
+			.in_reply_to = in_reply_to, .references = references, .vars = vars,
+		};
+		ret = gateway_queue_notice(gw, &n, error_r);
+		g_hash_table_unref(vars);
+	}
+	case_deadlines_clear(&d);
+	return ret;
+}
+
+int gateway_case_save(struct gateway *gw, struct store_case *c, const struct case_record *rec,
+		      char **error_r)
+{
+	struct case_deadlines d;
+	int ret = case_deadlines_compute(gateway_env(gw), rec, &d, error_r);
+
+	if (ret == 1) {
+		case_record_to_store(rec, c);
+		g_free(c->deadlines);
+		c->deadlines = case_deadlines_summary(&d);
+		ret = store_case_save(gw->store, c, error_r);
+	}
+	case_deadlines_clear(&d);
+	return ret;
+}
+
+/* The day identity or an answer arrived, when the member did not say: the delivery day of
+   the requester's latest message if it came after the question, else today (cleared). */
+static void default_day(const struct case_record *rec, const struct thread *t,
+			struct case_command *cmd)
+{
+	GDate day;
+	const struct clock_stop *stop = rec->stops != NULL && rec->stops->len > 0 ?
+		&g_array_index(rec->stops, struct clock_stop, rec->stops->len - 1) : NULL;
+
+	if (g_date_valid(&cmd->on) || t->in.id == 0)
+		return;
+	pd_london_day(t->in.received, &day);
+	if (cmd->action == CASE_VERIFY_IDENTITY && rec->state == CASE_AWAITING_IDENTITY &&
+	    t->in.id != t->in.first_id)
+		cmd->on = day;
+	if (cmd->action == CASE_CLARIFIED && stop != NULL && !g_date_valid(&stop->to) &&
+	    g_date_compare(&day, &stop->from) >= 0)
+		cmd->on = day;
+}
+
+static char *describe_result(const struct store_case *c, const struct case_change *ch)
+{
+	GString *s = g_string_new(NULL);
+	g_string_append_printf(s, "%s: %s", c->reference, ch->event);
+	if (ch->detail != NULL && *ch->detail != '\0')
+		g_string_append_printf(s, " (%s)", ch->detail);
+	if (ch->notice != NULL)
+		g_string_append_printf(s, "; %s queued", ch->notice);
+	if (ch->warning != NULL)
+		g_string_append_printf(s, "\nwarning: %s", ch->warning);
+	return g_string_free(s, FALSE);
+}
+
+/* Everything inside the transaction. 1 done, 0 refused, -1 temporary. */
+static int action_write(struct gateway *gw, struct store_case *c, const struct case_command *in,
+			const char *actor, char **reply_r, char **error_r)
+{
+	struct case_command cmd = *in;
+	struct case_record rec;
+	struct case_change ch;
+	struct thread t;
+	int ret;
+
+	memset(&ch, 0, sizeof(ch));
+	thread_load(gw, c->id, &t);
+	if ((ret = case_record_from_store(c, &rec, error_r)) != 1)
+		goto out;
+	default_day(&rec, &t, &cmd);
+	if ((ret = lifecycle_apply(gateway_env(gw), &rec, &cmd, &ch, error_r)) != 1)
+		goto out;
+	if ((ret = gateway_case_save(gw, c, &ch.after, error_r)) != 1 ||
+	    (ret = store_event_add(gw->store, c->id, actor, ch.event, ch.detail, error_r)) != 1)
+		goto out;
+	if (ch.notice != NULL)
+		ret = gateway_case_notice(gw, c, &ch.after, &cmd, ch.notice, t.in.message_id,
+					  t.references, error_r);
+	if (ret == 1)
+		*reply_r = describe_result(c, &ch);
+out:
+	case_change_clear(&ch);
+	case_record_clear(&rec);
+	thread_clear(&t);
+	return ret;
+}
+
+int gateway_case_action(struct gateway *gw, const char *reference,
+			const struct case_command *cmd, const char *actor, char **reply_r,
+			char **error_r)
+{
+	struct store_case c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	if ((ret = store_begin(gw->store, error_r)) != 1)
+		return ret;
+	if ((ret = store_case_load(gw->store, reference, &c, error_r)) == 1)
+		ret = action_write(gw, &c, cmd, actor, reply_r, error_r);
+	if (ret == 1)
+		ret = store_commit(gw->store, error_r);
+	if (ret != 1)
+		store_rollback(gw->store);
+	store_case_clear(&c);
+	return ret;
+}
+
+/* ---- recomputation after the deadline table or the bank holidays changed ---- */
+
+struct stale {
+	struct gateway *gw;
+	GPtrArray *references;
+};
+
+static char *fresh_summary(struct gateway *gw, const struct store_case *c)
+{
+	struct case_record rec;
+	struct case_deadlines d;
+	char *summary = NULL;
+
+	if (case_record_from_store(c, &rec, NULL) &&
+	    case_deadlines_compute(gateway_env(gw), &rec, &d, NULL))
+		summary = case_deadlines_summary(&d);
+	case_deadlines_clear(&d);
+	case_record_clear(&rec);
+	return summary;
+}
+
+static int find_stale(void *ctx, const struct store_case *c)
+{
+	struct stale *st = ctx;
+	enum case_state state;
+	char *now;
+
+	if (!case_state_parse(c->state, &state) || case_state_is_end(state) ||
+	    c->deadlines == NULL || *c->deadlines == '\0')
+		return 1;
+	now = fresh_summary(st->gw, c);
+	if (now != NULL && strcmp(now, c->deadlines) != 0)
+		g_ptr_array_add(st->references, g_strdup(c->reference));
+	g_free(now);
+	return 1;
+}
+
+static int recompute_one(struct gateway *gw, const char *reference, char **error_r)
+{
+	struct store_case c;
+	char *now = NULL, *detail = NULL;
+	int ret = store_begin(gw->store, error_r);
+
+	memset(&c, 0, sizeof(c));
+	if (ret == 1)
+		ret = store_case_load(gw->store, reference, &c, error_r);
+	if (ret == 1 && (now = fresh_summary(gw, &c)) != NULL && strcmp(now, c.deadlines) != 0) {
+		detail = g_strdup_printf("the deadline table or the configured bank holidays "
+					 "changed; deadlines were %s; now %s", c.deadlines, now);
+		g_free(c.deadlines);
+		c.deadlines = g_strdup(now);
+		ret = store_case_save(gw->store, &c, error_r);
+		if (ret == 1)
+			ret = store_event_add(gw->store, c.id, "gateway", "deadlines_recomputed",
+					      detail, error_r);
+	}
+	if (ret == 1)
+		ret = store_commit(gw->store, error_r);
+	if (ret != 1)
+		store_rollback(gw->store);
+	g_free(now);
+	g_free(detail);
+	store_case_clear(&c);
+	return ret;
+}
+
+int gateway_recompute_deadlines(struct gateway *gw, char **error_r)
+{
+	struct stale st = { .gw = gw, .references = g_ptr_array_new_with_free_func(g_free) };
+	int ret = store_case_each(gw->store, find_stale, &st, error_r);
+
+	for (guint i = 0; ret == 1 && i < st.references->len; i++)
+		ret = recompute_one(gw, st.references->pdata[i], error_r);
+	if (ret == 1 && st.references->len > 0)
+		log_info("deadlines of %u open case(s) recomputed", st.references->len);
+	g_ptr_array_free(st.references, TRUE);
+	return ret;
+}
