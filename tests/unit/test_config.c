@@ -39,6 +39,8 @@ static void test_minimal_defaults_and_paths(void **state)
 	char *expect = g_build_filename(dir, "state/pd.db", NULL);
 	assert_string_equal(c->store.database, expect); /* relative to the config's folder */
 	assert_string_equal(c->store.spool, "/abs/spool");
+	assert_int_equal(c->gateway.identity_reuse_days, 365);
+	assert_null(c->holidays.added[0][0]); /* no bank holiday changes */
 	g_free(expect);
 	config_free(&c);
 	assert_null(c);
@@ -60,6 +62,11 @@ static const struct bad_case bad_cases[] = {
 	{ "[imap]\nidle_minutes = 30\n", "[imap] idle_minutes" },
 	{ "[imap]\nhots = typo\n", "[imap] hots: unknown key" },
 	{ "[gateway]\nlog_level = loud\n", "[gateway] log_level" },
+	{ "[holidays]\nadd_scotland = 2026-02-30\n", "[holidays] add_scotland: '2026-02-30'" },
+	{ "[holidays]\ncancel_england_wales = 2026-12-25, 26/12/2026\n",
+	  "[holidays] cancel_england_wales: '26/12/2026' is not a date" },
+	{ "[holidays]\nadd_wales = 2026-06-01\n", "[holidays] add_wales: unknown key" },
+	{ "[gateway]\nidentity_reuse_days = -1\n", "[gateway] identity_reuse_days" },
 };
 
 static void test_bad_values(void **state)
@@ -80,6 +87,28 @@ static void test_bad_values(void **state)
 		g_free(text);
 	}
 	g_rmdir(dir);
+	g_free(dir);
+}
+
+/* Bank holidays by proclamation: each calendar's lists kept, blanks and spaces ignored. */
+static void test_holiday_lists(void **state)
+{
+	(void)state;
+	char *dir = g_dir_make_tmp("pdgate-conf-XXXXXX", NULL);
+	char *text = g_strconcat(minimal, "[holidays]\nadd_northern_ireland = 2027-03-18, "
+				 "2027-07-13,\ncancel_scotland = 2027-11-30\n", NULL);
+	char *path = write_conf(dir, text), *error = NULL;
+	struct config *c = NULL;
+	assert_int_equal(config_load(path, &c, &error), 1);
+	assert_int_equal(g_strv_length(c->holidays.added[2]), 2);
+	assert_string_equal(c->holidays.added[2][1], "2027-07-13");
+	assert_string_equal(c->holidays.cancelled[1][0], "2027-11-30");
+	assert_int_equal(g_strv_length(c->holidays.added[0]), 0);
+	config_free(&c);
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(text);
 	g_free(dir);
 }
 
@@ -126,6 +155,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_defaults_and_paths),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_holiday_lists),
 		cmocka_unit_test(test_missing_required_all_reported),
 		cmocka_unit_test(test_secret_file_permissions),
 	};
