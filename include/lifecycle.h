@@ -141,7 +141,8 @@ struct case_command {
 };
 
 /* Parse "ACTION [ARGS]" (argv[0] is the action): --reason TEXT, --ground G, --question TEXT,
-   --on YYYY-MM-DD, or the text as remaining words for note/clarify. cmd->text points into argv.
+   --on YYYY-MM-DD; set-regime, set-kinds and note take one value (a note is one argument).
+   Options the action's usage marks as required are checked. cmd->text points into argv.
    1, or 0 with *error_r (usage message). */
 int case_command_parse(int argc, char **argv, struct case_command *cmd, char **error_r);
 

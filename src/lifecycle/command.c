@@ -65,6 +65,21 @@ static int needs_positional(enum case_action action)
 	return action == CASE_SET_REGIME || action == CASE_SET_KINDS || action == CASE_NOTE;
 }
 
+/* What the usage line marks as required, beyond the positional value. */
+static int has_required(const struct case_command *cmd)
+{
+	switch (cmd->action) {
+	case CASE_CLARIFY:
+	case CASE_EXTEND:
+	case CASE_CLOSE:
+		return cmd->text != NULL;
+	case CASE_REFUSE:
+		return cmd->text != NULL && cmd->ground != CASE_GROUND_NONE;
+	default:
+		return 1;
+	}
+}
+
 static int parse_args(struct case_command *cmd, int argc, char **argv)
 {
 	int have_positional = 0;
@@ -79,7 +94,7 @@ static int parse_args(struct case_command *cmd, int argc, char **argv)
 			return 0;
 		i += used;
 	}
-	return have_positional || !needs_positional(cmd->action);
+	return (have_positional || !needs_positional(cmd->action)) && has_required(cmd);
 }
 
 int case_command_parse(int argc, char **argv, struct case_command *cmd, char **error_r)
