@@ -233,6 +233,56 @@ static void test_team_actions_walk(void **state)
 	g_strfreev(actions);
 }
 
+static const char foi_request[] =
+	"From: Dan Hughes <d.hughes@public.test>\r\n"
+	"To: disclosure@pdgate.test\r\n"
+	"Subject: Freedom of Information request\r\n"
+	"Message-ID: <foi1@public.test>\r\n"
+	"\r\n"
+	"Under the Freedom of Information Act please tell me how many bicycle thefts were\r\n"
+	"recorded in 2025.\r\n";
+
+/* A bank holiday proclaimed on a case's deadline day: the next poller start moves the
+   deadline and says so on the case. */
+static void test_holiday_change_recomputes(void **state)
+{
+	struct fixture *f = *state;
+	struct store_case c;
+	struct config *changed = NULL;
+	struct gateway *gw = NULL;
+	char *error = NULL, *text = NULL, *path = NULL;
+
+	struct store *reader = NULL;
+	feed_now(f, foi_request);
+	assert_int_equal(store_open(f->config->store.database, f->config->store.spool, &reader,
+				    &error), 1);
+	assert_int_equal(store_case_load(reader, "PD-2026-000001", &c, &error), 1);
+	store_close(&reader);
+	assert_true(g_str_has_prefix(c.deadlines, "foi 20"));
+	char *day = g_strndup(c.deadlines + 4, 10);
+	assert_true(g_file_get_contents(f->config->path, &text, NULL, NULL));
+	char *more = g_strdup_printf("%s[holidays]\nadd_england_wales = %s\n", text, day);
+	path = g_build_filename(f->dir, "changed.conf", NULL);
+	assert_true(g_file_set_contents(path, more, -1, NULL));
+	assert_int_equal(config_load(path, &changed, &error), 1);
+	assert_int_equal(gateway_init(changed, 0, &gw, &error), 1);
+	assert_int_equal(gateway_recompute_deadlines(gw, &error), 1);
+	assert_int_equal(gateway_recompute_deadlines(gw, &error), 1); /* once only */
+	char **actions = column(f, "case_events", "PD-2026-000001", "action");
+	int n = 0;
+	for (char **a = actions; *a != NULL; a++)
+		n += strcmp(*a, "deadlines_recomputed") == 0;
+	assert_int_equal(n, 1);
+	store_case_clear(&c);
+	g_strfreev(actions);
+	gateway_deinit(&gw);
+	config_free(&changed);
+	g_free(day);
+	g_free(text);
+	g_free(more);
+	g_free(path);
+}
+
 static void test_reply_threads_by_message_id(void **state)
 {
 	struct fixture *f = *state;
@@ -304,6 +354,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_new_case_and_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_bytes_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_team_actions_walk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_holiday_change_recomputes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_message_id_is_new, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_threads_by_message_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_threads_by_subject, setup, teardown),
