@@ -42,6 +42,34 @@ def report(name, ok, detail=""):
                        (": " + detail) if detail and not ok else ""), flush=True)
 
 
+def check_holidays_and_table(tmp):
+    """A bank holiday proclaimed in the config moves a deadline; a broken table is refused by
+    check-config with file:line, and by deadline with exit 78."""
+    table = os.path.join(ROOT, "rules", "deadlines.tsv")
+    args = ["deadline", "--json", "--kind", "access", "--regime", "general",
+            "--received", "2026-03-13"]   # 13 Apr 2026, a Monday
+    conf = harness.minimal_config(os.path.join(tmp, "holiday.conf"), deadlines=table)
+    with open(conf, "a") as f:
+        f.write("[holidays]\nadd_england_wales = 2026-04-13\n")
+    r = subprocess.run([PDGATE, "-c", conf] + args, capture_output=True, text=True)
+    got = json.loads(r.stdout)["deadline"] if r.returncode == 0 else r.stderr.strip()
+    report("deadline config holiday moves the day", got == "2026-04-14", got)
+    broken = os.path.join(tmp, "broken.tsv")
+    with open(table) as f:
+        text = f.read()
+    with open(broken, "w") as f:
+        f.write(text + "access\tgeneral\t2030-01-01\t-\t1x\tnone\tno\tbad unit\n")
+    conf = harness.minimal_config(os.path.join(tmp, "broken.conf"), deadlines=broken,
+                                  templates=os.path.join(ROOT, "templates"),
+                                  rules=os.path.join(ROOT, "rules", "pdgate.rules"))
+    r = subprocess.run([PDGATE, "-c", conf, "check-config"], capture_output=True, text=True)
+    line = len(text.splitlines()) + 1
+    report("check-config refuses a broken deadline table",
+           r.returncode == 78 and ("broken.tsv:%d:" % line) in r.stderr, r.stderr.strip())
+    r = subprocess.run([PDGATE, "-c", conf] + args, capture_output=True, text=True)
+    report("deadline refuses a broken table", r.returncode == 78, r.stderr.strip())
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         conf = harness.minimal_config(os.path.join(tmp, "pdgate.conf"),
@@ -64,6 +92,7 @@ def main():
         r = subprocess.run([PDGATE, "-c", conf, "deadline", "--kind", "access", "--regime",
                             "general", "--received", "2026-02-30"], capture_output=True, text=True)
         report("deadline invalid date refused", r.returncode == 64, r.stderr.strip())
+        check_holidays_and_table(tmp)
     passed = sum(1 for x in results if x)
     print("%d passed, %d failed" % (passed, len(results) - passed))
     sys.exit(0 if all(results) else 1)
