@@ -7,6 +7,7 @@ running and nothing behind (PDGATE_KEEP_TMP=1 keeps the temp dir)."""
 import email.utils
 import glob
 import os
+import json
 import subprocess
 import sys
 
@@ -60,8 +61,25 @@ def main():
         ms.settle()
         print("\n$ pdgate cases", flush=True)
         subprocess.run([PDGATE, "-c", conf, "cases"], stdin=subprocess.DEVNULL)
+        # The team acts as it would on the first morning: the first requester's identity is
+        # known, so it is verified; the regime is set; the FOI case needs a question.
+        out = subprocess.run([PDGATE, "-c", conf, "cases", "--json"], capture_output=True,
+                             text=True, stdin=subprocess.DEVNULL).stdout
+        refs = sorted(c["reference"] for c in json.loads(out or "[]"))
+        first, second = (refs + ["?", "?"])[:2]
+        for words in ([first, "verify-identity"],
+                      [first, "set-regime", "law_enforcement"],
+                      [second, "clarify", "--question",
+                       "Do you mean thefts of bicycles only, or of parts too?"]):
+            print("\n$ pdgate case %s" % " ".join(words), flush=True)
+            subprocess.run([PDGATE, "-c", conf, "case"] + words, stdin=subprocess.DEVNULL)
+        print("\n$ pdgate cases", flush=True)
+        subprocess.run([PDGATE, "-c", conf, "cases"], stdin=subprocess.DEVNULL)
+        print("\n$ pdgate poll --once    (sends the clarification question)", flush=True)
+        subprocess.run([PDGATE, "-c", conf, "poll", "--once"], stdin=subprocess.DEVNULL)
+        ms.settle()
         print("\nDisclosure mailbox now: %r" % ms.imap_list(DISC))
-        print("\nAcknowledgements received:")
+        print("\nNotices received (first lines):")
         for addr in dict.fromkeys(senders):
             got = ms.imap_fetch_all(addr, "INBOX")
             if not got:
