@@ -742,14 +742,17 @@ service lmtp {{
             time.sleep(0.1)
         time.sleep(quiet)
 
-    def append(self, user, mailbox, raw, flags=None):
-        """IMAP APPEND raw into user's mailbox (created if missing)."""
+    def append(self, user, mailbox, raw, flags=None, date=None):
+        """IMAP APPEND raw into user's mailbox (created if missing).  date sets the message's
+        INTERNALDATE (anything imaplib.Time2Internaldate takes: an aware datetime, a Unix
+        time, a time tuple); None lets the server use the time of the APPEND."""
         if isinstance(raw, str):
             raw = raw.encode("utf-8")
+        internal = imaplib.Time2Internaldate(date) if date is not None else None
         c = self.imap(user)
         try:
             c.create(self._q(mailbox))          # NO if it exists: fine
-            typ, data = c.append(self._q(mailbox), flags, None, raw)
+            typ, data = c.append(self._q(mailbox), flags, internal, raw)
             if typ != "OK":
                 raise RuntimeError("APPEND failed: %r" % data)
         finally:
