@@ -116,12 +116,17 @@ static int identity_needed(struct gateway *gw, const struct intake *in, const ch
 	return !*known_r;
 }
 
-static int record_opening(struct gateway *gw, const struct intake *in, int known,
-			  char **error_r)
+static int record_opening(struct gateway *gw, const struct intake *in, const char *state,
+			  int known, char **error_r)
 {
 	const struct classify_result *cls = &in->cls;
-	int ret = store_event_add(gw->store, in->case_id, "gateway", "case_opened",
-				  "request received by e-mail", error_r);
+	char *opened = g_strdup_printf("request received by e-mail; state %s%s", state,
+				       strcmp(state, "awaiting_identity") == 0 ?
+				       " (a data-protection right and no proof of identity)" : "");
+	int ret = store_event_add(gw->store, in->case_id, "gateway", "case_opened", opened,
+				  error_r);
+
+	g_free(opened);
 	if (ret == 1)
 		ret = store_event_add(gw->store, in->case_id, "gateway", "classified", in->cls_json,
 				      error_r);
@@ -198,7 +203,7 @@ static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 	int ret = store_case_create(gw->store, &nc, &in->case_id, &reference, error_r);
 
 	if (ret == 1)
-		ret = record_opening(gw, in, known, error_r);
+		ret = record_opening(gw, in, nc.state, known, error_r);
 	if (ret == 1 && nc.requester_addr == NULL)
 		ret = store_event_add(gw->store, in->case_id, "gateway", "no_reply_address",
 				      rcpt == NULL ? "no valid From or Reply-To: acknowledgement not sent"
