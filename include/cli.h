@@ -26,4 +26,12 @@ int cli_cases(const struct config *config, int argc, char **argv);
    64 usage, 75 database busy, 78 configuration invalid. */
 int cli_case(const struct config *config, int argc, char **argv);
 
+/* pdgate templates check | templates render NAME [--case REF] [--regime R] [--child]:
+   validate every notice template (file:line errors, exit 78) or print the exact message a
+   notice would be, for a real case or a sample one. */
+int cli_templates(const struct config *config, int argc, char **argv);
+
+/* pdgate outbox retry ID: queue a failed notice again (recorded on its case). */
+int cli_outbox_retry(const struct config *config, int argc, char **argv);
+
 #endif

@@ -10,13 +10,13 @@ struct config {
 	char *path;            /* the file read */
 	struct {
 		char *host, *user, *password_file, *ca_file;
-		char *mailbox, *processed_mailbox, *quarantine_mailbox;
+		char *mailbox, *processed_mailbox, *quarantine_mailbox, *journal_mailbox;
 		int port, poll_interval, idle_minutes, timeout;
 		enum pd_tls tls;
 	} imap;
 	struct {
-		char *host, *user, *password_file, *ca_file, *from, *from_name;
-		int port, retry_base, max_attempts, timeout;
+		char *host, *user, *password_file, *ca_file, *from, *from_name, *journal;
+		int port, retry_base, max_attempts, timeout, journal_wait;
 		enum pd_tls tls;
 	} smtp;
 	struct {
@@ -26,7 +26,7 @@ struct config {
 		char *reference_prefix, *templates, *rules, *deadlines, *message_id_domain;
 		char *log_level;
 		char **team;       /* NULL-terminated */
-		int repeat_window_days, identity_reuse_days;
+		int repeat_window_days, identity_reuse_days, max_auto_notices_per_day;
 		char *regulator_name, *regulator_contact;
 	} gateway;
 	struct {

@@ -14,6 +14,8 @@ struct gateway;
 /* Take the single-poller lock (a file next to the database) before anything else opens the
    database, so two pollers never even race to create it. Released by gateway_deinit. */
 #define GATEWAY_FLAG_POLLER 0x1
+/* Templates, rules and the deadline table only: no database (templates check). */
+#define GATEWAY_FLAG_NO_STORE 0x2
 
 /* Load templates and rules and open the store (secrets are read when connecting).
    Returns 1 with *gw_r (free with gateway_deinit); 0 with *error_r (bad templates or rules,
@@ -47,6 +49,19 @@ int gateway_case_action(struct gateway *gw, const char *reference,
    event on each whose deadlines changed (the table or the bank holidays were edited).
    Done when a poller starts and on reload. 1, or 0/-1 with *error_r. */
 int gateway_recompute_deadlines(struct gateway *gw, char **error_r);
+
+/* pdgate templates render: the exact message notice `name` would be for case `reference`,
+   or for a sample case (reference NULL) in `regime`; child picks NAME.child when shipped.
+   1 with *raw_r (g_malloc'd bytes, CRLF) or 0 with *error_r. */
+struct gateway_preview {
+	const char *name, *reference;
+	int regime;  /* enum clock_regime, for the sample case */
+	int child;
+};
+int gateway_render_notice(struct gateway *gw, const struct gateway_preview *p, char **raw_r,
+			  size_t *len_r, char **error_r);
+/* The loaded templates' names, sorted (g_strfreev). */
+char **gateway_template_names(struct gateway *gw);
 
 /* Send what is due in the outbox over one reused SMTP connection. Returns the number sent,
    or -1 when the SMTP server could not be reached (items stay queued). */

@@ -58,6 +58,11 @@ int imap_fetch(struct imap *imap, uint32_t uid, struct imap_fetched *out, char *
 int imap_move(struct imap *imap, const uint32_t *uids, size_t count, const char *dest,
 	      char **error_r);
 
+/* Is a message with this Message-ID (without <>) in mailbox? EXAMINEs it (read-only), so
+   the caller selects its working mailbox again afterwards. 1 with *found_r, 0 / -1. */
+int imap_find_message_id(struct imap *imap, const char *mailbox, const char *message_id,
+			 int *found_r, char **error_r);
+
 /* Wait for mailbox changes with IDLE for at most timeout_secs (caller keeps it under
    29 minutes). 1 something changed (or timeout reached: caller rescans either way);
    -1 connection lost. Only call when imap_has_capability(imap, "IDLE"). */

@@ -23,7 +23,7 @@ enum case_state {
 enum case_action {
 	CASE_VERIFY_IDENTITY, CASE_REQUEST_IDENTITY, CASE_CLARIFY, CASE_CLARIFIED,
 	CASE_SET_REGIME, CASE_SET_KINDS, CASE_EXTEND, CASE_RESTRICT, CASE_REFUSE, CASE_RESPOND,
-	CASE_WITHDRAW, CASE_CLOSE, CASE_NOTE,
+	CASE_WITHDRAW, CASE_CLOSE, CASE_NOTE, CASE_NO_ACTION, CASE_LIFT_RESTRICTION,
 	CASE_ACTION_COUNT
 };
 
@@ -137,7 +137,8 @@ struct case_command {
 	enum case_ground ground;   /* refuse */
 	const char *text;          /* reason, question or note (borrowed) */
 	GDate on;                  /* the day it happened (identity or answer received, question
-				      sent); cleared = today */
+				      sent); cleared = today. lift-restriction: the day the
+				      restriction of processing will be lifted (required) */
 };
 
 /* Parse "ACTION [ARGS]" (argv[0] is the action): --reason TEXT, --ground G, --question TEXT,
@@ -153,6 +154,9 @@ struct case_change {
 	const char *notice;        /* template name of the notice the requester must get, or NULL */
 	char *warning;             /* something the team member should know, or NULL */
 };
+
+/* The actions allowed in a state, as a mask of (1u << action). */
+unsigned lifecycle_allowed(enum case_state state);
 
 /* What cmd does to the case `before`: 1 with *change_r filled, or 0 with *error_r saying
    exactly why the action is refused (nothing to write then). Always clear *change_r. */

@@ -29,6 +29,11 @@ struct smtp *smtp_open(const struct smtp_settings *set);
 int smtp_send(struct smtp *smtp, const char *from, const char *rcpt, const char *data, size_t len,
 	      char **error_r);
 
+/* The same to every address of rcpts (NULL-terminated, at least one) in one transaction: all
+   are accepted or the message is not (a refused recipient fails it, 5xx permanent). */
+int smtp_send_all(struct smtp *smtp, const char *from, const char *const *rcpts,
+		  const char *data, size_t len, char **error_r);
+
 /* Close the connection (QUIT) and free; *smtp = NULL. NULL-safe. */
 void smtp_close(struct smtp **smtp);
 

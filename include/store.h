@@ -11,7 +11,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Open (creating 0600, migrating to STORE_SCHEMA_VERSION) the database and spool folder.
    1 with *store_r (free with store_close) or 0. */
@@ -65,6 +65,7 @@ struct store_message {
 	const char *error;        /* why quarantined, or NULL */
 	const char *mailbox;      /* where it was found (inbound), or NULL */
 	const char *classification; /* JSON of the classification (inbound), or NULL */
+	const char *notice;       /* outbound: the notice's template name, or NULL */
 };
 
 int store_message_add(struct store *store, const struct store_message *m, int64_t *id_r,
@@ -142,6 +143,10 @@ struct store_inbound {
 int store_case_last_inbound(struct store *store, int64_t case_id, struct store_inbound *in);
 void store_inbound_clear(struct store_inbound *in);
 
+/* How many automatic notices (acknowledgement, identity_request) were composed for rcpt at
+   or after `since`: the per-requester rate limit. */
+int64_t store_auto_notices_since(struct store *store, const char *rcpt, int64_t since);
+
 /* Append to a case's record. actor: "gateway", a team address, or "requester". */
 int store_event_add(struct store *store, int64_t case_id, const char *actor, const char *action,
 		    const char *detail, char **error_r);
@@ -151,14 +156,28 @@ int store_outbox_add(struct store *store, int64_t case_id, int64_t message_row, 
 		     const char *rcpt, char **error_r);
 
 struct store_outbox_item {
-	int64_t id, case_id, message_row;
+	int64_t id, case_id, message_row, last_attempt;
 	char *sender, *rcpt, *sha256, *message_id;
 	int attempts;
+	int sending;              /* state 'sending': an attempt whose outcome is unknown */
 };
-/* Up to `max` items due at `now` (queued with next_attempt <= now, or 'sending' left by a
-   crash). *items_r g_malloc'd; free with store_outbox_items_free. 1 or -1. */
-int store_outbox_due(struct store *store, int64_t now, size_t max,
+/* Up to `max` items due at `now`. Without a journal: queued with next_attempt <= now, or
+   'sending' left by a crash (sent again: at-least-once). With one (journal != 0): queued
+   and either never tried or checked against the journal since the last attempt.
+   *items_r g_malloc'd; free with store_outbox_items_free. 1 or -1. */
+int store_outbox_due(struct store *store, int64_t now, int journal, size_t max,
 		     struct store_outbox_item **items_r, size_t *count_r);
+/* Attempts whose outcome is unknown: 'sending', or retries not yet checked. 1 or -1. */
+int store_outbox_unsettled(struct store *store, struct store_outbox_item **items_r,
+			   size_t *count_r);
+/* The journal has no copy: the attempt was not accepted; it may be sent again. */
+int store_outbox_mark_checked(struct store *store, int64_t id, const char *why,
+			      char **error_r);
+/* `pdgate outbox retry ID`: a failed (or queued) notice is queued again now. 1, 0 (no such
+   failed or queued notice), -1. */
+int store_outbox_retry(struct store *store, int64_t id, int64_t now, char **error_r);
+/* The case of an outbox row: 1 with *case_id_r (0 = none), or 0 no such row. */
+int store_outbox_case(struct store *store, int64_t id, int64_t *case_id_r);
 void store_outbox_items_free(struct store_outbox_item **items, size_t count);
 /* Record the attempt before sending, so a crash leaves evidence. */
 int store_outbox_mark_sending(struct store *store, int64_t id, int64_t now, char **error_r);

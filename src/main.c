@@ -36,9 +36,13 @@ static void usage(FILE *out)
 	      "                         clarify, clarified, set-regime, set-kinds, extend,\n"
 	      "                         restrict, refuse, respond, withdraw, close, note\n"
 	      "  messages [--json]      list stored messages\n"
-	      "  outbox [--json]        list outgoing notices\n"
+	      "  outbox [--json]        list outgoing notices (queued, sent, failed)\n"
+	      "  outbox retry ID        queue a failed notice again\n"
 	      "  classify [--json] FILE...  classify messages with the rules (no database)\n"
 	      "  rules check            validate the rule files\n"
+	      "  templates check        validate the notice templates\n"
+	      "  templates render NAME [--case REF] [--regime R] [--child]\n"
+	      "                         the exact message a notice would be\n"
 	      "  deadline --kind K --regime R --received DATE [--valid-from DATE]\n"
 	      "           [--stopped FROM:TO ...] [--extended] [--json]   a statutory deadline\n"
 	      "  check-config           validate the configuration, templates and rules\n",
@@ -148,6 +152,8 @@ static int dispatch(const struct config *config, int argc, char **argv)
 		return cli_cases(config, argc, argv);
 	if (strcmp(cmd, "case") == 0)
 		return cli_case(config, argc, argv);
+	if (strcmp(cmd, "outbox") == 0 && argc >= 2 && strcmp(argv[1], "retry") == 0)
+		return cli_outbox_retry(config, argc, argv);
 	if (strcmp(cmd, "messages") == 0 || strcmp(cmd, "outbox") == 0)
 		return cmd_report(config, cmd, argc, argv);
 	if (strcmp(cmd, "check-config") == 0)
@@ -156,6 +162,8 @@ static int dispatch(const struct config *config, int argc, char **argv)
 		return cli_deadline(config, argc, argv);
 	if (strcmp(cmd, "classify") == 0)
 		return cli_classify(config, argc, argv);
+	if (strcmp(cmd, "templates") == 0)
+		return cli_templates(config, argc, argv);
 	if (strcmp(cmd, "rules") == 0 && argc >= 2 && strcmp(argv[1], "check") == 0)
 		return cli_rules_check(config);
 	usage(stderr);

@@ -370,3 +370,46 @@ int cli_case(const struct config *config, int argc, char **argv)
 	fprintf(stderr, "usage: pdgate case show REF [--json] | pdgate case REF ACTION [ARGS]\n");
 	return EX_USAGE;
 }
+
+/* pdgate outbox retry ID: a failed notice queued again, the case's record saying who did. */
+static int outbox_retry(struct store *store, int64_t id, const char *actor, char **error_r)
+{
+	int64_t case_id = 0;
+	char *detail = g_strdup_printf("notice %" G_GINT64_FORMAT " queued again by hand", id);
+	int ret = store_begin(store, error_r);
+
+	if (ret == 1)
+		ret = store_outbox_retry(store, id, pd_now(), error_r);
+	if (ret == 1 && store_outbox_case(store, id, &case_id) && case_id != 0)
+		ret = store_event_add(store, case_id, actor, "notice_requeued", detail, error_r);
+	if (ret == 1)
+		ret = store_commit(store, error_r);
+	if (ret != 1)
+		store_rollback(store);
+	g_free(detail);
+	return ret;
+}
+
+int cli_outbox_retry(const struct config *config, int argc, char **argv)
+{
+	struct store *store = NULL;
+	char *error = NULL, *end = NULL, *actor = local_actor();
+	int64_t id = argc == 3 ? g_ascii_strtoll(argv[2], &end, 10) : 0;
+	int status = EX_OK, ret;
+
+	if (id <= 0 || end == NULL || *end != '\0') {
+		fprintf(stderr, "usage: pdgate outbox retry ID\n");
+		status = EX_USAGE;
+	} else if (!store_open(config->store.database, config->store.spool, &store, &error) ||
+		   (ret = outbox_retry(store, id, actor, &error)) != 1) {
+		fprintf(stderr, "pdgate outbox retry: %s\n", error != NULL ? error : "?");
+		status = EX_DATAERR;
+	} else {
+		printf("notice %" G_GINT64_FORMAT " queued: the poller sends it on its next pass\n",
+		       id);
+	}
+	store_close(&store);
+	g_free(error);
+	g_free(actor);
+	return status;
+}

@@ -174,7 +174,7 @@ int report_messages(struct store *store, int json, FILE *out, char **error_r)
 
 int report_outbox(struct store *store, int json, FILE *out, char **error_r)
 {
-	static const char *const cols[] = { "id", "case", "state", "attempts", "rcpt",
+	static const char *const cols[] = { "id", "case", "notice", "state", "attempts", "rcpt",
 					    "last_error", NULL };
 	return report_list(store, "outbox", cols, json, out, error_r);
 }
@@ -184,8 +184,8 @@ static void print_case_text(JsonObject *c, FILE *out)
 	static const char *const msg_cols[] = { "id", "direction", "received", "from", "subject",
 						"auto_reason", NULL };
 	static const char *const ev_cols[] = { "at", "actor", "action", "detail", NULL };
-	static const char *const ob_cols[] = { "id", "state", "attempts", "rcpt", "last_error",
-					       NULL };
+	static const char *const ob_cols[] = { "id", "notice", "state", "attempts", "rcpt",
+					       "last_error", NULL };
 	static const char *const fields[] = { "reference", "state", "received", "requester",
 					      "requester_name", "subject", "kinds", "regime",
 					      "regime_hint", "identity_on", "stops", "extended_on",

@@ -30,6 +30,7 @@ static const struct key_def keys[] = {
 	{ "imap", "mailbox", KEY_STRING, "INBOX", 0, 0, OFF(imap.mailbox) },
 	{ "imap", "processed_mailbox", KEY_STRING, "Processed", 0, 0, OFF(imap.processed_mailbox) },
 	{ "imap", "quarantine_mailbox", KEY_STRING, "Quarantine", 0, 0, OFF(imap.quarantine_mailbox) },
+	{ "imap", "journal_mailbox", KEY_STRING, "Journal", 0, 0, OFF(imap.journal_mailbox) },
 	{ "imap", "poll_interval", KEY_INT, "60", 1, 86400, OFF(imap.poll_interval) },
 	/* RFC 2177: servers may drop an IDLE after 30 minutes. */
 	{ "imap", "idle_minutes", KEY_INT, "25", 1, 28, OFF(imap.idle_minutes) },
@@ -45,6 +46,11 @@ static const struct key_def keys[] = {
 	{ "smtp", "retry_base", KEY_INT, "60", 1, 86400, OFF(smtp.retry_base) },
 	{ "smtp", "max_attempts", KEY_INT, "10", 1, 100, OFF(smtp.max_attempts) },
 	{ "smtp", "timeout", KEY_INT, "60", 1, 3600, OFF(smtp.timeout) },
+	/* Every notice also goes, in the same SMTP transaction, to this address, which must
+	   deliver into [imap] journal_mailbox: the copy there proves the server accepted a
+	   notice whose outcome a crash left unknown, so it is never sent twice. */
+	{ "smtp", "journal", KEY_STRING, "", 0, 0, OFF(smtp.journal) },
+	{ "smtp", "journal_wait", KEY_INT, "120", 1, 86400, OFF(smtp.journal_wait) },
 	{ "store", "database", KEY_PATH, NULL, 0, 0, OFF(store.database) },
 	{ "store", "spool", KEY_PATH, NULL, 0, 0, OFF(store.spool) },
 	{ "gateway", "reference_prefix", KEY_STRING, "PD", 0, 0, OFF(gateway.reference_prefix) },
@@ -62,6 +68,10 @@ static const struct key_def keys[] = {
 	   again on a new case (0: always ask). */
 	{ "gateway", "identity_reuse_days", KEY_INT, "365", 0, 3650,
 	  OFF(gateway.identity_reuse_days) },
+	/* Automatic notices (acknowledgement, identity request) to one address in 24 hours:
+	   a mail storm or a loop with another auto-responder must not make us a spammer. */
+	{ "gateway", "max_auto_notices_per_day", KEY_INT, "5", 1, 1000,
+	  OFF(gateway.max_auto_notices_per_day) },
 	/* The regulator is being renamed (the Information Commission): notices take its name
 	   and contact details from here, never from the templates' literal text. */
 	{ "gateway", "regulator_name", KEY_STRING, "Information Commissioner's Office", 0, 0,

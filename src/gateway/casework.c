@@ -55,6 +55,7 @@ int gateway_case_notice(struct gateway *gw, const struct store_case *c,
 			.name = name, .case_id = c->id, .reference = c->reference,
 			.rcpt = c->requester_addr, .to_name = c->requester_name,
 			.in_reply_to = in_reply_to, .references = references, .vars = vars,
+			.child = c->child,
 		};
 		ret = gateway_queue_notice(gw, &n, error_r);
 		g_hash_table_unref(vars);

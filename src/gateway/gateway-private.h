@@ -48,9 +48,15 @@ struct gateway_notice {
 	const char *in_reply_to;
 	char **references;             /* NULL-terminated, or NULL */
 	GHashTable *vars;
+	int child;                     /* use NAME.child when there is one */
 };
 /* Render, compose, spool, record and queue it (inside the caller's transaction). 1/0/-1. */
 int gateway_queue_notice(struct gateway *gw, const struct gateway_notice *n, char **error_r);
+
+/* The exact message gateway_queue_notice would send, composed but neither stored nor
+   queued: *raw_r g_malloc'd. 1 or 0. */
+int gateway_preview_notice(struct gateway *gw, const struct gateway_notice *n, char **raw_r,
+			   size_t *len_r, char **error_r);
 
 /* Every notice's template name (NULL-terminated): all must exist and be valid. */
 extern const char *const gateway_notice_names[];

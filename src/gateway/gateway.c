@@ -22,22 +22,38 @@ static void template_destroy(gpointer p)
 	template_free(&tpl);
 }
 
-/* Every notice's template; all errors of all files reported together. */
+/* One template into set (keyed by its name); a missing optional one is no error. */
+static void load_one(struct gateway *gw, GHashTable *set, const char *name, int required,
+		     GString *errors)
+{
+	char *path = g_build_filename(gw->config->gateway.templates, name, NULL);
+	struct template *tpl = NULL;
+	char *error = NULL;
+
+	if (!required && !g_file_test(path, G_FILE_TEST_EXISTS)) {
+		g_free(path);
+		return;
+	}
+	if (template_load(path, gateway_notice_vars, &tpl, &error))
+		g_hash_table_insert(set, g_strdup(name), tpl);
+	else
+		g_string_append_printf(errors, "%s%s", errors->len > 0 ? "\n" : "", error);
+	g_free(error);
+	g_free(path);
+}
+
+/* Every notice's template (NAME, and NAME.child when present); all errors of all files
+   reported together. */
 static int load_templates(struct gateway *gw, GHashTable **set_r, char **error_r)
 {
-	GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, template_destroy);
+	GHashTable *set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, template_destroy);
 	GString *errors = g_string_new(NULL);
 
 	for (const char *const *name = gateway_notice_names; *name != NULL; name++) {
-		char *path = g_build_filename(gw->config->gateway.templates, *name, NULL);
-		struct template *tpl = NULL;
-		char *error = NULL;
-		if (template_load(path, gateway_notice_vars, &tpl, &error))
-			g_hash_table_insert(set, (gpointer)*name, tpl);
-		else
-			g_string_append_printf(errors, "%s%s", errors->len > 0 ? "\n" : "", error);
-		g_free(error);
-		g_free(path);
+		load_one(gw, set, *name, 1, errors);
+		char *child = g_strconcat(*name, ".child", NULL);
+		load_one(gw, set, child, 0, errors);
+		g_free(child);
 	}
 	if (errors->len > 0) {
 		error_set(error_r, 0, "%s", errors->str);
@@ -136,7 +152,8 @@ int gateway_init(const struct config *config, unsigned flags, struct gateway **g
 	if ((flags & GATEWAY_FLAG_POLLER) != 0 && (ret = take_lock(gw, error_r)) != 1)
 		goto out;
 	ret = 0;
-	if (!store_open(config->store.database, config->store.spool, &gw->store, error_r))
+	if ((flags & GATEWAY_FLAG_NO_STORE) == 0 &&
+	    !store_open(config->store.database, config->store.spool, &gw->store, error_r))
 		goto out;
 	*gw_r = gw;
 	gw = NULL;
@@ -207,14 +224,20 @@ static int send_item(struct gateway *gw, struct smtp *smtp, const struct store_o
 	} else if (store_outbox_mark_sending(gw->store, it->id, pd_now(), &error) != 1) {
 		ret = -1;
 	} else {
-		ret = smtp_send(smtp, it->sender, it->rcpt, raw, len, &error);
+		const char *journal = gw->config->smtp.journal;
+		const char *rcpts[] = { it->rcpt, *journal != '\0' ? journal : NULL, NULL };
+		ret = smtp_send_all(smtp, it->sender, rcpts, raw, len, &error);
 	}
 	if (ret == 1) {
 		store_outbox_mark_sent(gw->store, it->id, pd_now(), NULL);
 		log_info("notice %" G_GINT64_FORMAT " sent", it->id);
 	} else if (ret == 0 || it->attempts + 1 >= gw->config->smtp.max_attempts) {
 		store_outbox_mark_failed(gw->store, it->id, error, NULL);
-		log_error("notice %" G_GINT64_FORMAT " failed: %s", it->id, error);
+		/* Never silently: the case's record says so, and `pdgate outbox` lists it. */
+		if (it->case_id != 0)
+			store_event_add(gw->store, it->case_id, "gateway", "notice_failed",
+					error != NULL ? error : "?", NULL);
+		log_error("notice %" G_GINT64_FORMAT " to %s failed: %s", it->id, it->rcpt, error);
 	} else {
 		int64_t next = pd_now() + retry_delay(gw->config->smtp.retry_base, it->attempts + 1);
 		store_outbox_mark_retry(gw->store, it->id, next, error, NULL);
@@ -251,7 +274,8 @@ int gateway_flush_outbox(struct gateway *gw)
 
 	/* Bounded: a database that cannot record outcomes must not make us loop forever. */
 	for (int round = 0; round < 1000; round++) {
-		if (store_outbox_due(gw->store, pd_now(), PD_POLL_BATCH, &items, &count) != 1 ||
+		if (store_outbox_due(gw->store, pd_now(), *gw->config->smtp.journal != '\0',
+				     PD_POLL_BATCH, &items, &count) != 1 ||
 		    count == 0)
 			break;
 		if (smtp == NULL && (smtp = smtp_connect(gw, &password)) == NULL) {

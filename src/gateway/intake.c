@@ -145,12 +145,102 @@ static int record_opening(struct gateway *gw, const struct intake *in, const cha
 	return ret;
 }
 
+/* Why the gateway thinks what it thinks: the rules that fired, for the team. */
+static char *why_lines(const struct classify_result *cls)
+{
+	GString *s = g_string_new(NULL);
+	for (size_t i = 0; i < cls->rules.n_hits; i++) {
+		const struct rules_hit *h = &cls->rules.hits[i];
+		g_string_append_printf(s, "%s- %s%s%s", s->len > 0 ? "\n" : "", h->name,
+				       h->describe != NULL ? ": " : "",
+				       h->describe != NULL ? h->describe : "");
+	}
+	return g_string_free(s, FALSE);
+}
+
+static char *attachment_lines(const struct mime_message *msg)
+{
+	GString *s = g_string_new(NULL);
+	for (size_t i = 0; i < msg->n_attachments; i++) {
+		const struct mime_attachment *a = &msg->attachments[i];
+		g_string_append_printf(s, "%s- %s (%s, %zu KB)", s->len > 0 ? "\n" : "",
+				       a->filename != NULL ? a->filename : "(no name)",
+				       a->content_type, (a->size + 1023) / 1024);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* The team hears of every new case, with what it needs to triage it. */
+static int notify_team(struct gateway *gw, const struct intake *in, const struct store_case *c,
+		       const struct case_record *rec, char **error_r)
+{
+	char **team = gw->config->gateway.team;
+	struct case_deadlines d;
+	int ret = case_deadlines_compute(gateway_env(gw), rec, &d, error_r);
+
+	for (; ret == 1 && team != NULL && *team != NULL; team++) {
+		if (**team == '\0')
+			continue;
+		GHashTable *vars = gateway_notice_values(gw, c, rec, &d, NULL);
+		g_hash_table_insert(vars, "why_text", why_lines(&in->cls));
+		g_hash_table_insert(vars, "attachments_text", attachment_lines(in->msg));
+		struct gateway_notice n = {
+			.name = "team_new_case", .case_id = c->id, .reference = c->reference,
+			.rcpt = *team, .in_reply_to = in->msg->message_id, .vars = vars,
+		};
+		ret = gateway_queue_notice(gw, &n, error_r);
+		g_hash_table_unref(vars);
+	}
+	case_deadlines_clear(&d);
+	return ret;
+}
+
+/* 1 when rcpt already had its share of automatic notices today (recorded on the case). */
+static int rate_limited(struct gateway *gw, const struct store_case *c, int64_t now,
+			int *limited_r, char **error_r)
+{
+	int max = gw->config->gateway.max_auto_notices_per_day;
+	int64_t n = store_auto_notices_since(gw->store, c->requester_addr, now - 86400);
+	char *detail;
+	int ret;
+
+	*limited_r = n >= max;
+	if (!*limited_r)
+		return 1;
+	detail = g_strdup_printf("%" G_GINT64_FORMAT " automatic notices to this address in 24 "
+				 "hours (max_auto_notices_per_day = %d): acknowledgement not sent",
+				 n, max);
+	log_warn("case %s: %s", c->reference, detail);
+	ret = store_event_add(gw->store, c->id, "gateway", "notice_suppressed", detail, error_r);
+	g_free(detail);
+	return ret;
+}
+
+/* The requester's notices: the acknowledgement, and the identity request when needed. */
+static int notify_requester(struct gateway *gw, const struct intake *in,
+			    const struct store_case *c, const struct case_record *rec,
+			    char **error_r)
+{
+	char **refs = reply_references(in->msg);
+	int limited = 0;
+	int ret = rate_limited(gw, c, in->received > pd_now() ? in->received : pd_now(), &limited,
+			       error_r);
+
+	if (ret == 1 && !limited)
+		ret = gateway_case_notice(gw, c, rec, NULL, "acknowledgement",
+					  in->msg->message_id, refs, error_r);
+	if (ret == 1 && !limited && rec->state == CASE_AWAITING_IDENTITY)
+		ret = gateway_case_notice(gw, c, rec, NULL, "identity_request",
+					  in->msg->message_id, refs, error_r);
+	g_strfreev(refs);
+	return ret;
+}
+
 /* The clock: a data-protection request with identity (attached or known) is valid on
    receipt; one without waits in awaiting_identity. Then the opening notices. */
 static int start_case(struct gateway *gw, const struct intake *in, const char *reference,
 		      const char *rcpt, char **error_r)
 {
-	char **refs = reply_references(in->msg);
 	struct store_case c;
 	struct case_record rec;
 	int ret = store_case_load(gw->store, reference, &c, error_r);
@@ -163,14 +253,11 @@ static int start_case(struct gateway *gw, const struct intake *in, const char *r
 	if (ret == 1)
 		ret = gateway_case_save(gw, &c, &rec, error_r);
 	if (ret == 1 && rcpt != NULL)
-		ret = gateway_case_notice(gw, &c, &rec, NULL, "acknowledgement",
-					  in->msg->message_id, refs, error_r);
-	if (ret == 1 && rcpt != NULL && rec.state == CASE_AWAITING_IDENTITY)
-		ret = gateway_case_notice(gw, &c, &rec, NULL, "identity_request",
-					  in->msg->message_id, refs, error_r);
+		ret = notify_requester(gw, in, &c, &rec, error_r);
+	if (ret == 1)
+		ret = notify_team(gw, in, &c, &rec, error_r);
 	case_record_clear(&rec);
 	store_case_clear(&c);
-	g_strfreev(refs);
 	return ret;
 }
 

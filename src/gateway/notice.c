@@ -8,7 +8,8 @@
 
 const char *const gateway_notice_names[] = {
 	"acknowledgement", "identity_request", "clarification_request", "extension_notice",
-	"restriction_notice", "refusal_notice", "response_cover", "withdrawal_confirmation",
+	"restriction_notice", "refusal_notice", "no_action_notice", "restriction_lift_notice",
+	"response_cover", "withdrawal_confirmation", "team_new_case",
 	NULL
 };
 
@@ -17,7 +18,8 @@ const char *const gateway_notice_vars[] = {
 	"kinds_words", "deadline", "deadlines_text", "identity_needed", "data_protection",
 	"foi", "part3", "uk_gdpr", "child", "reason", "question", "ground_words",
 	"extended_deadline", "regulator_name", "regulator_contact", "court_section",
-	"clock_stopped",
+	"clock_stopped", "lift_date", "requester_addr", "state", "why_text", "attachments_text",
+	"commands_text", "days_left",
 	NULL
 };
 
@@ -98,6 +100,20 @@ static int any_stopped(const struct case_deadlines *d)
 	return 0;
 }
 
+/* What the team can do now, one command per line. */
+static char *commands_lines(const struct store_case *c, enum case_state state)
+{
+	unsigned allowed = lifecycle_allowed(state);
+	GString *s = g_string_new(NULL);
+
+	for (int a = 0; a < CASE_ACTION_COUNT; a++) {
+		if (allowed & (1u << a))
+			g_string_append_printf(s, "%spdgate case %s %s", s->len > 0 ? "\n" : "",
+					       c->reference, case_action_name((enum case_action)a));
+	}
+	return g_string_free(s, FALSE);
+}
+
 static void put_case(GHashTable *vars, const struct gateway *gw, const struct store_case *c)
 {
 	put(vars, "reference", g_strdup(c->reference));
@@ -109,6 +125,7 @@ static void put_case(GHashTable *vars, const struct gateway *gw, const struct st
 	put(vars, "regulator_name", g_strdup(gw->config->gateway.regulator_name));
 	put(vars, "regulator_contact", g_strdup(gw->config->gateway.regulator_contact));
 	put_flag(vars, "child", c->child);
+	put(vars, "requester_addr", g_strdup(c->requester_addr));
 }
 
 static void put_record(GHashTable *vars, const struct case_record *rec,
@@ -117,6 +134,9 @@ static void put_record(GHashTable *vars, const struct case_record *rec,
 	const GDate *next = case_deadlines_next(d);
 	char *extended = NULL;
 
+	put(vars, "state", g_strdup(case_state_name(rec->state)));
+	put(vars, "days_left", d->next < 0 ? NULL :
+	    g_strdup_printf("%d", d->item[d->next].days_left));
 	put(vars, "kinds_words", case_kinds_words(rec->kinds));
 	put(vars, "deadline", next != NULL ? clock_date_long(next) : NULL);
 	put(vars, "deadlines_text", deadline_lines(d, &extended));
@@ -137,7 +157,9 @@ static void put_command(GHashTable *vars, const struct case_command *cmd)
 {
 	int question = cmd != NULL && cmd->action == CASE_CLARIFY;
 	const char *text = cmd != NULL ? cmd->text : NULL;
+	int lift = cmd != NULL && cmd->action == CASE_LIFT_RESTRICTION;
 
+	put(vars, "lift_date", lift ? clock_date_long(&cmd->on) : NULL);
 	put(vars, "question", g_strdup(question ? text : NULL));
 	put(vars, "reason", g_strdup(question ? NULL : text));
 	put(vars, "ground_words",
@@ -153,6 +175,9 @@ GHashTable *gateway_notice_values(const struct gateway *gw, const struct store_c
 	put_case(vars, gw, c);
 	put_record(vars, rec, d);
 	put_command(vars, cmd);
+	put(vars, "commands_text", commands_lines(c, rec->state));
+	put(vars, "why_text", NULL);
+	put(vars, "attachments_text", NULL);
 	return vars;
 }
 
@@ -204,6 +229,7 @@ static int store_outbound(struct gateway *gw, const struct gateway_notice *n,
 		.date = c->date,
 		.received = c->date,
 		.status = "stored",
+		.notice = n->name,
 	};
 	int64_t row = 0;
 	int ret = store_message_add(gw->store, &m, &row, error_r);
@@ -224,29 +250,66 @@ static void ensure_reference(char **subject, const char *reference)
 	*subject = with;
 }
 
-int gateway_queue_notice(struct gateway *gw, const struct gateway_notice *n, char **error_r)
+/* NAME.child when the requester is a child and the admin shipped one, else NAME. */
+static const struct template *pick_template(struct gateway *gw, const struct gateway_notice *n)
 {
-	const struct template *tpl = g_hash_table_lookup(gw->templates, n->name);
-	struct composed c = { .date = pd_now() };
+	const struct template *tpl = NULL;
+	if (n->child) {
+		char *name = g_strconcat(n->name, ".child", NULL);
+		tpl = g_hash_table_lookup(gw->templates, name);
+		g_free(name);
+	}
+	return tpl != NULL ? tpl : g_hash_table_lookup(gw->templates, n->name);
+}
+
+/* Render and compose n (nothing stored): c is filled, the caller frees it. */
+static int render_compose(struct gateway *gw, const struct gateway_notice *n,
+			  struct composed *c, char **error_r)
+{
+	const struct template *tpl = pick_template(gw, n);
 	char *body = NULL;
 	int ret;
 
+	c->date = pd_now();
 	if (tpl == NULL)
 		return error_set(error_r, 0, "no template %s", n->name);
-	if ((ret = template_render(tpl, n->vars, &c.subject, &body, error_r)) != 1)
+	if ((ret = template_render(tpl, n->vars, &c->subject, &body, error_r)) != 1)
 		goto out;
-	ensure_reference(&c.subject, n->reference);
-	c.message_id = new_message_id(gw, n->reference, n->name);
-	if ((ret = compose(gw, n, body, &c, error_r)) != 1)
-		goto out;
-	if ((ret = store_spool_put(gw->store, c.raw, c.len, &c.sha256, error_r)) != 1)
-		goto out;
-	if ((ret = store_outbound(gw, n, &c, error_r)) != 1)
-		goto out;
-	ret = store_event_add(gw->store, n->case_id, "gateway", "notice_queued", n->name,
-			      error_r);
+	ensure_reference(&c->subject, n->reference);
+	c->message_id = new_message_id(gw, n->reference, n->name);
+	ret = compose(gw, n, body, c, error_r);
 out:
 	g_free(body);
+	return ret;
+}
+
+int gateway_queue_notice(struct gateway *gw, const struct gateway_notice *n, char **error_r)
+{
+	struct composed c = { .raw = NULL };
+	int ret = render_compose(gw, n, &c, error_r);
+
+	if (ret == 1)
+		ret = store_spool_put(gw->store, c.raw, c.len, &c.sha256, error_r);
+	if (ret == 1)
+		ret = store_outbound(gw, n, &c, error_r);
+	if (ret == 1)
+		ret = store_event_add(gw->store, n->case_id, "gateway", "notice_queued", n->name,
+				      error_r);
+	composed_free(&c);
+	return ret;
+}
+
+int gateway_preview_notice(struct gateway *gw, const struct gateway_notice *n, char **raw_r,
+			   size_t *len_r, char **error_r)
+{
+	struct composed c = { .raw = NULL };
+	int ret = render_compose(gw, n, &c, error_r);
+
+	if (ret == 1) {
+		*raw_r = c.raw;
+		*len_r = c.len;
+		c.raw = NULL;
+	}
 	composed_free(&c);
 	return ret;
 }

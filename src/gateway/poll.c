@@ -181,13 +181,17 @@ static int check_uidvalidity(struct poll_ctx *p, char **error_r)
 }
 
 /* Process every message currently in the mailbox, then send the outbox. 1/0/-1. */
+static int reconcile_outbox(struct poll_ctx *p, char **error_r);
+
 static int scan_mailbox(struct poll_ctx *p, char **error_r)
 {
 	const struct config *c = p->gw->config;
 	uint32_t *uids = NULL;
 	size_t count = 0;
-	int ret = imap_select(p->imap, c->imap.mailbox, &p->uidvalidity, error_r);
+	int ret = reconcile_outbox(p, error_r);
 
+	if (ret == 1)
+		ret = imap_select(p->imap, c->imap.mailbox, &p->uidvalidity, error_r);
 	if (ret != 1 || (ret = check_uidvalidity(p, error_r)) != 1)
 		goto out;
 	if ((ret = imap_list_uids(p->imap, &uids, &count, error_r)) != 1)
@@ -212,6 +216,51 @@ static int prepare_mailboxes(struct poll_ctx *p, char **error_r)
 	int ret = imap_ensure_mailbox(p->imap, c->imap.processed_mailbox, error_r);
 	if (ret == 1)
 		ret = imap_ensure_mailbox(p->imap, c->imap.quarantine_mailbox, error_r);
+	if (ret == 1 && *c->smtp.journal != '\0')
+		ret = imap_ensure_mailbox(p->imap, c->imap.journal_mailbox, error_r);
+	return ret;
+}
+
+/* One attempt of unknown outcome: its copy in the journal proves the server accepted it;
+   none after journal_wait proves it did not. 1 settled or left for later, -1 IMAP failed. */
+static int settle_one(struct poll_ctx *p, const struct store_outbox_item *it, char **error_r)
+{
+	struct gateway *gw = p->gw;
+	int found = 0;
+	int ret = imap_find_message_id(p->imap, gw->config->imap.journal_mailbox,
+				       it->message_id, &found, error_r);
+
+	if (ret != 1)
+		return ret;
+	if (found) {
+		store_outbox_mark_sent(gw->store, it->id, pd_now(), NULL);
+		if (it->case_id != 0)
+			store_event_add(gw->store, it->case_id, "gateway", "notice_reconciled",
+					"the journal copy shows the SMTP server accepted it before "
+					"pdgate could record it: not sent again", NULL);
+		log_info("notice %" G_GINT64_FORMAT " found in the journal: sent", it->id);
+	} else if (it->last_attempt <= pd_now() - gw->config->smtp.journal_wait) {
+		store_outbox_mark_checked(gw->store, it->id, it->sending ?
+					  "interrupted, and not in the journal: sending again" : NULL,
+					  NULL);
+	}
+	return 1;
+}
+
+/* Settle every attempt whose outcome is unknown before anything is sent (exactly once). */
+static int reconcile_outbox(struct poll_ctx *p, char **error_r)
+{
+	struct store_outbox_item *items = NULL;
+	size_t count = 0;
+	int ret = 1;
+
+	if (*p->gw->config->smtp.journal == '\0')
+		return 1;
+	if (store_outbox_unsettled(p->gw->store, &items, &count) != 1)
+		return 1; /* the database is busy: the rows wait, nothing is sent twice */
+	for (size_t i = 0; i < count && ret == 1; i++)
+		ret = settle_one(p, &items[i], error_r);
+	store_outbox_items_free(&items, count);
 	return ret;
 }
 

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -517,6 +518,46 @@ int imap_list_uids(struct imap *imap, uint32_t **uids_r, size_t *count_r, char *
 out:
 	if (uids != NULL)
 		g_array_free(uids, TRUE);
+	if (result != NULL)
+		mailimap_search_result_free(result);
+	if (key != NULL)
+		mailimap_search_key_free(key);
+	return ret;
+}
+
+int imap_find_message_id(struct imap *imap, const char *mailbox, const char *message_id,
+			 int *found_r, char **error_r)
+{
+	struct mailimap_search_key *key = NULL;
+	char *header = NULL, *value = NULL;
+	clist *result = NULL;
+	int ret, r;
+
+	*found_r = 0;
+	r = mailimap_examine(imap->session, mailbox);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(imap, r, error_r, "EXAMINE");
+	/* libetpan frees these with the key (malloc'd), but only once the key exists. */
+	header = strdup("Message-ID");
+	value = malloc(strlen(message_id) + 3);
+	if (header != NULL && value != NULL) {
+		snprintf(value, strlen(message_id) + 3, "<%s>", message_id);
+		key = mailimap_search_key_new_header(header, value);
+	}
+	if (key == NULL) {
+		free(header);
+		free(value);
+		ret = imap_oom(error_r);
+		goto out;
+	}
+	r = mailimap_uid_search(imap->session, NULL, key, &result);
+	if (r != MAILIMAP_NO_ERROR) {
+		ret = imap_fail(imap, r, error_r, "UID SEARCH");
+		goto out;
+	}
+	*found_r = result != NULL && clist_count(result) > 0;
+	ret = 1;
+out:
 	if (result != NULL)
 		mailimap_search_result_free(result);
 	if (key != NULL)

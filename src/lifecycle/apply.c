@@ -17,6 +17,9 @@ enum need {
 	NEED_PART3 = 0x8,   /* the law-enforcement regime */
 	NEED_GROUND = 0x10,
 	ALLOW_ON = 0x20,    /* --on may say when it happened */
+	NEED_GDPR = 0x40,   /* the general (UK GDPR) regime */
+	NEED_RESTRICTION = 0x80, /* a restriction-of-processing request */
+	FUTURE_ON = 0x100,  /* --on is a day to come (today at the earliest) */
 };
 
 struct action_rule {
@@ -49,7 +52,25 @@ static const struct action_rule rules[CASE_ACTION_COUNT] = {
 	[CASE_WITHDRAW] = { ACTIVE, CASE_WITHDRAWN, 0, "withdrawn", "withdrawal_confirmation" },
 	[CASE_CLOSE] = { ACTIVE, CASE_CLOSED, NEED_TEXT, "closed", NULL },
 	[CASE_NOTE] = { ANY, SAME, NEED_TEXT, "note", NULL },
+	/* UK GDPR Art 12(4): not acting on a request, with the reasons and the rights. */
+	[CASE_NO_ACTION] = { ACTIVE, CASE_REFUSED, NEED_TEXT | NEED_DP | NEED_GDPR, "no_action",
+			     "no_action_notice" },
+	/* Art 18(3) / DPA s47: the requester is told before a restriction is lifted, which
+	   may be long after the case was answered. */
+	[CASE_LIFT_RESTRICTION] = { S(CASE_OPEN) | S(CASE_EXTENDED) | S(CASE_RESPONDED), SAME,
+				    NEED_RESTRICTION | FUTURE_ON, "restriction_lift_notified",
+				    "restriction_lift_notice" },
 };
+
+unsigned lifecycle_allowed(enum case_state state)
+{
+	unsigned mask = 0;
+	for (int a = 0; a < CASE_ACTION_COUNT; a++) {
+		if (rules[a].from & S(state))
+			mask |= 1u << a;
+	}
+	return mask;
+}
 
 static void states_in_words(unsigned mask, GString *s)
 {
@@ -108,12 +129,42 @@ static int check_needs(const struct action_rule *r, const struct case_record *re
 		return error_set(error_r, 0, "restriction notices (DPA 2018 s44, s45, s48) are "
 				 "for law-enforcement (Part 3) cases; under UK GDPR use refuse or "
 				 "respond");
+	if ((r->needs & NEED_GDPR) && rec->regime != CLOCK_REGIME_GENERAL)
+		return error_set(error_r, 0, "a no-action notice (UK GDPR Art 12(4)) is for UK GDPR "
+				 "cases: set-regime general first, or for Part 3 use restrict or "
+				 "refuse");
+	if ((r->needs & NEED_RESTRICTION) &&
+	    !(rec->kinds & CASE_KIND_BIT(CLOCK_KIND_RESTRICTION)))
+		return error_set(error_r, 0, "lift-restriction applies to requests to restrict "
+				 "processing only (use set-kinds if the kinds are wrong)");
 	if ((r->needs & NEED_GROUND) && cmd->ground == CASE_GROUND_NONE)
 		return error_set(error_r, 0, "refuse needs --ground manifestly_unfounded|excessive");
 	if (cmd->action == CASE_REFUSE &&
 	    (rec->kinds & CASE_KIND_BIT(CLOCK_KIND_AUTOMATED_DECISION)))
 		return error_set(error_r, 0, "a request about an automated decision can never be "
 				 "refused as manifestly unfounded or excessive");
+	return 1;
+}
+
+/* A day announced in advance (a restriction lifted on it): today or later. */
+static int future_day(const struct case_env *env, const struct case_command *cmd,
+		      GDate *day_r, char **error_r)
+{
+	char *a, *b;
+
+	if (!g_date_valid(&cmd->on))
+		return error_set(error_r, 0, "%s needs --on, the day it will happen",
+				 case_action_name(cmd->action));
+	if (g_date_compare(&cmd->on, &env->today) < 0) {
+		a = clock_date_long(&cmd->on);
+		b = clock_date_long(&env->today);
+		error_set(error_r, 0, "the requester must be told before: --on %s is in the past "
+			  "(today is %s)", a, b);
+		g_free(a);
+		g_free(b);
+		return 0;
+	}
+	*day_r = cmd->on;
 	return 1;
 }
 
@@ -126,6 +177,8 @@ static int event_day(const struct case_env *env, const struct action_rule *r,
 	int ok = 1;
 
 	*day_r = env->today;
+	if (r->needs & FUTURE_ON)
+		return future_day(env, cmd, day_r, error_r);
 	if (!g_date_valid(&cmd->on))
 		return 1;
 	if (!(r->needs & ALLOW_ON))
@@ -251,10 +304,14 @@ static int effect(const struct action_rule *r, const struct case_command *cmd,
 	case CASE_EXTEND:
 		rec->extended_on = *day;
 		break;
+	case CASE_LIFT_RESTRICTION:
+		return 1;
 	default:
-		close_open_stop(rec, day);
 		break;
 	}
+	/* Ending a case ends a running clarification stop on the same day. */
+	if (r->to != SAME && case_state_is_end(r->to))
+		close_open_stop(rec, day);
 	if (r->to != SAME)
 		rec->state = r->to;
 	return 1;
@@ -296,6 +353,8 @@ static void describe(const struct case_record *before, const struct case_command
 	}
 	if (rules[cmd->action].needs & ALLOW_ON)
 		g_string_append_printf(s, "on %s; ", when);
+	if (rules[cmd->action].needs & FUTURE_ON)
+		g_string_append_printf(s, "to be lifted on %s; ", when);
 	if (cmd->ground != CASE_GROUND_NONE)
 		g_string_append_printf(s, "ground %s; ", case_ground_name(cmd->ground));
 	if (cmd->text != NULL && *cmd->text != '\0')

@@ -19,6 +19,8 @@ static const char *const usage[CASE_ACTION_COUNT] = {
 	[CASE_WITHDRAW] = "withdraw [--reason TEXT]",
 	[CASE_CLOSE] = "close --reason TEXT",
 	[CASE_NOTE] = "note TEXT",
+	[CASE_NO_ACTION] = "no-action --reason TEXT",
+	[CASE_LIFT_RESTRICTION] = "lift-restriction --on YYYY-MM-DD [--reason TEXT]",
 };
 
 /* The one positional value: set-regime, set-kinds and note take one. */
@@ -72,7 +74,10 @@ static int has_required(const struct case_command *cmd)
 	case CASE_CLARIFY:
 	case CASE_EXTEND:
 	case CASE_CLOSE:
+	case CASE_NO_ACTION:
 		return cmd->text != NULL;
+	case CASE_LIFT_RESTRICTION:
+		return g_date_valid(&cmd->on);
 	case CASE_REFUSE:
 		return cmd->text != NULL && cmd->ground != CASE_GROUND_NONE;
 	default:

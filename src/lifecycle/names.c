@@ -10,7 +10,8 @@ static const char *const state_names[CASE_STATE_COUNT] = {
 };
 static const char *const action_names[CASE_ACTION_COUNT] = {
 	"verify-identity", "request-identity", "clarify", "clarified", "set-regime", "set-kinds",
-	"extend", "restrict", "refuse", "respond", "withdraw", "close", "note",
+	"extend", "restrict", "refuse", "respond", "withdraw", "close", "note", "no-action",
+	"lift-restriction",
 };
 static const char *const ground_names[] = { "none", "manifestly_unfounded", "excessive" };
 static const char *const clock_names[] = { "running", "stopped", "not_started", "no_limit",

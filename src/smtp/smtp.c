@@ -243,18 +243,25 @@ out:
 }
 
 /* Options for this message; *rcpt_list_r must outlive the transfer. */
-static CURLcode setup_message(struct smtp *smtp, const char *from, const char *rcpt,
+static CURLcode setup_message(struct smtp *smtp, const char *from, const char *const *rcpts,
 			      size_t len, struct curl_slist **rcpt_list_r, int fresh)
 {
 	CURL *c = smtp->curl;
 	char *from_arg = g_strdup_printf("<%s>", from);
-	char *rcpt_arg = g_strdup_printf("<%s>", rcpt);
 	long timeout = (long)smtp->timeout_secs + (long)(len / MIN_UPLOAD_BYTES_PER_SEC);
 	CURLcode r = CURLE_OUT_OF_MEMORY;
 
-	*rcpt_list_r = curl_slist_append(NULL, rcpt_arg);
-	if (*rcpt_list_r == NULL)
-		goto out;
+	/* Without CURLOPT_MAIL_RCPT_ALLOWFAILS a refused recipient fails the whole transaction:
+	   the copy is accepted exactly when the requester's notice is. */
+	*rcpt_list_r = NULL;
+	for (const char *const *rc = rcpts; *rc != NULL; rc++) {
+		char *rcpt_arg = g_strdup_printf("<%s>", *rc);
+		struct curl_slist *l = curl_slist_append(*rcpt_list_r, rcpt_arg);
+		g_free(rcpt_arg);
+		if (l == NULL)
+			goto out;
+		*rcpt_list_r = l;
+	}
 	/* libcurl copies MAIL_FROM; the slist is only borrowed. */
 	r = curl_easy_setopt(c, CURLOPT_MAIL_FROM, from_arg);
 	if (r == CURLE_OK) r = curl_easy_setopt(c, CURLOPT_MAIL_RCPT, *rcpt_list_r);
@@ -263,7 +270,6 @@ static CURLcode setup_message(struct smtp *smtp, const char *from, const char *r
 	if (r == CURLE_OK) r = curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, fresh ? 1L : 0L);
 out:
 	g_free(from_arg);
-	g_free(rcpt_arg);
 	return r;
 }
 
@@ -288,8 +294,8 @@ static int classify(struct smtp *smtp, CURLcode code, char **error_r)
 	return error_set(error_r, ret, "SMTP: %s", text);
 }
 
-static int send_once(struct smtp *smtp, const char *from, const char *rcpt, const char *data,
-		     size_t len, int fresh, char **error_r)
+static int send_once(struct smtp *smtp, const char *from, const char *const *rcpts,
+		     const char *data, size_t len, int fresh, char **error_r)
 {
 	struct curl_slist *rcpt_list = NULL;
 	CURLcode code;
@@ -300,7 +306,7 @@ static int send_once(struct smtp *smtp, const char *from, const char *rcpt, cons
 	smtp->reply[0] = '\0';
 	smtp->phase = PHASE_SESSION;
 	smtp->quitting = 0;
-	code = setup_message(smtp, from, rcpt, len, &rcpt_list, fresh);
+	code = setup_message(smtp, from, rcpts, len, &rcpt_list, fresh);
 	if (code == CURLE_OK)
 		code = curl_easy_perform(smtp->curl);
 	ret = classify(smtp, code, error_r);
@@ -330,16 +336,27 @@ static int retry_is_safe(struct smtp *smtp, int was_connected)
 int smtp_send(struct smtp *smtp, const char *from, const char *rcpt, const char *data, size_t len,
 	      char **error_r)
 {
+	const char *rcpts[] = { rcpt, NULL };
+	return smtp_send_all(smtp, from, rcpts, data, len, error_r);
+}
+
+int smtp_send_all(struct smtp *smtp, const char *from, const char *const *rcpts,
+		  const char *data, size_t len, char **error_r)
+{
 	int was_connected = smtp->connected, ret;
 
 	if (!address_is_valid(from, 1))
 		return error_set(error_r, 0, "SMTP: invalid envelope sender");
-	if (!address_is_valid(rcpt, 0))
-		return error_set(error_r, 0, "SMTP: invalid envelope recipient");
+	if (rcpts[0] == NULL)
+		return error_set(error_r, 0, "SMTP: no envelope recipient");
+	for (const char *const *rc = rcpts; *rc != NULL; rc++) {
+		if (!address_is_valid(*rc, 0))
+			return error_set(error_r, 0, "SMTP: invalid envelope recipient");
+	}
 	/* Bad settings are the operator's to fix, not this message's fault: temporary. */
 	if (smtp->setup_error != NULL)
 		return error_set(error_r, -1, "%s", smtp->setup_error);
-	ret = send_once(smtp, from, rcpt, data, len, 0, error_r);
+	ret = send_once(smtp, from, rcpts, data, len, 0, error_r);
 	if (ret == -1 && retry_is_safe(smtp, was_connected)) {
 		log_debug("SMTP: retrying on a new connection after: %s",
 			  error_r != NULL && *error_r != NULL ? *error_r : "temporary failure");
@@ -347,7 +364,7 @@ int smtp_send(struct smtp *smtp, const char *from, const char *rcpt, const char 
 			g_free(*error_r);
 			*error_r = NULL;
 		}
-		ret = send_once(smtp, from, rcpt, data, len, 1, error_r);
+		ret = send_once(smtp, from, rcpts, data, len, 1, error_r);
 	}
 	smtp->connected = ret == 1;
 	return ret;

@@ -146,3 +146,18 @@ void store_inbound_clear(struct store_inbound *in)
 	g_free(in->from_name);
 	memset(in, 0, sizeof(*in));
 }
+
+int64_t store_auto_notices_since(struct store *store, const char *rcpt, int64_t since)
+{
+	int64_t n = 0;
+
+	if (rcpt == NULL)
+		return 0;
+	if (store_stmt_int(store, &n,
+			   "SELECT COUNT(*) FROM messages WHERE direction = 'out'"
+			   " AND to_addr = ? COLLATE NOCASE AND received >= ?"
+			   " AND notice IN ('acknowledgement', 'identity_request')", "si", rcpt,
+			   since) != 1)
+		return 0;
+	return n;
+}

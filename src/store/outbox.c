@@ -15,6 +15,9 @@ int store_outbox_add(struct store *store, int64_t case_id, int64_t message_row, 
 			       "iissii", case_id, message_row, sender, rcpt, now, now);
 }
 
+#define ITEM_COLUMNS "o.id, IFNULL(o.case_id, 0), o.message_row, o.sender, o.rcpt," \
+	" m.sha256, m.message_id, o.attempts, IFNULL(o.last_attempt, 0), o.state"
+
 static void item_from_row(sqlite3_stmt *st, struct store_outbox_item *it)
 {
 	it->id = sqlite3_column_int64(st, 0);
@@ -25,21 +28,18 @@ static void item_from_row(sqlite3_stmt *st, struct store_outbox_item *it)
 	it->sha256 = g_strdup((const char *)sqlite3_column_text(st, 5));
 	it->message_id = g_strdup((const char *)sqlite3_column_text(st, 6));
 	it->attempts = sqlite3_column_int(st, 7);
+	it->last_attempt = sqlite3_column_int64(st, 8);
+	it->sending = g_strcmp0((const char *)sqlite3_column_text(st, 9), "sending") == 0;
 }
 
-int store_outbox_due(struct store *store, int64_t now, size_t max,
-		     struct store_outbox_item **items_r, size_t *count_r)
+static int items_collect(struct store *store, sqlite3_stmt *st,
+			 struct store_outbox_item **items_r, size_t *count_r)
 {
-	sqlite3_stmt *st = store_stmt_query(
-		store, NULL,
-		"SELECT o.id, IFNULL(o.case_id, 0), o.message_row, o.sender, o.rcpt, m.sha256,"
-		" m.message_id, o.attempts FROM outbox o JOIN messages m ON m.id = o.message_row"
-		" WHERE (o.state = 'queued' AND o.next_attempt <= ?) OR o.state = 'sending'"
-		" ORDER BY o.next_attempt, o.id LIMIT ?",
-		"ii", now, (int64_t)max);
 	GArray *items = g_array_new(FALSE, TRUE, sizeof(struct store_outbox_item));
 	int rc = SQLITE_DONE;
 
+	*items_r = NULL;
+	*count_r = 0;
 	if (st == NULL) {
 		g_array_free(items, TRUE);
 		return -1;
@@ -57,6 +57,58 @@ int store_outbox_due(struct store *store, int64_t now, size_t max,
 		return -1;
 	}
 	return 1;
+}
+
+int store_outbox_due(struct store *store, int64_t now, int journal, size_t max,
+		     struct store_outbox_item **items_r, size_t *count_r)
+{
+	/* With a journal, a row that may have been accepted already ('sending' after a crash,
+	   or a retry) waits until the journal said it was not (checked). */
+	const char *sql = journal ?
+		"SELECT " ITEM_COLUMNS " FROM outbox o JOIN messages m ON m.id = o.message_row"
+		" WHERE o.state = 'queued' AND o.next_attempt <= ?"
+		" AND (o.attempts = 0 OR o.checked = 1)"
+		" ORDER BY o.next_attempt, o.id LIMIT ?" :
+		"SELECT " ITEM_COLUMNS " FROM outbox o JOIN messages m ON m.id = o.message_row"
+		" WHERE (o.state = 'queued' AND o.next_attempt <= ?) OR o.state = 'sending'"
+		" ORDER BY o.next_attempt, o.id LIMIT ?";
+	sqlite3_stmt *st = store_stmt_query(store, NULL, sql, "ii", now, (int64_t)max);
+	return items_collect(store, st, items_r, count_r);
+}
+
+int store_outbox_unsettled(struct store *store, struct store_outbox_item **items_r,
+			   size_t *count_r)
+{
+	sqlite3_stmt *st = store_stmt_query(store, NULL,
+		"SELECT " ITEM_COLUMNS " FROM outbox o JOIN messages m ON m.id = o.message_row"
+		" WHERE o.state = 'sending' OR (o.state = 'queued' AND o.attempts > 0"
+		" AND o.checked = 0) ORDER BY o.id LIMIT 1000", "");
+	return items_collect(store, st, items_r, count_r);
+}
+
+int store_outbox_mark_checked(struct store *store, int64_t id, const char *why,
+			      char **error_r)
+{
+	return store_stmt_exec(store, error_r,
+			       "UPDATE outbox SET checked = 1, state = 'queued',"
+			       " last_error = IFNULL(?, last_error)"
+			       " WHERE id = ? AND state IN ('sending', 'queued')", "si", why, id);
+}
+
+int store_outbox_retry(struct store *store, int64_t id, int64_t now, char **error_r)
+{
+	int ret = store_stmt_exec(store, error_r,
+				  "UPDATE outbox SET state = 'queued', next_attempt = ?, checked = 0"
+				  " WHERE id = ? AND state IN ('failed', 'queued')", "ii", now, id);
+	if (ret == 1 && sqlite3_changes(store->db) == 0)
+		return error_set(error_r, 0, "no failed or queued notice %" G_GINT64_FORMAT, id);
+	return ret;
+}
+
+int store_outbox_case(struct store *store, int64_t id, int64_t *case_id_r)
+{
+	return store_stmt_int(store, case_id_r,
+			      "SELECT IFNULL(case_id, 0) FROM outbox WHERE id = ?", "i", id) == 1;
 }
 
 void store_outbox_items_free(struct store_outbox_item **items, size_t count)
@@ -77,7 +129,7 @@ int store_outbox_mark_sending(struct store *store, int64_t id, int64_t now, char
 {
 	return store_stmt_exec(store, error_r,
 			       "UPDATE outbox SET state = 'sending', attempts = attempts + 1,"
-			       " last_attempt = ? WHERE id = ?",
+			       " last_attempt = ?, checked = 0 WHERE id = ?",
 			       "ii", now, id);
 }
 

@@ -28,16 +28,16 @@ static const struct named_query queries[] = {
 	  "SELECT e.at, e.actor, e.action, e.detail FROM events e"
 	  " JOIN cases c ON c.id = e.case_id WHERE c.reference = ? ORDER BY e.id" },
 	{ "case_outbox", 1,
-	  "SELECT o.id, o.state, o.rcpt, m.message_id, o.attempts, o.last_error, o.sent_at"
-	  " FROM outbox o JOIN cases c ON c.id = o.case_id JOIN messages m ON m.id = o.message_row"
+	  "SELECT o.id, m.notice, o.state, o.rcpt, m.message_id, o.attempts, o.last_error,"
+	  " o.sent_at FROM outbox o JOIN cases c ON c.id = o.case_id JOIN messages m ON m.id = o.message_row"
 	  " WHERE c.reference = ? ORDER BY o.id" },
 	{ "messages", 0,
 	  "SELECT m.id, c.reference AS \"case\", m.direction, m.message_id, m.from_addr AS \"from\","
 	  " m.subject, m.received, m.auto_reason, m.status, m.error FROM messages m"
 	  " LEFT JOIN cases c ON c.id = m.case_id ORDER BY m.id" },
 	{ "outbox", 0,
-	  "SELECT o.id, c.reference AS \"case\", o.state, o.rcpt, m.message_id, o.attempts,"
-	  " o.next_attempt, o.last_error, o.sent_at FROM outbox o"
+	  "SELECT o.id, c.reference AS \"case\", m.notice, o.state, o.rcpt, m.message_id,"
+	  " o.attempts, o.next_attempt, o.last_error, o.sent_at FROM outbox o"
 	  " LEFT JOIN cases c ON c.id = o.case_id JOIN messages m ON m.id = o.message_row"
 	  " ORDER BY o.id" },
 };

@@ -102,7 +102,8 @@ static const char *const state_names[CASE_STATE_COUNT] = {
 
 static const char *const action_names[CASE_ACTION_COUNT] = {
 	"verify-identity", "request-identity", "clarify", "clarified", "set-regime", "set-kinds",
-	"extend", "restrict", "refuse", "respond", "withdraw", "close", "note",
+	"extend", "restrict", "refuse", "respond", "withdraw", "close", "note", "no-action",
+	"lift-restriction",
 };
 
 static void test_state_names(void **state)
@@ -789,6 +790,10 @@ static const int matrix[CASE_ACTION_COUNT][CASE_STATE_COUNT] = {
 	[CASE_CLOSE] = { CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, REF, REF, REF, REF },
 	[CASE_NOTE] = { AI, AC, OP, EX, CASE_RESPONDED, CASE_REFUSED, CASE_WITHDRAWN,
 			CASE_CLOSED },
+	/* The matrix case is Part 3 access: no-action is UK GDPR only, lift-restriction is for
+	   restriction requests only (their states are checked in apply_cases). */
+	[CASE_NO_ACTION] = { REF, REF, REF, REF, REF, REF, REF, REF },
+	[CASE_LIFT_RESTRICTION] = { REF, REF, REF, REF, REF, REF, REF, REF },
 };
 
 /* The notice each allowed action queues (README), NULL for none. */
@@ -818,6 +823,8 @@ static const struct cmd_spec matrix_cmd[CASE_ACTION_COUNT] = {
 	[CASE_WITHDRAW] = { CASE_WITHDRAW, .text = "the requester no longer wants it" },
 	[CASE_CLOSE] = { CASE_CLOSE, .text = "not a request" },
 	[CASE_NOTE] = { CASE_NOTE, .text = "phoned the requester" },
+	[CASE_NO_ACTION] = { CASE_NO_ACTION, .text = "no data held" },
+	[CASE_LIFT_RESTRICTION] = { CASE_LIFT_RESTRICTION, .on = "2026-03-20" },
 };
 
 /* A Part 3 access case received Tue 3 Mar 2026 in each state, seen on Tue 10 Mar: inside the
@@ -879,9 +886,9 @@ static void test_matrix(void **state)
 			case_record_clear(&before);
 		}
 	}
-	/* Counted from the README table: 43 of the 13 x 8 pairs are allowed. */
+	/* Counted from the README table: 43 of the 15 x 8 pairs are allowed. */
 	assert_int_equal(allowed, 43);
-	assert_int_equal(refused, 61);
+	assert_int_equal(refused, 77);
 }
 
 /* One action on one case with what must come of it. */
@@ -1080,6 +1087,45 @@ static const struct apply_case apply_cases[] = {
 	/* As with set-regime: no Part 3 rule for portability. */
 	{ "set-kinds portability under Part 3", "2026-03-10", OPEN_PART3,
 	  { CASE_SET_KINDS, .kinds = "portability" }, .ok = 0 },
+	/* -- a note changes nothing, not even a running stop -- */
+	{ "note while stopped", "2026-03-10", WAITING_PART3,
+	  { CASE_NOTE, .text = "rang the requester" }, .ok = 1, AC, .stops = "2026-03-05:" },
+
+	/* -- no-action (UK GDPR Art 12(4)) -- */
+	{ "no-action under UK GDPR", "2026-03-10",
+	  { OP, "erasure", "general", .received = "2026-03-03", .identity_on = "2026-03-03" },
+	  { CASE_NO_ACTION, .text = "we hold no data about you" }, .ok = 1, CASE_REFUSED,
+	  "no_action_notice" },
+	{ "no-action under Part 3", "2026-03-10", OPEN_PART3,
+	  { CASE_NO_ACTION, .text = "x" }, .ok = 0, .error_has = "UK GDPR" },
+	{ "no-action without reasons", "2026-03-10",
+	  { OP, "erasure", "general", .received = "2026-03-03", .identity_on = "2026-03-03" },
+	  { .action = CASE_NO_ACTION }, .ok = 0 },
+	/* An answered request stays answered: nothing more to refuse. */
+	{ "no-action after responding", "2026-03-10",
+	  { CASE_RESPONDED, "erasure", "general", .received = "2026-03-03",
+	    .identity_on = "2026-03-03" },
+	  { CASE_NO_ACTION, .text = "x" }, .ok = 0 },
+
+	/* -- lift-restriction: told before, even after the case was answered -- */
+	{ "lift restriction after responding", "2026-05-01",
+	  { CASE_RESPONDED, "restriction", "general", .received = "2026-03-03",
+	    .identity_on = "2026-03-03" },
+	  { CASE_LIFT_RESTRICTION, .on = "2026-05-15" }, .ok = 1, CASE_RESPONDED,
+	  "restriction_lift_notice" },
+	{ "lift restriction today", "2026-05-01",
+	  { OP, "restriction", "law_enforcement", .received = "2026-03-03",
+	    .identity_on = "2026-03-03" },
+	  { CASE_LIFT_RESTRICTION, .on = "2026-05-01" }, .ok = 1, OP, "restriction_lift_notice" },
+	{ "lift restriction in the past", "2026-05-01",
+	  { CASE_RESPONDED, "restriction", "general", .received = "2026-03-03",
+	    .identity_on = "2026-03-03" },
+	  { CASE_LIFT_RESTRICTION, .on = "2026-04-30" }, .ok = 0, .error_has = "before" },
+	{ "lift restriction on an access case", "2026-05-01", OPEN_PART3,
+	  { CASE_LIFT_RESTRICTION, .on = "2026-05-15" }, .ok = 0 },
+	{ "lift restriction after withdrawal", "2026-05-01",
+	  { CASE_WITHDRAWN, "restriction", "general", .received = "2026-03-03" },
+	  { CASE_LIFT_RESTRICTION, .on = "2026-05-15" }, .ok = 0 },
 };
 
 static void check_after(const struct apply_case *c, const struct case_record *after)
@@ -1237,6 +1283,11 @@ static const struct parse_case parse_cases[] = {
 	REFUSED("close"),
 	REFUSED("note"),
 	REFUSED("frobnicate"),
+	{ PARSED(NO_ACTION), { "no-action", "--reason", "no data held" }, .text = "no data held" },
+	REFUSED("no-action"),
+	{ PARSED(LIFT_RESTRICTION), { "lift-restriction", "--on", "2026-05-15" },
+	  .on = "2026-05-15" },
+	REFUSED("lift-restriction"),
 	REFUSED("respond", "--bogus", "x"),
 };
 

@@ -115,9 +115,10 @@ static void test_schema_upgrade_from_1(void **state)
 	exec_sql(db1, "CREATE TABLE cases (id INTEGER PRIMARY KEY, reference TEXT NOT NULL UNIQUE,"
 		      " requester_addr TEXT, requester_name TEXT, subject TEXT, state TEXT NOT NULL,"
 		      " received INTEGER NOT NULL, created INTEGER NOT NULL);"
-		      "CREATE TABLE messages (id INTEGER PRIMARY KEY, x);"
+		      "CREATE TABLE messages (id INTEGER PRIMARY KEY, direction, to_addr, received);"
 		      "CREATE TABLE events (id INTEGER PRIMARY KEY, case_id, at, actor, action,"
 		      " detail);"
+		      "CREATE TABLE outbox (id INTEGER PRIMARY KEY, state);"
 		      "INSERT INTO cases VALUES (1, 'PD-2026-000001', 'a@b.test', NULL, 's', 'open', 1, 1);"
 		      "PRAGMA user_version = 1;");
 	assert_int_equal(store_open(db1, f->spool, &s, &error), 1);
@@ -290,31 +291,81 @@ static void test_outbox_flow(void **state)
 	assert_int_equal(store_outbox_add(f->store, case_id, row, "d@p.test", "a@b.test", &error), 1);
 	struct store_outbox_item *items = NULL;
 	size_t n = 0;
-	assert_int_equal(store_outbox_due(f->store, pd_now(), 10, &items, &n), 1);
+	assert_int_equal(store_outbox_due(f->store, pd_now(), 0, 10, &items, &n), 1);
 	assert_int_equal(n, 1);
 	assert_string_equal(items[0].message_id, "ack@pdgate.test");
 	int64_t id = items[0].id;
 	store_outbox_items_free(&items, n);
 	/* A crash after marking 'sending' leaves it due, so it is reconciled, not lost. */
 	assert_int_equal(store_outbox_mark_sending(f->store, id, pd_now(), &error), 1);
-	assert_int_equal(store_outbox_due(f->store, pd_now(), 10, &items, &n), 1);
+	assert_int_equal(store_outbox_due(f->store, pd_now(), 0, 10, &items, &n), 1);
 	assert_int_equal(n, 1);
 	assert_int_equal(items[0].attempts, 1);
 	store_outbox_items_free(&items, n);
 	assert_int_equal(store_outbox_mark_retry(f->store, id, pd_now() + 600, "451", &error), 1);
-	assert_int_equal(store_outbox_due(f->store, pd_now(), 10, &items, &n), 1);
+	assert_int_equal(store_outbox_due(f->store, pd_now(), 0, 10, &items, &n), 1);
 	assert_int_equal(n, 0);
 	store_outbox_items_free(&items, n);
-	assert_int_equal(store_outbox_due(f->store, pd_now() + 601, 10, &items, &n), 1);
+	assert_int_equal(store_outbox_due(f->store, pd_now() + 601, 0, 10, &items, &n), 1);
 	assert_int_equal(n, 1);
 	store_outbox_items_free(&items, n);
 	assert_int_equal(store_outbox_mark_sent(f->store, id, pd_now(), &error), 1);
-	assert_int_equal(store_outbox_due(f->store, pd_now() + 100000, 10, &items, &n), 1);
+	assert_int_equal(store_outbox_due(f->store, pd_now() + 100000, 0, 10, &items, &n), 1);
 	assert_int_equal(n, 0);
 	store_outbox_items_free(&items, n);
 	int64_t found = 0;
 	assert_int_equal(store_case_by_sent_message_id(f->store, "ack@pdgate.test", &found), 1);
 	assert_int_equal(found, case_id);
+	g_free(ref);
+}
+
+/* With a journal, an attempt of unknown outcome is never sent again until the journal has
+   been checked; a failed notice can be queued again by hand. */
+static void test_outbox_journal(void **state)
+{
+	struct fixture *f = *state;
+	char *ref = NULL, *error = NULL;
+	int64_t case_id = new_case(f->store, 2026, &ref), row = 0, owner = -1;
+	struct store_message m = { .direction = STORE_OUT, .case_id = case_id, .sha256 = "ffff",
+				   .size = 3, .message_id = "n1@pdgate.test", .received = 1,
+				   .to_addr = "a@b.test",
+				   .status = "stored", .notice = "acknowledgement" };
+	struct store_outbox_item *items = NULL;
+	size_t n = 0;
+
+	assert_int_equal(store_message_add(f->store, &m, &row, &error), 1);
+	assert_int_equal(store_outbox_add(f->store, case_id, row, "d@p.test", "a@b.test", &error), 1);
+	assert_int_equal(store_auto_notices_since(f->store, "A@b.test", 0), 1);
+	assert_int_equal(store_outbox_due(f->store, pd_now(), 1, 10, &items, &n), 1);
+	assert_int_equal(n, 1);
+	int64_t id = items[0].id;
+	store_outbox_items_free(&items, n);
+	assert_int_equal(store_outbox_case(f->store, id, &owner), 1);
+	assert_int_equal(owner, case_id);
+	/* Crash after 'sending': not due, but unsettled. */
+	assert_int_equal(store_outbox_mark_sending(f->store, id, pd_now(), &error), 1);
+	assert_int_equal(store_outbox_due(f->store, pd_now() + 10, 1, 10, &items, &n), 1);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_outbox_unsettled(f->store, &items, &n), 1);
+	assert_int_equal(n, 1);
+	assert_true(items[0].sending);
+	store_outbox_items_free(&items, n);
+	/* Not in the journal: checked, queued, due again. */
+	assert_int_equal(store_outbox_mark_checked(f->store, id, "not in the journal", &error), 1);
+	assert_int_equal(store_outbox_unsettled(f->store, &items, &n), 1);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_outbox_due(f->store, pd_now() + 10, 1, 10, &items, &n), 1);
+	assert_int_equal(n, 1);
+	store_outbox_items_free(&items, n);
+	/* Failed, then retried by hand: unsettled (checked first), then due. */
+	assert_int_equal(store_outbox_mark_failed(f->store, id, "550", &error), 1);
+	assert_int_equal(store_outbox_retry(f->store, 999, pd_now(), &error), 0);
+	g_free(error);
+	error = NULL;
+	assert_int_equal(store_outbox_retry(f->store, id, pd_now(), &error), 1);
+	assert_int_equal(store_outbox_unsettled(f->store, &items, &n), 1);
+	assert_int_equal(n, 1);
+	store_outbox_items_free(&items, n);
 	g_free(ref);
 }
 
@@ -350,6 +401,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema_fresh_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_case_save_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_journal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_newer_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_migrates_empty_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_upgrade_from_1, setup, teardown),
