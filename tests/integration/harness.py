@@ -486,7 +486,9 @@ auth_failure_delay = 0
 auth_verbose = yes
 mail_location = maildir:~/Maildir
 mail_max_userip_connections = 200
-lmtp_save_to_detail_mailbox = no
+lmtp_save_to_detail_mailbox = yes
+recipient_delimiter = +
+lda_mailbox_autocreate = yes
 postmaster_address = postmaster@pdgate.test
 {ssl_conf}
 passdb {{
@@ -769,14 +771,18 @@ service lmtp {{
                 "host": "127.0.0.1", "port": self.imap_port, "tls": "none",
                 "user": "disclosure@pdgate.test", "password_file": self.password_file,
                 "mailbox": "INBOX", "processed_mailbox": "Processed",
-                "quarantine_mailbox": "Quarantine", "poll_interval": 5, "idle_minutes": 25,
-                "timeout": 20,
+                "quarantine_mailbox": "Quarantine", "journal_mailbox": "journal",
+                "poll_interval": 5, "idle_minutes": 25, "timeout": 20,
             },
             "smtp": {
                 "host": "127.0.0.1", "port": self.smtp_port, "tls": "none", "user": "",
                 "password_file": self.password_file, "from": "disclosure@pdgate.test",
                 "from_name": "Public Disclosure Team", "retry_base": 1, "max_attempts": 3,
                 "timeout": 20,
+                # A copy of every notice lands in the disclosure mailbox's "journal" folder
+                # (Dovecot saves +detail to that folder): the proof of acceptance pdgate
+                # checks after a crash, so nothing is sent twice.
+                "journal": "disclosure+journal@pdgate.test", "journal_wait": 2,
             },
             "store": {
                 "database": os.path.join(state, "pdgate.db"),
