@@ -27,7 +27,7 @@ struct config {
 		char *log_level;
 		char **team;       /* NULL-terminated */
 		int repeat_window_days, identity_reuse_days, max_auto_notices_per_day;
-		char *regulator_name, *regulator_contact;
+		char *regulator_name, *regulator_contact, *court_section_access;
 	} gateway;
 	struct {
 		/* YYYY-MM-DD lists (validated), NULL-terminated, per calendar: England and

@@ -86,6 +86,9 @@ static int cmd_poll(const struct config *config, int argc, char **argv)
 		goto out;
 	}
 	install_signals();
+	if (*config->smtp.journal == '\0')
+		log_warn("no [smtp] journal address: a crash between the SMTP server's acceptance "
+			 "and its record can send that one notice twice");
 	if (gateway_recompute_deadlines(gw, &error) != 1) {
 		status = EX_TEMPFAIL;
 		goto out;

@@ -79,6 +79,11 @@ static const struct key_def keys[] = {
 	{ "gateway", "regulator_contact", KEY_STRING,
 	  "ico.org.uk/make-a-complaint, telephone 0303 123 1113", 0, 0,
 	  OFF(gateway.regulator_contact) },
+	/* The DPA 2018 section of the court route in Part 3 notices about access (domain-rules
+	   4 says 165; s45(5) as enacted names 167 for a restricted access request: the DPO
+	   confirms). Other rights always cite s167. */
+	{ "gateway", "court_section_access", KEY_STRING, "165", 0, 0,
+	  OFF(gateway.court_section_access) },
 	/* Bank holidays made or cancelled by proclamation, as YYYY-MM-DD lists. */
 	{ "holidays", "add_england_wales", KEY_DATES, "", 0, 0, OFF(holidays.added[0]) },
 	{ "holidays", "cancel_england_wales", KEY_DATES, "", 0, 0, OFF(holidays.cancelled[0]) },
@@ -211,6 +216,10 @@ static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *
 	enum log_level lvl;
 	if (c->gateway.log_level != NULL && !log_level_parse(c->gateway.log_level, &lvl))
 		g_string_append(errors, "\n  [gateway] log_level: must be error, warn, info or debug");
+	if (c->gateway.court_section_access != NULL &&
+	    g_strcmp0(c->gateway.court_section_access, "165") != 0 &&
+	    g_strcmp0(c->gateway.court_section_access, "167") != 0)
+		g_string_append(errors, "\n  [gateway] court_section_access: must be 165 or 167");
 }
 
 int config_load(const char *path, struct config **config_r, char **error_r)

@@ -148,9 +148,15 @@ static void put_record(GHashTable *vars, const struct case_record *rec,
 					     CASE_KIND_BIT(CLOCK_KIND_EIR))) != 0);
 	put_flag(vars, "part3", rec->regime == CLOCK_REGIME_LAW_ENFORCEMENT);
 	put_flag(vars, "uk_gdpr", rec->regime == CLOCK_REGIME_GENERAL);
-	/* DPA 2018 s165 for the right of access, s167 for the other rights. */
+}
+
+/* The court route of a Part 3 notice: domain-rules 4 gives s165 for access and s167 for the
+   other rights; the access one is configurable for the DPO to confirm [check]. */
+static void put_court(GHashTable *vars, const struct gateway *gw, const struct case_record *rec)
+{
+	int access = (rec->kinds & CASE_KIND_BIT(CLOCK_KIND_ACCESS)) != 0;
 	put(vars, "court_section",
-	    g_strdup(rec->kinds & CASE_KIND_BIT(CLOCK_KIND_ACCESS) ? "165" : "167"));
+	    g_strdup(access ? gw->config->gateway.court_section_access : "167"));
 }
 
 static void put_command(GHashTable *vars, const struct case_command *cmd)
@@ -174,6 +180,7 @@ GHashTable *gateway_notice_values(const struct gateway *gw, const struct store_c
 	GHashTable *vars = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 	put_case(vars, gw, c);
 	put_record(vars, rec, d);
+	put_court(vars, gw, rec);
 	put_command(vars, cmd);
 	put(vars, "commands_text", commands_lines(c, rec->state));
 	put(vars, "why_text", NULL);
