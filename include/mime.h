@@ -54,7 +54,8 @@ void mime_message_free(struct mime_message **msg);
 /* First value of header `name` (case-insensitive), or NULL. Borrowed from msg. */
 const char *mime_message_header(const struct mime_message *msg, const char *name);
 
-/* An outgoing notice. All strings are UTF-8 and borrowed. */
+/* An outgoing notice. All strings are UTF-8 and borrowed. New members go last, so that
+   designated initialisers elsewhere keep compiling and leave them NULL/0. */
 struct mime_notice {
 	const char *from_name;   /* may be NULL */
 	const char *from_addr;
@@ -67,10 +68,13 @@ struct mime_notice {
 	const char *const *references; /* NULL-terminated, without <>, or NULL */
 	int64_t date;            /* Unix time for the Date header */
 	int auto_replied;        /* add "Auto-Submitted: auto-replied" */
+	const char *body_html;   /* HTML alternative of body_text, or NULL for text only */
 };
 
 /* Compose n as an RFC 5322 message (CRLF line ends, UTF-8 RFC 2047 encoded headers,
-   quoted-printable or base64 body as needed, lines within 998). Returns 1 with *raw_r
+   quoted-printable or base64 body as needed, lines within 998). With body_html, the body is
+   multipart/alternative: text/plain then text/html, both UTF-8; without it, one text/plain
+   part. Body text never ends or breaks the multipart. Returns 1 with *raw_r
    (g_malloc'd, NUL-terminated) and *len_r, or 0 with *error_r for invalid input
    (bad address, CR/LF in a header value). */
 int mime_compose(const struct mime_notice *n, char **raw_r, size_t *len_r, char **error_r);

@@ -1149,6 +1149,16 @@ static int notice_ids_ok(const struct mime_notice *n, char **error_r)
 	return 1;
 }
 
+/* A body (text or HTML) we write: NULL, or UTF-8 no larger than a rendered notice. */
+static int body_ok(const char *body, const char *what, char **error_r)
+{
+	if (body != NULL && !g_utf8_validate(body, -1, NULL))
+		return error_set(error_r, 0, "%s is not UTF-8", what);
+	if (body != NULL && strlen(body) > PD_MAX_RENDERED)
+		return error_set(error_r, 0, "%s larger than %u bytes", what, PD_MAX_RENDERED);
+	return 1;
+}
+
 static int notice_valid(const struct mime_notice *n, char **from_r, char **to_r, char **error_r)
 {
 	if (n == NULL)
@@ -1161,10 +1171,8 @@ static int notice_valid(const struct mime_notice *n, char **from_r, char **to_r,
 		return error_set(error_r, 0, "invalid display name (control characters or too long)");
 	if (!header_text_ok(n->subject, PD_MAX_HEADER_VALUE))
 		return error_set(error_r, 0, "invalid Subject (control characters or too long)");
-	if (n->body_text != NULL && !g_utf8_validate(n->body_text, -1, NULL))
-		return error_set(error_r, 0, "body is not UTF-8");
-	if (n->body_text != NULL && strlen(n->body_text) > PD_MAX_RENDERED)
-		return error_set(error_r, 0, "body larger than %u bytes", PD_MAX_RENDERED);
+	if (!body_ok(n->body_text, "body", error_r) || !body_ok(n->body_html, "HTML body", error_r))
+		return 0;
 	return notice_ids_ok(n, error_r);
 }
 
@@ -1227,22 +1235,56 @@ static void set_envelope(GMimeMessage *gm, const struct mime_notice *n, const ch
 	g_free(refs);
 }
 
-/* text/plain; charset=utf-8 with 7bit, quoted-printable or base64, whichever GMime finds
-   best under the 7-bit constraint (so every line stays short and ASCII). */
-static GMimePart *body_part(const char *text)
+/* Does a line of s start with "--", as a boundary line would? */
+static int has_dash_line(const char *s)
 {
-	GMimePart *part = g_mime_part_new_with_type("text", "plain");
+	return strncmp(s, "--", 2) == 0 || strstr(s, "\n--") != NULL || strstr(s, "\r--") != NULL;
+}
+
+/* text/<subtype>; charset=utf-8 with 7bit, quoted-printable or base64, whichever GMime finds
+   best under the 7-bit constraint (so every line stays short and ASCII). Inside a multipart,
+   text with a line starting "--" is sent quoted-printable or base64, never as is: GMime's
+   boundaries start with "=", which quoted-printable writes as "=3D" and base64 never writes,
+   so no line of the part can match the boundary whatever a value put in the text, rather
+   than only probably not (the boundary is random). */
+static GMimePart *body_part(const char *text, const char *subtype, int in_multipart)
+{
+	GMimePart *part = g_mime_part_new_with_type("text", subtype);
 	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(text, strlen(text));
 	GMimeDataWrapper *content = g_mime_data_wrapper_new_with_stream(stream,
 									GMIME_CONTENT_ENCODING_DEFAULT);
+	GMimeContentEncoding encoding;
 
 	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
 	g_mime_part_set_content(part, content);
-	g_mime_part_set_content_encoding(part, g_mime_part_get_best_content_encoding(
-						       part, GMIME_ENCODING_CONSTRAINT_7BIT));
+	encoding = g_mime_part_get_best_content_encoding(part, GMIME_ENCODING_CONSTRAINT_7BIT);
+	/* For plain ASCII GMime answers DEFAULT (no header, i.e. 7bit), not 7BIT. */
+	if (in_multipart && encoding != GMIME_CONTENT_ENCODING_BASE64 && has_dash_line(text))
+		encoding = GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE;
+	g_mime_part_set_content_encoding(part, encoding);
 	g_object_unref(content);
 	g_object_unref(stream);
 	return part;
+}
+
+/* The message body: one text/plain part as always, or with an HTML alternative a
+   multipart/alternative of text/plain then text/html (RFC 2046: the preferred form last). */
+static GMimeObject *notice_content(const struct mime_notice *n)
+{
+	const char *text = n->body_text == NULL ? "" : n->body_text;
+	GMimeMultipart *alternative;
+	GMimePart *plain, *html;
+
+	if (n->body_html == NULL)
+		return GMIME_OBJECT(body_part(text, "plain", 0));
+	alternative = g_mime_multipart_new_with_subtype("alternative");
+	plain = body_part(text, "plain", 1);
+	html = body_part(n->body_html, "html", 1);
+	g_mime_multipart_add(alternative, GMIME_OBJECT(plain));
+	g_mime_multipart_add(alternative, GMIME_OBJECT(html));
+	g_object_unref(plain);
+	g_object_unref(html);
+	return GMIME_OBJECT(alternative);
 }
 
 /* Every line ends CRLF and is at most 998 octets: what we promise the SMTP module. */
@@ -1261,7 +1303,7 @@ static int lines_ok(const char *s)
 int mime_compose(const struct mime_notice *n, char **raw_r, size_t *len_r, char **error_r)
 {
 	GMimeMessage *gm = NULL;
-	GMimePart *part = NULL;
+	GMimeObject *content = NULL;
 	GMimeFormatOptions *fmt = NULL;
 	char *from = NULL, *to = NULL, *raw = NULL;
 	int ret = 0;
@@ -1272,8 +1314,8 @@ int mime_compose(const struct mime_notice *n, char **raw_r, size_t *len_r, char 
 		goto out;
 	gm = g_mime_message_new(TRUE);
 	set_envelope(gm, n, from, to);
-	part = body_part(n->body_text == NULL ? "" : n->body_text);
-	g_mime_message_set_mime_part(gm, GMIME_OBJECT(part));
+	content = notice_content(n);
+	g_mime_message_set_mime_part(gm, content);
 	fmt = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);
 	raw = g_mime_object_to_string(GMIME_OBJECT(gm), fmt);
@@ -1291,8 +1333,8 @@ out:
 	g_free(to);
 	if (fmt != NULL)
 		g_mime_format_options_free(fmt);
-	if (part != NULL)
-		g_object_unref(part);
+	if (content != NULL)
+		g_object_unref(content);
 	if (gm != NULL)
 		g_object_unref(gm);
 	return ret;

@@ -1,5 +1,5 @@
 /* Unit tests for mime: a table of golden messages, the limits against hostile input, and
-   compose (validation, CRLF, folding, round trip through parse). */
+   compose (validation, CRLF, folding, round trip through parse, the HTML alternative). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -724,6 +724,197 @@ static void test_compose_rejects_injection(void **state)
 	compose_rejected(NULL, "no notice");
 }
 
+/* ---------------------------------------------------------------- compose: HTML alternative */
+
+/* The decoded content of part, its CRLFs (the wire's) back to \n. */
+static char *decoded_text(GMimeObject *obj)
+{
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *bytes;
+	GString *text = g_string_new(NULL);
+
+	assert_true(GMIME_IS_PART(obj));
+	g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(obj)), mem);
+	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	for (guint i = 0; i < bytes->len; i++) {
+		if (!(bytes->data[i] == '\r' && i + 1 < bytes->len && bytes->data[i + 1] == '\n'))
+			g_string_append_c(text, (char)bytes->data[i]);
+	}
+	g_object_unref(mem);
+	return g_string_free(text, FALSE);
+}
+
+static void assert_utf8_part(GMimeObject *obj, const char *subtype)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+
+	assert_true(g_mime_content_type_is_type(ct, "text", subtype));
+	assert_string_equal(g_mime_content_type_get_parameter(ct, "charset"), "utf-8");
+}
+
+/* raw is exactly multipart/alternative of text/plain then text/html, both UTF-8: returns
+   their decoded texts and the boundary (all g_malloc'd). mime_parse shows the plain part
+   only, so the structure is read back with GMime itself. */
+static void alternative_parts(const char *raw, size_t len, char **plain_r, char **html_r,
+			      char **boundary_r)
+{
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeMessage *gm = g_mime_parser_construct_message(parser, NULL);
+	GMimeObject *body;
+	GMimeMultipart *mp;
+
+	assert_non_null(gm);
+	body = g_mime_message_get_mime_part(gm);
+	assert_true(GMIME_IS_MULTIPART(body));
+	assert_true(g_mime_content_type_is_type(g_mime_object_get_content_type(body), "multipart",
+						"alternative"));
+	mp = GMIME_MULTIPART(body);
+	assert_int_equal(g_mime_multipart_get_count(mp), 2);
+	assert_utf8_part(g_mime_multipart_get_part(mp, 0), "plain");
+	assert_utf8_part(g_mime_multipart_get_part(mp, 1), "html");
+	*plain_r = decoded_text(g_mime_multipart_get_part(mp, 0));
+	*html_r = decoded_text(g_mime_multipart_get_part(mp, 1));
+	*boundary_r = g_strdup(g_mime_multipart_get_boundary(mp));
+	g_object_unref(gm);
+	g_object_unref(parser);
+	g_object_unref(stream);
+}
+
+/* The only lines of raw that start with "--=-" are the multipart's own delimiters. GMime's
+   boundaries all start with "=-" (what compose relies on: checked here), so no body line
+   can match this boundary or any other GMime could have drawn. */
+static void assert_only_boundary_lines(const char *raw, const char *boundary)
+{
+	char *delimiter = g_strdup_printf("--%s\r\n", boundary);
+	char *close = g_strdup_printf("--%s--\r\n", boundary);
+	int delimiters = 0, closes = 0;
+
+	assert_true(strncmp(boundary, "=-", 2) == 0);
+	for (const char *line = raw, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		size_t n = (size_t)(nl + 1 - line);
+		if (n < 4 || strncmp(line, "--=-", 4) != 0)
+			continue;
+		if (n == strlen(delimiter) && strncmp(line, delimiter, n) == 0)
+			delimiters++;
+		else if (n == strlen(close) && strncmp(line, close, n) == 0)
+			closes++;
+		else
+			fail_msg("a body line looks like a boundary: %.*s", (int)n, line);
+	}
+	assert_int_equal(delimiters, 2);
+	assert_int_equal(closes, 1);
+	g_free(delimiter);
+	g_free(close);
+}
+
+/* Composes n (which has body_html), checks the wire format and the two parts round trip. */
+static void check_alternative(const struct mime_notice *n)
+{
+	char *raw, *plain = NULL, *html = NULL, *boundary = NULL;
+	struct mime_message *m;
+	size_t len = 0;
+
+	raw = compose_ok(n, &len);
+	assert_wire_format(raw);
+	alternative_parts(raw, len, &plain, &html, &boundary);
+	assert_only_boundary_lines(raw, boundary);
+	assert_string_equal(plain, n->body_text);
+	assert_string_equal(html, n->body_html);
+	m = parse_ok(raw, len);
+	assert_null(m->defects);
+	assert_string_equal(m->content_type, "multipart/alternative");
+	assert_string_equal(m->subject, n->subject);
+	assert_string_equal(m->body_text, n->body_text);
+	assert_int_equal(m->body_from_html, 0);
+	assert_int_equal(m->n_attachments, 0);
+	mime_message_free(&m);
+	g_free(plain);
+	g_free(html);
+	g_free(boundary);
+	g_free(raw);
+}
+
+/* Boundary-like lines in either body (ours start "=-", so "--=-" too) cannot end a part or
+   add one; a non-ASCII subject is RFC 2047-encoded as in the single-part message. */
+static void test_compose_alternative(void **state)
+{
+	static const char injected[] =
+		"Dear Zo\xC3\xAB,\n--==boundary\nContent-Type: text/html\n\n<script>x</script>\n"
+		"--==boundary--\n--=-\n--=-abc--\n-- \nPolice\n";
+	static const char ascii_injected[] = "--==boundary\n--=-x\n\n--=-x--\n";
+	struct mime_notice n = test_notice();
+
+	n.subject = "Re: Zo\xC3\xAB \xC3\x93 Briain \xE2\x80\x94 r\xC3\xA9" "f PD-1";
+	n.body_text = injected;
+	n.body_html = "<p>Dear Zo&euml;,</p>\n<pre>\n--==boundary\n--=-\n</pre>\n";
+	check_alternative(&n);
+	/* Plain ASCII bodies, which GMime would send 7bit, too. */
+	n.body_text = ascii_injected;
+	n.body_html = ascii_injected;
+	check_alternative(&n);
+	n.body_text = NULL; /* no text: an empty text/plain part, as in the single-part case */
+	n.body_html = "<p>x</p>";
+	size_t len = 0;
+	char *raw = compose_ok(&n, &len), *plain = NULL, *html = NULL, *boundary = NULL;
+	assert_non_null(strcasestr(raw, "\r\nSubject: Re: =?utf-8?"));
+	alternative_parts(raw, len, &plain, &html, &boundary);
+	assert_string_equal(plain, "");
+	assert_string_equal(html, "<p>x</p>");
+	g_free(plain);
+	g_free(html);
+	g_free(boundary);
+	g_free(raw);
+}
+
+/* Without body_html: one text/plain part, as before the HTML alternative existed. */
+static void test_compose_text_only_unchanged(void **state)
+{
+	struct mime_notice n = test_notice();
+	size_t len = 0;
+	char *raw;
+
+	n.body_text = "--==boundary\nplain\n";
+	raw = compose_ok(&n, &len);
+	assert_null(strcasestr(raw, "multipart"));
+	assert_non_null(strstr(raw, "\r\n\r\n--==boundary\r\nplain\r\n"));
+	g_free(raw);
+}
+
+/* Lines far over 998 octets in both parts, ASCII (quoted-printable) and not (base64). */
+static void test_compose_alternative_long_lines(void **state)
+{
+	GString *text = g_string_new("Start ");
+	GString *html = g_string_new("<p>");
+	struct mime_notice n = test_notice();
+
+	for (int i = 0; i < 5000; i++)
+		g_string_append_c(text, i % 7 ? 'a' : '&');
+	g_string_append(text, "\nend\n");
+	for (int i = 0; i < 2000; i++)
+		g_string_append(html, "\xD0\x96");
+	g_string_append(html, "</p>\n");
+	n.body_text = text->str;
+	n.body_html = html->str;
+	check_alternative(&n);
+	g_string_free(text, TRUE);
+	g_string_free(html, TRUE);
+}
+
+static void test_compose_alternative_rejects(void **state)
+{
+	struct mime_notice n = test_notice();
+	char *big = g_malloc(PD_MAX_RENDERED + 2);
+
+	memset(big, 'x', PD_MAX_RENDERED + 1);
+	big[PD_MAX_RENDERED + 1] = '\0';
+	n.body_html = "<p>caf\xE9</p>";
+	compose_rejected(&n, "HTML body not UTF-8");
+	n.body_html = big;
+	compose_rejected(&n, "HTML body too large");
+	g_free(big);
+}
+
 static int group_setup(void **state)
 {
 	mime_init();
@@ -738,7 +929,7 @@ static int group_teardown(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[G_N_ELEMENTS(golden_cases) + 15];
+	struct CMUnitTest tests[G_N_ELEMENTS(golden_cases) + 19];
 	size_t n = 0;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(golden_cases); i++) {
@@ -761,5 +952,9 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_minimal_ascii);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_long_and_binary);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_rejects_injection);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_alternative);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_text_only_unchanged);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_alternative_long_lines);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_alternative_rejects);
 	return _cmocka_run_group_tests("mime", tests, n, group_setup, group_teardown);
 }
