@@ -11,6 +11,11 @@
 
 struct gateway;
 
+/* Every notice's template name (NULL-terminated; NAME.child variants are optional), and the
+   placeholder names every notice provides ("list[]" and "list.field" for lists). */
+extern const char *const gateway_notice_names[];
+extern const char *const gateway_notice_vars[];
+
 /* Take the single-poller lock (a file next to the database) before anything else opens the
    database, so two pollers never even race to create it. Released by gateway_deinit. */
 #define GATEWAY_FLAG_POLLER 0x1

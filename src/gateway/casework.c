@@ -51,14 +51,17 @@ int gateway_case_notice(struct gateway *gw, const struct store_case *c,
 				       "no reply address", error_r);
 	if ((ret = case_deadlines_compute(gateway_env(gw), rec, &d, error_r)) == 1) {
 		vars = gateway_notice_values(gw, c, rec, &d, cmd);
+		GHashTable *lists = gateway_notice_lists(&d);
 		struct gateway_notice n = {
 			.name = name, .case_id = c->id, .reference = c->reference,
 			.rcpt = c->requester_addr, .to_name = c->requester_name,
 			.in_reply_to = in_reply_to, .references = references, .vars = vars,
+			.lists = lists,
 			.child = c->child,
 		};
 		ret = gateway_queue_notice(gw, &n, error_r);
 		g_hash_table_unref(vars);
+		g_hash_table_unref(lists);
 	}
 	case_deadlines_clear(&d);
 	return ret;

@@ -48,6 +48,7 @@ struct gateway_notice {
 	const char *in_reply_to;
 	char **references;             /* NULL-terminated, or NULL */
 	GHashTable *vars;
+	GHashTable *lists;             /* list name -> GPtrArray of rows, or NULL */
 	int child;                     /* use NAME.child when there is one */
 };
 /* Render, compose, spool, record and queue it (inside the caller's transaction). 1/0/-1. */
@@ -58,10 +59,6 @@ int gateway_queue_notice(struct gateway *gw, const struct gateway_notice *n, cha
 int gateway_preview_notice(struct gateway *gw, const struct gateway_notice *n, char **raw_r,
 			   size_t *len_r, char **error_r);
 
-/* Every notice's template name (NULL-terminated): all must exist and be valid. */
-extern const char *const gateway_notice_names[];
-/* The placeholder names every notice provides. */
-extern const char *const gateway_notice_vars[];
 /* The values of those placeholders for a case (cmd may be NULL). g_hash_table_unref. */
 GHashTable *gateway_notice_values(const struct gateway *gw, const struct store_case *c,
 				  const struct case_record *rec, const struct case_deadlines *d,
@@ -76,6 +73,9 @@ int gateway_case_notice(struct gateway *gw, const struct store_case *c,
 /* Write rec into case c with its freshly computed deadlines. 1/0/-1. */
 int gateway_case_save(struct gateway *gw, struct store_case *c, const struct case_record *rec,
 		      char **error_r);
+
+/* The lists every notice provides ("deadlines": one row per running clock). Unref. */
+GHashTable *gateway_notice_lists(const struct case_deadlines *d);
 
 /* Today in Europe/London, refreshed into gw->env (a poller runs for days). */
 const struct case_env *gateway_env(struct gateway *gw);

@@ -182,14 +182,17 @@ static int notify_team(struct gateway *gw, const struct intake *in, const struct
 		if (**team == '\0')
 			continue;
 		GHashTable *vars = gateway_notice_values(gw, c, rec, &d, NULL);
+		GHashTable *lists = gateway_notice_lists(&d);
 		g_hash_table_insert(vars, "why_text", why_lines(&in->cls));
 		g_hash_table_insert(vars, "attachments_text", attachment_lines(in->msg));
 		struct gateway_notice n = {
 			.name = "team_new_case", .case_id = c->id, .reference = c->reference,
 			.rcpt = *team, .in_reply_to = in->msg->message_id, .vars = vars,
+			.lists = lists,
 		};
 		ret = gateway_queue_notice(gw, &n, error_r);
 		g_hash_table_unref(vars);
+		g_hash_table_unref(lists);
 	}
 	case_deadlines_clear(&d);
 	return ret;

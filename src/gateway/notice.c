@@ -20,6 +20,9 @@ const char *const gateway_notice_vars[] = {
 	"extended_deadline", "regulator_name", "regulator_contact", "court_section",
 	"clock_stopped", "lift_date", "requester_addr", "state", "why_text", "attachments_text",
 	"commands_text", "days_left",
+	/* one row per running clock */
+	"deadlines[]", "deadlines.kind_words", "deadlines.date", "deadlines.days_left",
+	"deadlines.unit",
 	NULL
 };
 
@@ -188,6 +191,31 @@ GHashTable *gateway_notice_values(const struct gateway *gw, const struct store_c
 	return vars;
 }
 
+static GHashTable *deadline_row(const struct case_deadline *it)
+{
+	GHashTable *row = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	g_hash_table_insert(row, "kind_words", g_strdup(case_kind_words(it->kind)));
+	g_hash_table_insert(row, "date", clock_date_long(clock_result_due(&it->res)));
+	g_hash_table_insert(row, "days_left", g_strdup_printf("%d", it->days_left));
+	g_hash_table_insert(row, "unit", g_strdup(it->res.unit == CLOCK_UNIT_WORKING_DAYS ?
+						  "working days" : "days"));
+	return row;
+}
+
+GHashTable *gateway_notice_lists(const struct case_deadlines *d)
+{
+	GHashTable *lists = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+						  (GDestroyNotify)g_ptr_array_unref);
+	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
+
+	for (unsigned i = 0; i < d->n; i++) {
+		if (d->item[i].has_days_left)
+			g_ptr_array_add(rows, deadline_row(&d->item[i]));
+	}
+	g_hash_table_insert(lists, "deadlines", rows);
+	return lists;
+}
+
 struct composed {
 	char *raw, *sha256, *message_id, *subject;
 	size_t len;
@@ -202,8 +230,8 @@ static void composed_free(struct composed *c)
 	g_free(c->subject);
 }
 
-static int compose(struct gateway *gw, const struct gateway_notice *n, const char *body,
-		   struct composed *out, char **error_r)
+static int compose(struct gateway *gw, const struct gateway_notice *n,
+		   const struct template_output *body, struct composed *out, char **error_r)
 {
 	struct mime_notice m = {
 		.from_name = gw->config->smtp.from_name,
@@ -211,7 +239,8 @@ static int compose(struct gateway *gw, const struct gateway_notice *n, const cha
 		.to_name = n->to_name,
 		.to_addr = n->rcpt,
 		.subject = out->subject,
-		.body_text = body,
+		.body_text = body->text,
+		.body_html = body->html,
 		.message_id = out->message_id,
 		.in_reply_to = n->in_reply_to,
 		.references = (const char *const *)n->references,
@@ -274,19 +303,22 @@ static int render_compose(struct gateway *gw, const struct gateway_notice *n,
 			  struct composed *c, char **error_r)
 {
 	const struct template *tpl = pick_template(gw, n);
-	char *body = NULL;
+	struct template_values values = { .vars = n->vars, .lists = n->lists };
+	struct template_output body;
 	int ret;
 
+	memset(&body, 0, sizeof(body));
 	c->date = pd_now();
 	if (tpl == NULL)
 		return error_set(error_r, 0, "no template %s", n->name);
-	if ((ret = template_render(tpl, n->vars, &c->subject, &body, error_r)) != 1)
+	if ((ret = template_render_values(tpl, &values, &body, error_r)) != 1)
 		goto out;
+	c->subject = g_strdup(body.subject);
 	ensure_reference(&c->subject, n->reference);
 	c->message_id = new_message_id(gw, n->reference, n->name);
-	ret = compose(gw, n, body, c, error_r);
+	ret = compose(gw, n, &body, c, error_r);
 out:
-	g_free(body);
+	template_output_clear(&body);
 	return ret;
 }
 

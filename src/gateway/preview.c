@@ -27,15 +27,46 @@ static void sample_case(struct gateway *gw, enum clock_regime regime, int child,
 	g_date_clear(&rec->extended_on, 1);
 }
 
+/* The action that sends each notice (the others are automatic). */
+static enum case_action action_of(const char *notice)
+{
+	static const struct { const char *notice; enum case_action action; } map[] = {
+		{ "identity_request", CASE_REQUEST_IDENTITY },
+		{ "clarification_request", CASE_CLARIFY },
+		{ "extension_notice", CASE_EXTEND },
+		{ "restriction_notice", CASE_RESTRICT },
+		{ "refusal_notice", CASE_REFUSE },
+		{ "no_action_notice", CASE_NO_ACTION },
+		{ "restriction_lift_notice", CASE_LIFT_RESTRICTION },
+		{ "response_cover", CASE_RESPOND },
+		{ "withdrawal_confirmation", CASE_WITHDRAW },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(map); i++) {
+		if (strcmp(map[i].notice, notice) == 0)
+			return map[i].action;
+	}
+	return CASE_NOTE;
+}
+
 /* What a team member would type with the action, shown as such. */
-static void sample_command(struct case_command *cmd, const struct case_env *env)
+static void sample_command(const char *notice, struct case_command *cmd,
+			   const struct case_env *env)
 {
 	memset(cmd, 0, sizeof(*cmd));
-	cmd->action = CASE_NOTE;
-	cmd->text = "[the reason the team member gives]";
+	cmd->action = action_of(notice);
+	cmd->text = cmd->action == CASE_CLARIFY ? "[the question the team member asks]" :
+		    "[the reason the team member gives]";
 	cmd->ground = CASE_GROUND_EXCESSIVE;
 	cmd->on = env->today;
 	g_date_add_days(&cmd->on, 14);
+}
+
+/* The extension notice shows the extended date: preview it as if extended today. */
+static void as_if_extended(const char *notice, const struct case_env *env,
+			   struct case_record *rec)
+{
+	if (strcmp(notice, "extension_notice") == 0 && !g_date_valid(&rec->extended_on))
+		rec->extended_on = env->today;
 }
 
 static int load_real(struct gateway *gw, const char *reference, struct store_case *c,
@@ -48,7 +79,7 @@ static int load_real(struct gateway *gw, const char *reference, struct store_cas
 }
 
 static int preview(struct gateway *gw, const struct gateway_preview *p,
-		   const struct store_case *c, const struct case_record *rec, char **raw_r,
+		   const struct store_case *c, struct case_record *rec, char **raw_r,
 		   size_t *len_r, char **error_r)
 {
 	const char *team = gw->config->gateway.team != NULL ? gw->config->gateway.team[0] : NULL;
@@ -57,21 +88,21 @@ static int preview(struct gateway *gw, const struct gateway_preview *p,
 	struct case_deadlines d;
 	int ret;
 
-	sample_command(&cmd, gateway_env(gw));
+	sample_command(p->name, &cmd, gateway_env(gw));
 	if ((ret = case_deadlines_compute(gateway_env(gw), rec, &d, error_r)) == 1) {
 		GHashTable *vars = gateway_notice_values(gw, c, rec, &d, &cmd);
+		GHashTable *lists = gateway_notice_lists(&d);
 		struct gateway_notice n = {
 			.name = p->name, .case_id = c->id, .reference = c->reference,
 			.rcpt = to_team ? (team != NULL && *team != '\0' ? team :
 					   "team@example.invalid") : c->requester_addr,
 			.to_name = to_team ? NULL : c->requester_name, .vars = vars,
+			.lists = lists,
 			.child = p->child || c->child,
 		};
-		if (strcmp(p->name, "clarification_request") == 0)
-			g_hash_table_insert(vars, "question",
-					    g_strdup("[the question the team member asks]"));
 		ret = gateway_preview_notice(gw, &n, raw_r, len_r, error_r);
 		g_hash_table_unref(vars);
+		g_hash_table_unref(lists);
 	}
 	case_deadlines_clear(&d);
 	return ret;
@@ -92,6 +123,8 @@ int gateway_render_notice(struct gateway *gw, const struct gateway_preview *p, c
 		ret = load_real(gw, p->reference, &c, &rec, error_r);
 	else
 		sample_case(gw, (enum clock_regime)p->regime, p->child, &c, &rec);
+	if (ret == 1)
+		as_if_extended(p->name, gateway_env(gw), &rec);
 	if (ret == 1 && c.requester_addr == NULL)
 		ret = error_set(error_r, 0, "case %s has no reply address", c.reference);
 	if (ret == 1)
