@@ -66,6 +66,7 @@ struct store_message {
 	const char *mailbox;      /* where it was found (inbound), or NULL */
 	const char *classification; /* JSON of the classification (inbound), or NULL */
 	const char *notice;       /* outbound: the notice's template name, or NULL */
+	int from_team;            /* inbound from our own or a team address */
 };
 
 int store_message_add(struct store *store, const struct store_message *m, int64_t *id_r,
@@ -133,8 +134,8 @@ int store_case_each(struct store *store, store_case_cb *cb, void *ctx, char **er
 /* 1 when a case of requester_addr (any case) had its identity verified at or after `since`. */
 int store_requester_verified(struct store *store, const char *requester_addr, int64_t since);
 
-/* The latest person-written inbound message of a case (for threading a notice and for the
-   day an answer arrived). Strings g_malloc'd; clear with store_inbound_clear. 1 or 0. */
+/* The requester's latest person-written inbound message of a case (not the team's: for
+   threading a notice and for the day an answer arrived). Strings g_malloc'd; clear with store_inbound_clear. 1 or 0. */
 struct store_inbound {
 	int64_t id, received;
 	int64_t first_id;         /* the case's first inbound message (the request) */

@@ -37,6 +37,7 @@ struct intake {
 	struct classify_result cls;    /* valid when msg != NULL */
 	char *cls_json;                /* cls as JSON, for the record */
 	int64_t case_id;               /* the case it continues, or 0 */
+	int from_team;                 /* sent from our own or a team address */
 };
 
 /* A notice to queue: the template `name` rendered with `vars`, to rcpt, threaded as a reply

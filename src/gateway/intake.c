@@ -76,6 +76,7 @@ static void fill_message_row(const struct intake *in, struct store_message *m, c
 	m->subject = msg->subject;
 	m->date_header = msg->date_header;
 	m->date = msg->date;
+	m->from_team = in->from_team;
 }
 
 static int add_message(struct gateway *gw, const struct intake *in, int64_t *id_r,
@@ -310,7 +311,8 @@ static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 
 static int record_continuation(struct gateway *gw, const struct intake *in, char **error_r)
 {
-	const char *action = in->cls.auto_mail ? "auto_message_received" : "message_received";
+	const char *action = in->cls.auto_mail ? "auto_message_received" :
+			     in->from_team ? "team_message_received" : "message_received";
 	return store_event_add(gw->store, in->case_id, "gateway", action, in->cls_json, error_r);
 }
 
@@ -321,6 +323,7 @@ static void intake_classify(struct gateway *gw, struct intake *in)
 	const struct config *c = gw->config;
 
 	classify_message(gw->rules, in->msg, cls);
+	in->from_team = in->msg->from_addr != NULL && is_own_address(gw, in->msg->from_addr);
 	if (find_case(gw, in->msg, &in->case_id))
 		store_case_reference(gw->store, in->case_id, &cls->case_ref);
 	else

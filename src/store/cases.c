@@ -120,7 +120,8 @@ int store_case_last_inbound(struct store *store, int64_t case_id, struct store_i
 		"SELECT id, received, message_id, refs, from_name,"
 		" (SELECT MIN(id) FROM messages WHERE case_id = ?1 AND direction = 'in')"
 		" FROM messages WHERE case_id = ?1 AND direction = 'in' AND status = 'stored'"
-		" AND auto_reason IS NULL ORDER BY received DESC, id DESC LIMIT 1", "i", case_id);
+		" AND auto_reason IS NULL AND from_team = 0 ORDER BY received DESC, id DESC LIMIT 1",
+		"i", case_id);
 	int ret = 0;
 
 	memset(in, 0, sizeof(*in));

@@ -93,9 +93,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE cases ADD COLUMN stops TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE cases ADD COLUMN deadlines TEXT NOT NULL DEFAULT '';"
 	"CREATE INDEX events_action ON events(action, case_id);",
-	/* 4: which notice an outbound message is (rate limit); whether an attempt of unknown
+	/* 4: which notice an outbound message is (rate limit); inbound mail from the team
+	   (never the requester's word, never a thread to answer); whether an attempt of unknown
 	   outcome was checked against the journal (exactly-once sending) */
 	"ALTER TABLE messages ADD COLUMN notice TEXT;"
+	"ALTER TABLE messages ADD COLUMN from_team INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE outbox ADD COLUMN checked INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX messages_out_rcpt ON messages(to_addr COLLATE NOCASE, received)"
 	" WHERE direction = 'out';",
