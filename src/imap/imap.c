@@ -479,24 +479,32 @@ static gint imap_uid_cmp(gconstpointer a, gconstpointer b)
 	return x < y ? -1 : x > y;
 }
 
+/* UID SEARCH with key (consumed; NULL means it could not be built). 1 with *result_r. */
+static int uid_search(struct imap *imap, struct mailimap_search_key *key, clist **result_r,
+		      char **error_r)
+{
+	int r, ret = 1;
+
+	*result_r = NULL;
+	if (key == NULL)
+		return imap_oom(error_r);
+	r = mailimap_uid_search(imap->session, NULL, key, result_r);
+	if (r != MAILIMAP_NO_ERROR)
+		ret = imap_fail(imap, r, error_r, "UID SEARCH");
+	mailimap_search_key_free(key);
+	return ret;
+}
+
 int imap_list_uids(struct imap *imap, uint32_t **uids_r, size_t *count_r, char **error_r)
 {
-	struct mailimap_search_key *key = mailimap_search_key_new_all();
 	GArray *uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
 	clist *result = NULL;
-	int ret, r;
+	int ret;
 
 	*uids_r = NULL;
 	*count_r = 0;
-	if (key == NULL) {
-		ret = imap_oom(error_r);
+	if ((ret = uid_search(imap, mailimap_search_key_new_all(), &result, error_r)) != 1)
 		goto out;
-	}
-	r = mailimap_uid_search(imap->session, NULL, key, &result);
-	if (r != MAILIMAP_NO_ERROR) {
-		ret = imap_fail(imap, r, error_r, "UID SEARCH");
-		goto out;
-	}
 	for (clistiter *it = result != NULL ? clist_begin(result) : NULL; it != NULL;
 	     it = clist_next(it)) {
 		uint32_t *uid = clist_content(it);
@@ -520,8 +528,6 @@ out:
 		g_array_free(uids, TRUE);
 	if (result != NULL)
 		mailimap_search_result_free(result);
-	if (key != NULL)
-		mailimap_search_key_free(key);
 	return ret;
 }
 
@@ -547,21 +553,11 @@ int imap_find_message_id(struct imap *imap, const char *mailbox, const char *mes
 	if (key == NULL) {
 		free(header);
 		free(value);
-		ret = imap_oom(error_r);
-		goto out;
 	}
-	r = mailimap_uid_search(imap->session, NULL, key, &result);
-	if (r != MAILIMAP_NO_ERROR) {
-		ret = imap_fail(imap, r, error_r, "UID SEARCH");
-		goto out;
-	}
-	*found_r = result != NULL && clist_count(result) > 0;
-	ret = 1;
-out:
+	if ((ret = uid_search(imap, key, &result, error_r)) == 1)
+		*found_r = result != NULL && clist_count(result) > 0;
 	if (result != NULL)
 		mailimap_search_result_free(result);
-	if (key != NULL)
-		mailimap_search_key_free(key);
 	return ret;
 }
 
