@@ -32,6 +32,7 @@ from email.message import EmailMessage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+from pdtest import Failure, check, dump, norm_mid, note, report, results, run_test  # noqa: E402
 from harness import MailServers, PDGATE, parse  # noqa: E402
 
 REF_RE = re.compile(r"PD-\d{4}-\d{6}")
@@ -42,59 +43,6 @@ ALICE = "alice@public.test"          # case C
 FAKETIME = shutil.which("faketime")
 DEADLINES = os.path.join(harness.REPO_ROOT, "rules", "deadlines.tsv")
 ACTOR = "local:" + pwd.getpwuid(os.getuid()).pw_name
-
-results = []          # (name, ok)
-notes = []            # informational lines printed under the test's PASS/FAIL line
-
-
-def note(msg):
-    notes.append(msg)
-
-
-class Failure(Exception):
-    def __init__(self, reason, details=""):
-        super().__init__(reason)
-        self.reason = reason
-        self.details = details
-
-
-def check(cond, reason, details=""):
-    if not cond:
-        raise Failure(reason, details)
-
-
-def report(name, ok, reason="", details=""):
-    results.append((name, ok))
-    if ok:
-        print("PASS %s" % name, flush=True)
-    else:
-        print("FAIL %s: %s" % (name, reason), flush=True)
-    for n in notes:
-        print("    note: %s" % n, flush=True)
-    del notes[:]
-    if not ok and details:
-        for line in details.rstrip().splitlines()[-40:]:
-            print("    " + line, flush=True)
-
-
-def run_test(name, fn, *args):
-    try:
-        fn(*args)
-    except Failure as f:
-        report(name, False, f.reason, f.details)
-    except Exception as e:
-        report(name, False, "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e)
-                                        else ""), traceback.format_exc())
-    else:
-        report(name, True)
-
-
-def norm_mid(s):
-    return (s or "").strip().strip("<>").strip()
-
-
-def dump(obj, limit=4000):
-    return json.dumps(obj, indent=1)[:limit]
 
 
 def utc(y, mo, d, h=10, mi=0):

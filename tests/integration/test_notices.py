@@ -38,6 +38,7 @@ from email.message import EmailMessage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+from pdtest import Failure, check, dump, hdr, norm_mid, note, notice_kind, report, results, run_test  # noqa: E402
 from harness import MailServers, PDGATE, parse  # noqa: E402
 from smtp_proxy import SmtpProxy  # noqa: E402
 
@@ -61,72 +62,8 @@ NO_RULE = "No rule matched: check the kinds."      # team_new_case without why_t
 JPEG = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
         + bytes(range(256)) * 8 + b"\xff\xd9")
 
-results = []          # (name, ok)
-notes = []            # informational lines printed under the test's PASS/FAIL line
 server_pids = []      # process groups of every daemon started, checked at the end
 proxies = []          # every SmtpProxy started, checked at the end
-
-
-def note(msg):
-    notes.append(msg)
-
-
-class Failure(Exception):
-    def __init__(self, reason, details=""):
-        super().__init__(reason)
-        self.reason = reason
-        self.details = details
-
-
-def check(cond, reason, details=""):
-    if not cond:
-        raise Failure(reason, details)
-
-
-def report(name, ok, reason="", details=""):
-    results.append((name, ok))
-    if ok:
-        print("PASS %s" % name, flush=True)
-    else:
-        print("FAIL %s: %s" % (name, reason), flush=True)
-    for n in notes:
-        print("    note: %s" % n, flush=True)
-    del notes[:]
-    if not ok and details:
-        for line in details.rstrip().splitlines()[-60:]:
-            print("    " + line, flush=True)
-
-
-def run_test(name, fn, *args):
-    try:
-        fn(*args)
-    except Failure as f:
-        report(name, False, f.reason, f.details)
-    except Exception as e:
-        report(name, False, "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e)
-                                        else ""), traceback.format_exc())
-    else:
-        report(name, True)
-
-
-def norm_mid(s):
-    return (s or "").strip().strip("<>").strip()
-
-
-def dump(obj, limit=4000):
-    return json.dumps(obj, indent=1)[:limit]
-
-
-def hdr(msg, name):
-    v = msg.get(name)
-    return str(v) if v is not None else ""
-
-
-def notice_kind(msg_or_mid):
-    """Our Message-IDs are <REF.NOTICE.UUID@domain>: which notice a message is."""
-    mid = msg_or_mid if isinstance(msg_or_mid, str) else hdr(msg_or_mid, "Message-ID")
-    parts = norm_mid(mid).split(".")
-    return parts[1] if len(parts) > 2 else ""
 
 
 def notice_ref(msg_or_mid):

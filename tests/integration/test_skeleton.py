@@ -20,60 +20,12 @@ import email.policy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+from pdtest import Failure, check, hdr, norm_mid, note, notice_kind, report, results, run_test  # noqa: E402
 from harness import MailServers, PDGATE, parse  # noqa: E402
 
 REF_RE = re.compile(r"PD-\d{4}-\d{6}")
 DISC = "disclosure@pdgate.test"
 REQ = "requester@public.test"
-
-results = []          # (name, ok)
-notes = []            # informational lines printed under the test's PASS/FAIL line
-
-
-def note(msg):
-    notes.append(msg)
-
-
-class Failure(Exception):
-    def __init__(self, reason, details=""):
-        super().__init__(reason)
-        self.reason = reason
-        self.details = details
-
-
-def check(cond, reason, details=""):
-    if not cond:
-        raise Failure(reason, details)
-
-
-def report(name, ok, reason="", details=""):
-    results.append((name, ok))
-    if ok:
-        print("PASS %s" % name, flush=True)
-    else:
-        print("FAIL %s: %s" % (name, reason), flush=True)
-    for n in notes:
-        print("    note: %s" % n, flush=True)
-    del notes[:]
-    if not ok and details:
-        for line in details.rstrip().splitlines()[-40:]:
-            print("    " + line, flush=True)
-
-
-def run_test(name, fn, *args):
-    try:
-        fn(*args)
-    except Failure as f:
-        report(name, False, f.reason, f.details)
-    except Exception as e:
-        report(name, False, "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e)
-                                        else ""), traceback.format_exc())
-    else:
-        report(name, True)
-
-
-def norm_mid(s):
-    return (s or "").strip().strip("<>").strip()
 
 
 # ------------------------------------------------------------------ pdgate wrapper
@@ -149,19 +101,8 @@ def inbox(ms, user):
     return [parse(raw) for raw in ms.imap_fetch_all(user, "INBOX")]
 
 
-def notice_kind(msg):
-    """Our Message-IDs are <REF.NOTICE.UUID@domain>: which notice a message is."""
-    parts = norm_mid(hdr(msg, "Message-ID")).split(".")
-    return parts[1] if len(parts) > 2 else ""
-
-
 def acks_for(ms, user):
     return [m for m in inbox(ms, user) if notice_kind(m) == "acknowledgement"]
-
-
-def hdr(msg, name):
-    v = msg.get(name)
-    return str(v) if v is not None else ""
 
 
 JANE_BODY = """Dear Sir or Madam,
@@ -763,7 +704,6 @@ def l_rules_check_and_reload():
             text = f.read()
         check(b"reload refused" in text and b"local.rules:1:" in text,
               "the refused reload was not logged with file:line")
-
 
 
 GROUPS = {

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "core.h"
+#include "testutil.h"
 
 static struct clock_table *shipped;
 
@@ -856,22 +857,8 @@ static void test_dates(void **state)
 
 static int load_shipped(void **state)
 {
-	/* From the top of the tree (as run-all.sh runs tests), else relative to this file. */
-	char *dir = g_path_get_dirname(__FILE__);
-	char *alt = g_build_filename(dir, "..", "..", "rules", "deadlines.tsv", NULL);
-	const char *path = g_file_test("rules/deadlines.tsv", G_FILE_TEST_EXISTS) ?
-			   "rules/deadlines.tsv" : alt;
-	char *error = NULL;
-	int ret = 0;
-
-	if (!clock_table_load(path, &shipped, &error)) {
-		fprintf(stderr, "%s\n", error);
-		g_free(error);
-		ret = -1;
-	}
-	g_free(alt);
-	g_free(dir);
-	return ret;
+	shipped = tu_load_deadlines();
+	return shipped != NULL ? 0 : -1;
 }
 
 static int free_shipped(void **state)

@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "clock.h"
+
 #define TU_UNUSED __attribute__((unused))
 
 /* Whole file as a NUL-terminated g_malloc'd buffer, or NULL. */
@@ -79,5 +81,25 @@ TU_UNUSED static void tu_assert_mime_message(const struct mime_message *m)
 	}
 }
 #endif
+
+/* The shipped deadline table, from the top of the tree (as run-all.sh runs tests), else
+   relative to this file; NULL (with the errors printed) when it does not load. */
+TU_UNUSED static struct clock_table *tu_load_deadlines(void)
+{
+	char *dir = g_path_get_dirname(__FILE__);
+	char *alt = g_build_filename(dir, "..", "..", "rules", "deadlines.tsv", NULL);
+	const char *path = g_file_test("rules/deadlines.tsv", G_FILE_TEST_EXISTS) ?
+			   "rules/deadlines.tsv" : alt;
+	struct clock_table *table = NULL;
+	char *error = NULL;
+
+	if (!clock_table_load(path, &table, &error)) {
+		fprintf(stderr, "%s\n", error);
+		g_free(error);
+	}
+	g_free(alt);
+	g_free(dir);
+	return table;
+}
 
 #endif
