@@ -246,3 +246,63 @@ int gateway_recompute_deadlines(struct gateway *gw, char **error_r)
 	g_ptr_array_free(st.references, TRUE);
 	return ret;
 }
+
+/* ---- a notice that could not be delivered is raised to the team ---- */
+
+static int raise_one(struct gateway *gw, const struct store_case *c, const char *team,
+		     int64_t outbox_id, const char *error, char **error_r)
+{
+	struct case_record rec;
+	struct case_deadlines d;
+	int ret = case_record_from_store(c, &rec, error_r);
+
+	memset(&d, 0, sizeof(d));
+	if (ret == 1)
+		ret = case_deadlines_compute(gateway_env(gw), &rec, &d, error_r);
+	if (ret == 1) {
+		GHashTable *vars = gateway_notice_values(gw, c, &rec, &d, NULL);
+		GHashTable *lists = gateway_notice_lists(&d);
+		g_hash_table_insert(vars, "reason", g_strdup(error));
+		g_hash_table_insert(vars, "commands_text",
+				    g_strdup_printf("pdgate outbox retry %" G_GINT64_FORMAT,
+						    outbox_id));
+		struct gateway_notice n = {
+			.name = "team_notice_failed", .case_id = c->id, .reference = c->reference,
+			.rcpt = team, .vars = vars, .lists = lists,
+		};
+		ret = gateway_queue_notice(gw, &n, error_r);
+		g_hash_table_unref(vars);
+		g_hash_table_unref(lists);
+	}
+	case_deadlines_clear(&d);
+	case_record_clear(&rec);
+	return ret;
+}
+
+int gateway_raise_failed_notice(struct gateway *gw, int64_t case_id, int64_t outbox_id,
+				const char *rcpt, const char *error)
+{
+	struct store_case c;
+	char *reference = NULL, *err = NULL;
+	int ret = 1;
+
+	/* Only the requester's notices: a failed team notification raising another would
+	   loop. */
+	memset(&c, 0, sizeof(c));
+	if (!store_case_reference(gw->store, case_id, &reference) ||
+	    store_case_load(gw->store, reference, &c, &err) != 1 || c.requester_addr == NULL ||
+	    g_ascii_strcasecmp(c.requester_addr, rcpt) != 0)
+		goto out;
+	for (char **t = gw->config->gateway.team; ret == 1 && t != NULL && *t != NULL; t++) {
+		if (**t != '\0')
+			ret = raise_one(gw, &c, *t, outbox_id, error, &err);
+	}
+out:
+	if (err != NULL)
+		log_warn("case %s: the team could not be told of a failed notice: %s",
+			 reference != NULL ? reference : "?", err);
+	g_free(err);
+	g_free(reference);
+	store_case_clear(&c);
+	return ret;
+}

@@ -78,6 +78,11 @@ int gateway_case_save(struct gateway *gw, struct store_case *c, const struct cas
 /* The lists every notice provides ("deadlines": one row per running clock). Unref. */
 GHashTable *gateway_notice_lists(const struct case_deadlines *d);
 
+/* A notice to the requester of case_id failed for good: tell the team (team_notice_failed),
+   with the command to queue it again. Notices to others (the team's own) are not raised. */
+int gateway_raise_failed_notice(struct gateway *gw, int64_t case_id, int64_t outbox_id,
+				const char *rcpt, const char *error);
+
 /* Today in Europe/London, refreshed into gw->env (a poller runs for days). */
 const struct case_env *gateway_env(struct gateway *gw);
 

@@ -234,9 +234,12 @@ static int send_item(struct gateway *gw, struct smtp *smtp, const struct store_o
 	} else if (ret == 0 || it->attempts + 1 >= gw->config->smtp.max_attempts) {
 		store_outbox_mark_failed(gw->store, it->id, error, NULL);
 		/* Never silently: the case's record says so, and `pdgate outbox` lists it. */
-		if (it->case_id != 0)
+		if (it->case_id != 0) {
 			store_event_add(gw->store, it->case_id, "gateway", "notice_failed",
 					error != NULL ? error : "?", NULL);
+			gateway_raise_failed_notice(gw, it->case_id, it->id, it->rcpt,
+						    error != NULL ? error : "?");
+		}
 		log_error("notice %" G_GINT64_FORMAT " to %s failed: %s", it->id, it->rcpt, error);
 	} else {
 		int64_t next = pd_now() + retry_delay(gw->config->smtp.retry_base, it->attempts + 1);

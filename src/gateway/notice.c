@@ -9,7 +9,7 @@
 const char *const gateway_notice_names[] = {
 	"acknowledgement", "identity_request", "clarification_request", "extension_notice",
 	"restriction_notice", "refusal_notice", "no_action_notice", "restriction_lift_notice",
-	"response_cover", "withdrawal_confirmation", "team_new_case",
+	"response_cover", "withdrawal_confirmation", "team_new_case", "team_notice_failed",
 	NULL
 };
 

@@ -68,3 +68,88 @@ def notice_kind(msg_or_mid):
     mid = msg_or_mid if isinstance(msg_or_mid, str) else hdr(msg_or_mid, "Message-ID")
     parts = norm_mid(mid).split(".")
     return parts[1] if len(parts) > 2 else ""
+
+
+class Pdgate:
+    """pdgate with its own state folder and config for a MailServers; every run is logged
+    for diagnostics. Subclasses may prefix the command (faketime) via prefix()."""
+
+    def __init__(self, ms, name, **overrides):
+        import os
+        from harness import PDGATE
+        self.pdgate = PDGATE
+        self.ms = ms
+        self.state = os.path.join(ms.tmp, "pdgate", name)
+        os.makedirs(self.state, exist_ok=True)
+        self.conf = ms.write_config(os.path.join(self.state, "pdgate.conf"),
+                                    store_database=os.path.join(self.state, "pdgate.db"),
+                                    store_spool=os.path.join(self.state, "spool"), **overrides)
+        self.log = []           # (prefix, argv, rc, stderr) of every run
+
+    def prefix(self):
+        return []
+
+    def env(self):
+        return None
+
+    def argv(self, *args):
+        return self.prefix() + [self.pdgate, "-c", self.conf] + list(args)
+
+    def run(self, *args, timeout=90):
+        import os
+        import subprocess
+        if not os.access(self.pdgate, os.X_OK):
+            raise Failure("%s is missing (make)" % self.pdgate)
+        label = " ".join(self.prefix())
+        try:
+            r = subprocess.run(self.argv(*args), stdin=subprocess.DEVNULL, capture_output=True,
+                               timeout=timeout, env=self.env())
+        except subprocess.TimeoutExpired as e:
+            err = (e.stderr or b"").decode("utf-8", "replace")
+            self.log.append((label, args, "timeout", err))
+            raise Failure("pdgate %s timed out after %ss" % (" ".join(args), timeout),
+                          self.diag())
+        err = r.stderr.decode("utf-8", "replace")
+        self.log.append((label, args, r.returncode, err))
+        return r
+
+    def diag(self, n=4):
+        out = []
+        for label, args, rc, err in self.log[-n:]:
+            out.append("$ %s%spdgate %s  -> %s" % (label, " " if label else "",
+                                                   " ".join(str(a) for a in args), rc))
+            out.extend("  " + l for l in err.rstrip().splitlines()[-15:])
+        return "\n".join(out)
+
+    def ok(self, *args, timeout=90):
+        r = self.run(*args, timeout=timeout)
+        if r.returncode != 0:
+            raise Failure("pdgate %s exited %s" % (" ".join(args), r.returncode), self.diag())
+        return r
+
+    def json(self, *args):
+        r = self.ok(*(list(args) + ["--json"]))
+        try:
+            return json.loads(r.stdout.decode("utf-8"))
+        except ValueError as e:
+            raise Failure("pdgate %s --json printed invalid JSON (%s)" % (" ".join(args), e),
+                          r.stdout.decode("utf-8", "replace")[:2000])
+
+    def poll(self):
+        return self.ok("poll", "--once")
+
+    def cases(self, *args):
+        return self.json("cases", *args)
+
+    def case(self, ref):
+        return self.json("case", "show", ref)
+
+    def outbox(self):
+        return self.json("outbox")
+
+    def messages(self):
+        return self.json("messages")
+
+    def action(self, ref, *args):
+        """A team action that must be done (exit 0)."""
+        return self.ok("case", ref, *args)

@@ -32,6 +32,7 @@ from email.message import EmailMessage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import pdtest  # noqa: E402
 from pdtest import Failure, check, dump, norm_mid, note, report, results, run_test  # noqa: E402
 from harness import MailServers, PDGATE, parse  # noqa: E402
 
@@ -50,78 +51,24 @@ def utc(y, mo, d, h=10, mi=0):
 
 
 # ------------------------------------------------------------------ pdgate under faketime
-class Pdgate:
+class Pdgate(pdtest.Pdgate):
     """pdgate with one state folder; every command runs under `faketime NOW`."""
 
     def __init__(self, ms, name, **overrides):
-        self.ms = ms
-        state = os.path.join(ms.tmp, "pdgate", name)
-        os.makedirs(state, exist_ok=True)
-        self.conf = ms.write_config(os.path.join(state, "pdgate.conf"),
-                                    store_database=os.path.join(state, "pdgate.db"),
-                                    store_spool=os.path.join(state, "spool"),
-                                    gateway_deadlines=DEADLINES, **overrides)
+        super().__init__(ms, name, gateway_deadlines=DEADLINES, **overrides)
         self.now = None         # "2026-03-04 10:00:00", Europe/London
-        self.log = []           # (argv, rc, stderr) of every run, for diagnostics
 
     def at(self, now):
         self.now = now
         return self
 
-    def argv(self, *args):
+    def prefix(self):
         check(self.now, "test bug: no faked time set")
-        return [FAKETIME, self.now, PDGATE, "-c", self.conf] + list(args)
+        return [FAKETIME, self.now]
 
-    def run(self, *args, timeout=90):
-        if not os.access(PDGATE, os.X_OK):
-            raise Failure("%s is missing (make)" % PDGATE)
-        env = dict(os.environ, TZ="Europe/London")
-        try:
-            r = subprocess.run(self.argv(*args), stdin=subprocess.DEVNULL, capture_output=True,
-                               timeout=timeout, env=env)
-        except subprocess.TimeoutExpired as e:
-            err = (e.stderr or b"").decode("utf-8", "replace")
-            self.log.append((self.now, args, "timeout", err))
-            raise Failure("pdgate %s timed out after %ss" % (" ".join(args), timeout),
-                          self.diag())
-        err = r.stderr.decode("utf-8", "replace")
-        self.log.append((self.now, args, r.returncode, err))
-        return r
+    def env(self):
+        return dict(os.environ, TZ="Europe/London")
 
-    def diag(self, n=4):
-        out = []
-        for now, args, rc, err in self.log[-n:]:
-            out.append("$ faketime '%s' pdgate %s  -> %s" % (now, " ".join(args), rc))
-            out.extend("  " + l for l in err.rstrip().splitlines()[-15:])
-        return "\n".join(out)
-
-    def ok(self, *args, timeout=90):
-        r = self.run(*args, timeout=timeout)
-        if r.returncode != 0:
-            raise Failure("pdgate %s (at %s) exited %s" % (" ".join(args), self.now,
-                                                            r.returncode), self.diag())
-        return r
-
-    def json(self, *args):
-        r = self.ok(*(list(args) + ["--json"]))
-        try:
-            return json.loads(r.stdout.decode("utf-8"))
-        except ValueError as e:
-            raise Failure("pdgate %s --json printed invalid JSON (%s)" % (" ".join(args), e),
-                          r.stdout.decode("utf-8", "replace")[:2000])
-
-    def poll(self):
-        return self.ok("poll", "--once")
-
-    def cases(self, *args):
-        return self.json("cases", *args)
-
-    def case(self, ref):
-        return self.json("case", "show", ref)
-
-    def action(self, ref, *args):
-        """A team action that must be done (exit 0)."""
-        return self.ok("case", ref, *args)
 
 
 # ------------------------------------------------------------------ messages

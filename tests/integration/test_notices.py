@@ -38,6 +38,7 @@ from email.message import EmailMessage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import pdtest  # noqa: E402
 from pdtest import Failure, check, dump, hdr, norm_mid, note, notice_kind, report, results, run_test  # noqa: E402
 from harness import MailServers, PDGATE, parse  # noqa: E402
 from smtp_proxy import SmtpProxy  # noqa: E402
@@ -118,69 +119,8 @@ def start_proxy(ms):
 
 
 # ------------------------------------------------------------------ pdgate wrapper
-class Pdgate:
-    def __init__(self, ms, name, **overrides):
-        self.ms = ms
-        self.state = os.path.join(ms.tmp, "pdgate", name)
-        os.makedirs(self.state, exist_ok=True)
-        self.conf = ms.write_config(os.path.join(self.state, "pdgate.conf"),
-                                    store_database=os.path.join(self.state, "pdgate.db"),
-                                    store_spool=os.path.join(self.state, "spool"), **overrides)
-        self.log = []           # (argv, rc, stderr) of every run, for diagnostics
-
-    def argv(self, *args):
-        return [PDGATE, "-c", self.conf] + list(args)
-
-    def run(self, *args, timeout=90):
-        if not os.access(PDGATE, os.X_OK):
-            raise Failure("%s is missing (make)" % PDGATE)
-        try:
-            r = subprocess.run(self.argv(*args), stdin=subprocess.DEVNULL, capture_output=True,
-                               timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            err = (e.stderr or b"").decode("utf-8", "replace")
-            self.log.append((args, "timeout", err))
-            raise Failure("pdgate %s timed out after %ss" % (" ".join(args), timeout),
-                          self.diag())
-        err = r.stderr.decode("utf-8", "replace")
-        self.log.append((args, r.returncode, err))
-        return r
-
-    def diag(self, n=4):
-        out = []
-        for args, rc, err in self.log[-n:]:
-            out.append("$ pdgate %s  -> %s" % (" ".join(str(a) for a in args), rc))
-            out.extend("  " + l for l in err.rstrip().splitlines()[-15:])
-        return "\n".join(out)
-
-    def ok(self, *args, timeout=90):
-        r = self.run(*args, timeout=timeout)
-        if r.returncode != 0:
-            raise Failure("pdgate %s exited %s" % (" ".join(args), r.returncode), self.diag())
-        return r
-
-    def json(self, *args):
-        r = self.ok(*(list(args) + ["--json"]))
-        try:
-            return json.loads(r.stdout.decode("utf-8"))
-        except ValueError as e:
-            raise Failure("pdgate %s --json printed invalid JSON (%s)" % (" ".join(args), e),
-                          r.stdout.decode("utf-8", "replace")[:2000])
-
-    def poll(self):
-        return self.ok("poll", "--once")
-
-    def cases(self):
-        return self.json("cases")
-
-    def case(self, ref):
-        return self.json("case", "show", ref)
-
-    def outbox(self):
-        return self.json("outbox")
-
-    def action(self, ref, *args):
-        return self.ok("case", ref, *args)
+class Pdgate(pdtest.Pdgate):
+    """The shared wrapper, with previews and the spool."""
 
     def render(self, name, ref):
         """The message `templates render NAME --case REF` prints, parsed."""
@@ -678,6 +618,15 @@ def c_reject_then_retry():
         n = len(kinds_in(ms, TEAM, "team_new_case", ref))
         check(n == 1, "the team holds %d notifications of %s after the 550, expected 1"
               % (n, ref), proxy_diag(pd, proxy))
+        # Raised to the team, with the command that queues it again.
+        pd.poll()
+        ms.settle()
+        raised = kinds_in(ms, TEAM, "team_notice_failed", ref)
+        check(len(raised) == 1, "the team holds %d failure notices of %s, expected 1"
+              % (len(raised), ref), proxy_diag(pd, proxy))
+        text = raised[0].get_body(preferencelist=("plain",)).get_content() if raised else ""
+        check("pdgate outbox retry %d" % row["id"] in text and "550" in text,
+              "the failure notice lacks the error or the retry command", text)
         check(not kinds_in(ms, who, "acknowledgement"), "the acknowledgement arrived anyway")
         # Fixed: queued again by hand.
         proxy.reject_rcpt = set()
@@ -725,7 +674,7 @@ def d_kill_after_accept():
         except subprocess.TimeoutExpired:
             p.kill()
             err = p.communicate()[1].decode("utf-8", "replace")
-        pd.log.append((("poll", "--once", "(killed by the proxy)"), p.returncode, err))
+        pd.log.append(("", ("poll", "--once", "(killed by the proxy)"), p.returncode, err))
         check(p.returncode == -9, "poll was not killed after the first acceptance (exit %s)"
               % p.returncode, proxy_diag(pd, proxy))
         check(proxy.kills == [p.pid] and proxy.accepted == 1,

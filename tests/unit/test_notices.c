@@ -62,6 +62,7 @@ static const struct notice notices[] = {
 	{ "response_cover", C_REGIMES, 1, 0 },
 	{ "withdrawal_confirmation", C_REGIMES, 1, 0 },
 	{ "team_new_case", C_REGIMES, 0, 0 },
+	{ "team_notice_failed", C_REGIMES, 0, 0 },
 };
 
 /* Sample values. */
@@ -621,6 +622,11 @@ static const struct need needs[] = {
 	{ "team_new_case", C_DP | C_P3, 0, "law enforcement", "the regime" },
 	{ "team_new_case", C_DP | C_GDPR, 0, "uk gdpr", "the regime" },
 	{ "team_new_case", C_DP | C_NONE, 0, "not set", "that the regime is not set" },
+	/* a notice that could not be delivered: which case, to whom, why, what to do. */
+	{ "team_notice_failed", 0, 0, "{{reference}}", "the case reference" },
+	{ "team_notice_failed", 0, 0, "<{{requester_addr}}>", "the requester's address" },
+	{ "team_notice_failed", C_REASON, 0, "{{reason}}", "the error" },
+	{ "team_notice_failed", 0, 0, "{{commands_text}}", "the command to queue it again" },
 };
 
 static void check_needs(const struct rendered *r)
@@ -650,7 +656,7 @@ static void test_required_elements(void **state)
 /* Every team notice names the case and its kinds in the subject: the team triages by it. */
 static void check_team_subject(const struct rendered *r)
 {
-	if (r->notice->requester)
+	if (strcmp(r->notice->name, "team_new_case") != 0)
 		return;
 	const char *kinds = g_hash_table_lookup(r->sample->vars, "kinds_words");
 	if (!g_str_has_prefix(r->subject, "New case " S_REFERENCE) ||
