@@ -138,7 +138,8 @@ static int cmd_check_config(const struct config *config)
 	char *error = NULL;
 	int ok = gateway_init(config, 0, &gw, &error) == 1;
 	if (ok)
-		printf("%s: configuration, templates and rules are valid\n", config->path);
+		printf("%s: configuration, templates, rules and deadline table are valid\n",
+		       config->path);
 	else
 		log_error("%s", error);
 	g_free(error);
