@@ -103,7 +103,27 @@ static void default_day(const struct case_record *rec, const struct thread *t,
 		cmd->on = day;
 }
 
-static char *describe_result(const struct store_case *c, const struct case_change *ch)
+/* "next deadline 13 April 2026 (access, 31 days left)", or "no deadline running". */
+static void append_next(struct gateway *gw, const struct case_record *rec, GString *s)
+{
+	struct case_deadlines d;
+
+	if (case_deadlines_compute(gateway_env(gw), rec, &d, NULL) && d.next >= 0) {
+		const struct case_deadline *it = &d.item[d.next];
+		char *when = clock_date_long(clock_result_due(&it->res));
+		g_string_append_printf(s, "\nnext deadline %s (%s, %d %s left)", when,
+				       clock_kind_name(it->kind), it->days_left,
+				       it->res.unit == CLOCK_UNIT_WORKING_DAYS ? "working days" :
+				       "days");
+		g_free(when);
+	} else {
+		g_string_append(s, "\nno deadline running");
+	}
+	case_deadlines_clear(&d);
+}
+
+static char *describe_result(struct gateway *gw, const struct store_case *c,
+			     const struct case_change *ch)
 {
 	GString *s = g_string_new(NULL);
 	g_string_append_printf(s, "%s: %s", c->reference, ch->event);
@@ -111,6 +131,7 @@ static char *describe_result(const struct store_case *c, const struct case_chang
 		g_string_append_printf(s, " (%s)", ch->detail);
 	if (ch->notice != NULL)
 		g_string_append_printf(s, "; %s queued", ch->notice);
+	append_next(gw, &ch->after, s);
 	if (ch->warning != NULL)
 		g_string_append_printf(s, "\nwarning: %s", ch->warning);
 	return g_string_free(s, FALSE);
@@ -140,7 +161,7 @@ static int action_write(struct gateway *gw, struct store_case *c, const struct c
 		ret = gateway_case_notice(gw, c, &ch.after, &cmd, ch.notice, t.in.message_id,
 					  t.references, error_r);
 	if (ret == 1)
-		*reply_r = describe_result(c, &ch);
+		*reply_r = describe_result(gw, c, &ch);
 out:
 	case_change_clear(&ch);
 	case_record_clear(&rec);
