@@ -153,3 +153,27 @@ class Pdgate:
     def action(self, ref, *args):
         """A team action that must be done (exit 0)."""
         return self.ok("case", ref, *args)
+
+
+def process_groups_alive(pids):
+    """Which of these process-group leaders (each daemon leads its own group) still run."""
+    import os
+    alive = []
+    for pid in pids:
+        try:
+            os.killpg(pid, 0)
+            alive.append(pid)
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            alive.append(pid)
+    return alive
+
+
+def finish():
+    """Print the "N passed, N failed" line run-all.sh counts and exit accordingly."""
+    import sys
+    passed = sum(1 for _, ok in results if ok)
+    failed = len(results) - passed
+    print("%d passed, %d failed" % (passed, failed), flush=True)
+    sys.exit(1 if failed else 0)

@@ -591,15 +591,7 @@ def timeline():
 
 def servers_stopped(pids):
     check(pids, "the servers never started")
-    alive = []
-    for pid in pids:            # each daemon leads its own process group
-        try:
-            os.killpg(pid, 0)
-            alive.append(pid)
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            alive.append(pid)
+    alive = pdtest.process_groups_alive(pids)
     check(not alive, "process group(s) %r still running after stop()" % alive)
 
 
@@ -616,10 +608,7 @@ def main():
             report("lifecycle", False, "%s: %s" % (type(e).__name__,
                                                    str(e).splitlines()[0] if str(e) else ""),
                    traceback.format_exc())
-    passed = sum(1 for _, ok in results if ok)
-    failed = len(results) - passed
-    print("%d passed, %d failed" % (passed, failed), flush=True)
-    sys.exit(1 if failed else 0)
+    pdtest.finish()
 
 
 if __name__ == "__main__":

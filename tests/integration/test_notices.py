@@ -807,15 +807,7 @@ def f_templates_check():
 # ------------------------------------------------------------------ clean-up check
 def nothing_left_running():
     check(server_pids, "no server was started")
-    alive = []
-    for pid in server_pids:            # each daemon leads its own process group
-        try:
-            os.killpg(pid, 0)
-            alive.append(pid)
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            alive.append(pid)
+    alive = pdtest.process_groups_alive(server_pids)
     check(not alive, "server process group(s) %r still running" % alive)
     running = [p.port for p in proxies if p.running()]
     check(not running, "proxies still running on port(s) %r" % running)

@@ -20,6 +20,7 @@ import email.policy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+import pdtest  # noqa: E402
 from pdtest import Pdgate, Failure, check, hdr, norm_mid, note, notice_kind, report, results, run_test  # noqa: E402
 from harness import MailServers, PDGATE, parse  # noqa: E402
 
@@ -668,10 +669,7 @@ def main():
             report("group_%s" % g, False, "%s: %s" % (type(e).__name__,
                                                       str(e).splitlines()[0] if str(e) else ""),
                    traceback.format_exc())
-    passed = sum(1 for _, ok in results if ok)
-    failed = len(results) - passed
-    print("%d passed, %d failed" % (passed, failed), flush=True)
-    sys.exit(1 if failed else 0)
+    pdtest.finish()
 
 
 if __name__ == "__main__":

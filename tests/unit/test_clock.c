@@ -20,24 +20,6 @@ static struct clock_table *shipped;
 
 /* ---- helpers ---- */
 
-static GDate date(const char *s)
-{
-	GDate d;
-
-	g_date_clear(&d, 1);
-	if (s != NULL && strcmp(s, "-") != 0 && !clock_date_parse(s, &d))
-		fail_msg("bad date in test: %s", s);
-	return d;
-}
-
-static void assert_date(const char *what, const char *case_name, const GDate *got,
-			const char *want)
-{
-	char buf[11];
-
-	if (strcmp(clock_date_iso(got, buf), want) != 0)
-		fail_msg("%s: %s: expected %s, got %s", case_name, what, want, buf);
-}
 
 /* "+ew:2025-07-02 -sc:2026-01-02": dates added (+) or cancelled (-) per calendar. */
 static void parse_overrides(const char *spec, struct clock_holiday_overrides *ov)
@@ -49,7 +31,7 @@ static void parse_overrides(const char *spec, struct clock_holiday_overrides *ov
 		enum clock_calendar part = strncmp(it + 1, "ew", 2) == 0 ? CLOCK_CAL_EW :
 					   strncmp(it + 1, "sc", 2) == 0 ? CLOCK_CAL_SCOTLAND :
 					   CLOCK_CAL_NI;
-		GDate d = date(it + 4);
+		GDate d = tu_date(it + 4);
 		clock_overrides_add(ov, part, &d, it[0] == '-');
 	}
 	g_strfreev(items);
@@ -63,8 +45,8 @@ static unsigned parse_stops(const char *spec, struct clock_stop *stops)
 
 	for (; items[n] != NULL && n < 4; n++) {
 		char **ends = g_strsplit(items[n], ":", 2);
-		stops[n].from = date(ends[0]);
-		stops[n].to = date(ends[1]);
+		stops[n].from = tu_date(ends[0]);
+		stops[n].to = tu_date(ends[1]);
 		g_strfreev(ends);
 	}
 	g_strfreev(items);
@@ -399,9 +381,9 @@ static void run_dcase(const struct dcase *c)
 
 	if (!clock_kind_parse(c->kind, &req.kind) || !clock_regime_parse(c->regime, &req.regime))
 		fail_msg("%s: bad kind or regime", c->name);
-	req.received = date(c->received);
-	req.valid_from = date(c->valid_from);
-	req.extension_asked_on = date(c->asked);
+	req.received = tu_date(c->received);
+	req.valid_from = tu_date(c->valid_from);
+	req.extension_asked_on = tu_date(c->asked);
 	req.extended = c->extended;
 	if (c->stops != NULL)
 		req.n_stops = parse_stops(c->stops, stops);
@@ -411,10 +393,10 @@ static void run_dcase(const struct dcase *c)
 	req.holidays = &ov;
 	if (!clock_deadline(shipped, &req, &res, &error))
 		fail_msg("%s: %s", c->name, error);
-	assert_date("deadline", c->name, &res.deadline, c->deadline);
+	tu_assert_date("deadline", c->name, &res.deadline, c->deadline);
 	if (c->notice != NULL)
-		assert_date("extension_notice_by", c->name, &res.extension_notice_by, c->notice);
-	assert_date("extended_deadline", c->name, &res.extended_deadline,
+		tu_assert_date("extension_notice_by", c->name, &res.extension_notice_by, c->notice);
+	tu_assert_date("extended_deadline", c->name, &res.extended_deadline,
 		    c->ext != NULL ? c->ext : "-");
 	if (c->refused == NULL && res.extension_refused != NULL)
 		fail_msg("%s: unexpected refusal: %s", c->name, res.extension_refused);
@@ -438,10 +420,10 @@ static void test_dated_cases(void **state)
 
 static void test_result_details(void **state)
 {
-	struct clock_stop stop = { date("2025-06-05"), date("2025-06-10") };
+	struct clock_stop stop = { tu_date("2025-06-05"), tu_date("2025-06-10") };
 	struct clock_request req = {
-		.kind = CLOCK_KIND_FOI, .regime = CLOCK_REGIME_GENERAL, .received = date("2025-06-02"),
-		.valid_from = date(NULL), .extension_asked_on = date(NULL), .stops = &stop,
+		.kind = CLOCK_KIND_FOI, .regime = CLOCK_REGIME_GENERAL, .received = tu_date("2025-06-02"),
+		.valid_from = tu_date(NULL), .extension_asked_on = tu_date(NULL), .stops = &stop,
 		.n_stops = 1,
 	};
 	struct clock_result res;
@@ -452,7 +434,7 @@ static void test_result_details(void **state)
 	assert_int_equal(res.unit, CLOCK_UNIT_WORKING_DAYS);
 	assert_int_equal(res.working_days, 20);
 	assert_int_equal(res.stopped_days, 4);
-	assert_date("start", "details", &res.start, "2025-06-02");
+	tu_assert_date("start", "details", &res.start, "2025-06-02");
 	clock_result_clear(&res);
 
 	/* EIR extended: 40. */
@@ -467,14 +449,14 @@ static void test_result_details(void **state)
 	req.kind = CLOCK_KIND_ACCESS;
 	req.extended = 0;
 	req.n_stops = 1;
-	req.valid_from = date("2025-06-03");
+	req.valid_from = tu_date("2025-06-03");
 	assert_int_equal(clock_deadline(shipped, &req, &res, &error), 1);
 	assert_int_equal(res.unit, CLOCK_UNIT_MONTHS);
 	assert_int_equal(res.stopped_days, 6);
 	assert_int_equal(res.working_days, 0);
-	assert_date("start", "details", &res.start, "2025-06-03");
+	tu_assert_date("start", "details", &res.start, "2025-06-03");
 	/* 3 Jul + 6 = Wed 9 Jul. */
-	assert_date("deadline", "details", &res.deadline, "2025-07-09");
+	tu_assert_date("deadline", "details", &res.deadline, "2025-07-09");
 	clock_result_clear(&res);
 	assert_null(error);
 }
@@ -496,30 +478,30 @@ static void expect_error(struct clock_request *req, const char *want)
 
 static void test_request_errors(void **state)
 {
-	struct clock_stop stop = { date("2025-06-01"), date("2025-06-04") };
+	struct clock_stop stop = { tu_date("2025-06-01"), tu_date("2025-06-04") };
 	struct clock_request req = {
 		.kind = CLOCK_KIND_ACCESS, .regime = CLOCK_REGIME_GENERAL,
-		.received = date("2025-06-02"), .valid_from = date("2025-06-01"),
-		.extension_asked_on = date(NULL),
+		.received = tu_date("2025-06-02"), .valid_from = tu_date("2025-06-01"),
+		.extension_asked_on = tu_date(NULL),
 	};
 
 	expect_error(&req, "cannot become valid before it was received");
-	req.valid_from = date(NULL);
+	req.valid_from = tu_date(NULL);
 	req.stops = &stop;
 	req.n_stops = 1;
 	expect_error(&req, "stop 1 starts before the clock started");
-	stop.from = date("2025-06-05");
+	stop.from = tu_date("2025-06-05");
 	expect_error(&req, "stop 1 ends before it starts");
 	req.n_stops = 0;
-	req.extension_asked_on = date("2025-05-30");
+	req.extension_asked_on = tu_date("2025-05-30");
 	expect_error(&req, "before the clock started");
-	req.extension_asked_on = date(NULL);
-	req.received = date(NULL);
+	req.extension_asked_on = tu_date(NULL);
+	req.received = tu_date(NULL);
 	expect_error(&req, "the date received is missing");
 	/* Before UK GDPR: the table does not cover it. */
-	req.received = date("2017-06-01");
+	req.received = tu_date("2017-06-01");
 	expect_error(&req, "no deadline rule for access/general in force on 1 June 2017");
-	req.received = date("2025-06-10");
+	req.received = tu_date("2025-06-10");
 	req.kind = CLOCK_KIND_PORTABILITY;
 	req.regime = CLOCK_REGIME_LAW_ENFORCEMENT;
 	expect_error(&req, "no deadline rule for portability/law_enforcement in force on "
@@ -533,11 +515,11 @@ static void test_request_errors(void **state)
 static int days_left(const char *kind, const char *received, const char *today)
 {
 	struct clock_request req = {
-		.received = date(received), .valid_from = date(NULL),
-		.extension_asked_on = date(NULL), .regime = CLOCK_REGIME_GENERAL,
+		.received = tu_date(received), .valid_from = tu_date(NULL),
+		.extension_asked_on = tu_date(NULL), .regime = CLOCK_REGIME_GENERAL,
 	};
 	struct clock_result res;
-	GDate t = date(today);
+	GDate t = tu_date(today);
 	char *error = NULL;
 	int days = 12345;
 
@@ -637,35 +619,35 @@ static void test_easter(void **state)
 	for (size_t i = 0; i < G_N_ELEMENTS(known); i++) {
 		GDate d;
 		clock_easter(known[i].year, &d);
-		assert_date("easter", known[i].sunday, &d, known[i].sunday);
+		tu_assert_date("easter", known[i].sunday, &d, known[i].sunday);
 	}
 }
 
 static void test_working_days(void **state)
 {
 	struct clock_holiday_overrides ov = { .added = { NULL } };
-	GDate d = date("2026-01-02");
+	GDate d = tu_date("2026-01-02");
 
 	/* Scotland's 2 January: working in E&W, not UK-wide. */
 	assert_true(clock_is_working_day(CLOCK_CAL_EW, &d, NULL));
 	assert_false(clock_is_working_day(CLOCK_CAL_UK, &d, NULL));
 	assert_true(clock_is_holiday(CLOCK_CAL_SCOTLAND, &d, NULL));
-	d = date("2026-03-17");
+	d = tu_date("2026-03-17");
 	assert_true(clock_is_working_day(CLOCK_CAL_EW, &d, NULL));
 	assert_false(clock_is_working_day(CLOCK_CAL_UK, &d, NULL));
 	/* A weekend is never a working day, nor a holiday. */
-	d = date("2026-03-14");
+	d = tu_date("2026-03-14");
 	assert_false(clock_is_working_day(CLOCK_CAL_EW, &d, NULL));
 	assert_false(clock_is_holiday(CLOCK_CAL_EW, &d, NULL));
 	/* Overrides: cancelled wins over added. */
-	d = date("2026-06-10");
+	d = tu_date("2026-06-10");
 	clock_overrides_add(&ov, CLOCK_CAL_EW, &d, 0);
 	assert_false(clock_is_working_day(CLOCK_CAL_EW, &d, &ov));
 	assert_false(clock_is_working_day(CLOCK_CAL_UK, &d, &ov));
 	clock_overrides_add(&ov, CLOCK_CAL_EW, &d, 1);
 	assert_true(clock_is_working_day(CLOCK_CAL_EW, &d, &ov));
 	/* Good Friday cancelled everywhere still is no FOI working day. */
-	d = date("2026-04-03");
+	d = tu_date("2026-04-03");
 	for (unsigned p = 0; p < CLOCK_CAL_PARTS; p++)
 		clock_overrides_add(&ov, (enum clock_calendar)p, &d, 1);
 	assert_true(clock_is_working_day(CLOCK_CAL_EW, &d, &ov));
@@ -686,9 +668,9 @@ static void check_property(const struct prop *p)
 {
 	struct clock_request req = {
 		.kind = p->kind, .regime = CLOCK_REGIME_GENERAL, .extended = p->extended,
-		.valid_from = date(NULL), .extension_asked_on = date(NULL),
+		.valid_from = tu_date(NULL), .extension_asked_on = tu_date(NULL),
 	};
-	GDate start = date("2019-01-01"), end = date("2035-12-31"), prev;
+	GDate start = tu_date("2019-01-01"), end = tu_date("2035-12-31"), prev;
 	struct clock_result res;
 	char *error = NULL;
 	char a[11], b[11];
@@ -734,7 +716,7 @@ static void test_table_shipped(void **state)
 {
 	unsigned n;
 	const struct clock_rule *rules = clock_table_rules(shipped, &n);
-	GDate d = date("2026-02-05");
+	GDate d = tu_date("2026-02-05");
 	const struct clock_rule *r;
 
 	assert_int_equal(n, 19);
@@ -746,7 +728,7 @@ static void test_table_shipped(void **state)
 	r = clock_table_find(shipped, CLOCK_KIND_RESTRICTION, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
 	assert_int_equal(r->extension, 3);
 	assert_false(r->stop_the_clock);
-	d = date("2026-02-04");
+	d = tu_date("2026-02-04");
 	r = clock_table_find(shipped, CLOCK_KIND_ACCESS, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
 	assert_int_equal(r->extension, 0);
 	assert_false(r->stop_the_clock);

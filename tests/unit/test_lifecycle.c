@@ -22,24 +22,6 @@ static struct clock_table *shipped;
 
 /* ---- helpers ---- */
 
-static GDate date(const char *s)
-{
-	GDate d;
-
-	g_date_clear(&d, 1);
-	if (s != NULL && strcmp(s, "-") != 0 && !clock_date_parse(s, &d))
-		fail_msg("bad date in test: %s", s);
-	return d;
-}
-
-static void assert_date(const char *what, const char *case_name, const GDate *got,
-			const char *want)
-{
-	char buf[11];
-
-	if (strcmp(clock_date_iso(got, buf), want) != 0)
-		fail_msg("%s: %s: expected %s, got %s", case_name, what, want, buf);
-}
 
 /* A case record as text, so the tables read like the store. NULL dates are cleared. */
 struct rec_spec {
@@ -57,17 +39,17 @@ static void rec_make(const struct rec_spec *s, struct case_record *rec)
 		fail_msg("bad kinds in test: %s", s->kinds);
 	if (!clock_regime_parse(s->regime, &rec->regime))
 		fail_msg("bad regime in test: %s", s->regime);
-	rec->received = date(s->received);
-	rec->identity_on = date(s->identity_on);
-	rec->restart_on = date(s->restart_on);
-	rec->extended_on = date(s->extended_on);
+	rec->received = tu_date(s->received);
+	rec->identity_on = tu_date(s->identity_on);
+	rec->restart_on = tu_date(s->restart_on);
+	rec->extended_on = tu_date(s->extended_on);
 	if (s->stops != NULL && !case_stops_parse(s->stops, rec))
 		fail_msg("bad stops in test: %s", s->stops);
 }
 
 static struct case_env env_on(const char *today, const struct clock_holiday_overrides *ov)
 {
-	struct case_env env = { .table = shipped, .holidays = ov, .today = date(today) };
+	struct case_env env = { .table = shipped, .holidays = ov, .today = tu_date(today) };
 	return env;
 }
 
@@ -84,7 +66,7 @@ static void cmd_make(const struct cmd_spec *c, struct case_command *cmd)
 	cmd->regime = CLOCK_REGIME_UNKNOWN;
 	cmd->ground = CASE_GROUND_NONE;
 	cmd->text = c->text;
-	cmd->on = date(c->on);
+	cmd->on = tu_date(c->on);
 	if (c->ground != NULL && !case_ground_parse(c->ground, &cmd->ground))
 		fail_msg("bad ground in test: %s", c->ground);
 	if (c->regime != NULL && !clock_regime_parse(c->regime, &cmd->regime))
@@ -287,11 +269,11 @@ static void test_stops_values_and_errors(void **state)
 
 	assert_true(case_stops_parse("2026-03-05:2026-03-12 2026-04-01:", &rec));
 	s = &g_array_index(rec.stops, struct clock_stop, 0);
-	assert_date("from", "stop 1", &s->from, "2026-03-05");
-	assert_date("to", "stop 1", &s->to, "2026-03-12");
+	tu_assert_date("from", "stop 1", &s->from, "2026-03-05");
+	tu_assert_date("to", "stop 1", &s->to, "2026-03-12");
 	s = &g_array_index(rec.stops, struct clock_stop, 1);
-	assert_date("from", "stop 2", &s->from, "2026-04-01");
-	assert_date("to", "stop 2", &s->to, "-");
+	tu_assert_date("from", "stop 2", &s->from, "2026-04-01");
+	tu_assert_date("to", "stop 2", &s->to, "-");
 	/* Replacing: no stops at all is the empty text. */
 	assert_true(case_stops_parse("", &rec));
 	assert_true(rec.stops == NULL || rec.stops->len == 0);
@@ -555,11 +537,11 @@ static void check_item(const struct case_deadline *it, const struct want_dl *w, 
 		fail_msg("%s: %s clock: expected %s, got %s", name, w->kind,
 			 case_clock_name(w->clock), case_clock_name(it->clock));
 	if (w->start != NULL)
-		assert_date("start", name, &it->res.start, w->start);
-	assert_date("deadline", name, &it->res.deadline, w->deadline);
+		tu_assert_date("start", name, &it->res.start, w->start);
+	tu_assert_date("deadline", name, &it->res.deadline, w->deadline);
 	if (w->notice != NULL)
-		assert_date("extension_notice_by", name, &it->res.extension_notice_by, w->notice);
-	assert_date("extended_deadline", name, &it->res.extended_deadline,
+		tu_assert_date("extension_notice_by", name, &it->res.extension_notice_by, w->notice);
+	tu_assert_date("extended_deadline", name, &it->res.extended_deadline,
 		    w->ext != NULL ? w->ext : "-");
 	if (w->no_days && it->has_days_left)
 		fail_msg("%s: %s: unexpected days left %d", name, w->kind, it->days_left);
@@ -588,7 +570,7 @@ static void check_next(const struct case_deadlines *d, const struct dl_case *c)
 	if (strcmp(clock_kind_name(d->item[d->next].kind), c->next) != 0)
 		fail_msg("%s: expected %s next, got %s", c->name, c->next,
 			 clock_kind_name(d->item[d->next].kind));
-	assert_date("next due", c->name, due, c->next_due);
+	tu_assert_date("next due", c->name, due, c->next_due);
 }
 
 static void run_dl_case(const struct dl_case *c)
@@ -688,7 +670,7 @@ static char *summary_with(const struct clock_holiday_overrides *ov, char due_r[s
 static void test_summary_holidays(void **state)
 {
 	struct clock_holiday_overrides ov = { .added = { NULL } };
-	GDate day = date("2026-04-13");
+	GDate day = tu_date("2026-04-13");
 	char due[11];
 	char *plain, *again, *scottish, *moved;
 
@@ -1131,11 +1113,11 @@ static const struct apply_case apply_cases[] = {
 static void check_after(const struct apply_case *c, const struct case_record *after)
 {
 	if (c->identity_on != NULL)
-		assert_date("identity_on", c->name, &after->identity_on, c->identity_on);
+		tu_assert_date("identity_on", c->name, &after->identity_on, c->identity_on);
 	if (c->restart_on != NULL)
-		assert_date("restart_on", c->name, &after->restart_on, c->restart_on);
+		tu_assert_date("restart_on", c->name, &after->restart_on, c->restart_on);
 	if (c->extended_on != NULL)
-		assert_date("extended_on", c->name, &after->extended_on, c->extended_on);
+		tu_assert_date("extended_on", c->name, &after->extended_on, c->extended_on);
 	if (c->stops != NULL) {
 		char *s = case_stops_format(after->stops);
 		if (strcmp(s, c->stops) != 0)
@@ -1207,7 +1189,7 @@ static void test_extend_then_compute(void **state)
 	memset(&d, 0, sizeof(d));
 	assert_int_equal(case_deadlines_compute(&env, &ch.after, &d, &error), 1);
 	assert_int_equal(d.n, 1);
-	assert_date("extended_deadline", "extend, recompute", &d.item[0].res.extended_deadline,
+	tu_assert_date("extended_deadline", "extend, recompute", &d.item[0].res.extended_deadline,
 		    "2026-06-11");
 	/* 17 days to 30 Apr + 31 in May + 11 = 59. */
 	assert_int_equal(d.item[0].days_left, 59);

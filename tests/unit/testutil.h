@@ -82,6 +82,27 @@ TU_UNUSED static void tu_assert_mime_message(const struct mime_message *m)
 }
 #endif
 
+/* A day from "YYYY-MM-DD"; NULL or "-" is a cleared date. A bad string fails the test. */
+TU_UNUSED static GDate tu_date(const char *s)
+{
+	GDate d;
+
+	g_date_clear(&d, 1);
+	if (s != NULL && strcmp(s, "-") != 0 && !clock_date_parse(s, &d))
+		fail_msg("bad date in test: %s", s);
+	return d;
+}
+
+/* got is the day want ("YYYY-MM-DD", or "-" for cleared), else the test fails naming what. */
+TU_UNUSED static void tu_assert_date(const char *what, const char *case_name, const GDate *got,
+				     const char *want)
+{
+	char buf[11];
+
+	if (strcmp(clock_date_iso(got, buf), want) != 0)
+		fail_msg("%s: %s: expected %s, got %s", case_name, what, want, buf);
+}
+
 /* The shipped deadline table, from the top of the tree (as run-all.sh runs tests), else
    relative to this file; NULL (with the errors printed) when it does not load. */
 TU_UNUSED static struct clock_table *tu_load_deadlines(void)
