@@ -568,14 +568,17 @@ def k_smtp_down_then_retried():
 # ------------------------------------------------------------------ l: rules: check, reload
 def l_rules_check_and_reload():
     """An invalid rule set is refused with file:line by `rules check` and by `poll`; a running
-    poller reloads rules on SIGHUP, keeping the old set when the new one is invalid; the
-    classification is stored on the case and in its events."""
+    poller reloads rules and templates on SIGHUP, keeping the old set when the new one is
+    invalid; the classification is stored on the case and in its events."""
     import shutil
     with MailServers() as ms:
         rules_dir = os.path.join(ms.tmp, "rules")
         shutil.copytree(os.path.join(harness.REPO_ROOT, "rules"), rules_dir)
+        tpl_dir = os.path.join(ms.tmp, "templates")
+        shutil.copytree(os.path.join(harness.REPO_ROOT, "templates"), tpl_dir)
+        ack = os.path.join(tpl_dir, "acknowledgement")
         top = os.path.join(rules_dir, "pdgate.rules")
-        pd = Pdgate(ms, "rules", gateway_rules=top)
+        pd = Pdgate(ms, "rules", gateway_rules=top, gateway_templates=tpl_dir)
         extra = os.path.join(rules_dir, "local.rules")
         with open(top, "a") as f:
             f.write("include local.rules\n")
@@ -592,7 +595,17 @@ def l_rules_check_and_reload():
         write_local("# nothing yet\n")
         pd.ok("rules", "check")
 
-        for u in ("zed@public.test", "zoe@public.test", "zack@public.test"):
+        def edit_ack(old, new):
+            with open(ack) as f:
+                text = f.read()
+            with open(ack, "w") as f:
+                f.write(text.replace(old, new, 1))
+
+        def ack_subject(user):
+            acks = acks_for(ms, user)
+            return hdr(acks[-1], "Subject") if acks else ""
+
+        for u in ("zed@public.test", "zoe@public.test", "zack@public.test", "zara@public.test"):
             ms.add_user(u)
         time.sleep(1.1)
         log_path = os.path.join(ms.tmp, "rules-daemon.log")
@@ -611,6 +624,7 @@ def l_rules_check_and_reload():
                                  "police stations?\n", 1)
             write_local("body ZEBRA /zebra crossing/\ndescribe ZEBRA Zebra test rule\n"
                         "score ZEBRA eir=5\n")
+            edit_ack("Subject: ", "Subject: Reloaded - ")
             p.send_signal(signal.SIGHUP)
             time.sleep(1.5)
             c = deliver_and_wait("zoe@public.test", "Tell me about zebra crossings.\n", 2)
@@ -620,12 +634,23 @@ def l_rules_check_and_reload():
             ev = [e for e in shown["events"] if e["action"] == "classified"]
             check(ev and "ZEBRA" in ev[0]["detail"], "classification not in the case's events")
             check(shown.get("kinds") == c["kinds"], "case show lacks the kinds")
+            check(ack_subject("zoe@public.test").startswith("Reloaded - "),
+                  "reloaded template not used: %r" % ack_subject("zoe@public.test"))
             write_local("body BROKEN /unclosed(/\n")
             p.send_signal(signal.SIGHUP)
             time.sleep(1.5)
             check(p.poll() is None, "poller died on an invalid reload")
             c = deliver_and_wait("zack@public.test", "Any zebra crossing figures?\n", 3)
             check("eir" in c["kinds"].split(","), "old rule set not kept after a bad reload")
+            write_local("body ZEBRA /zebra crossing/\nscore ZEBRA eir=5\n")
+            edit_ack("Subject: Reloaded - ", "Subject: {{bogus}} ")
+            p.send_signal(signal.SIGHUP)
+            time.sleep(1.5)
+            check(p.poll() is None, "poller died on an invalid template reload")
+            deliver_and_wait("zara@public.test", "Zebra crossings, please.\n", 4)
+            check(ack_subject("zara@public.test").startswith("Reloaded - "),
+                  "old templates not kept after a bad reload: %r"
+                  % ack_subject("zara@public.test"))
         finally:
             p.send_signal(signal.SIGTERM)
             try:
@@ -637,6 +662,8 @@ def l_rules_check_and_reload():
             text = f.read()
         check(b"reload refused" in text and b"local.rules:1:" in text,
               "the refused reload was not logged with file:line")
+        check(b"acknowledgement:" in text and b"bogus" in text,
+              "the refused template reload was not logged with file:line")
 
 
 GROUPS = {
