@@ -75,6 +75,9 @@ int case_record_from_store(const struct store_case *c, struct case_record *rec,
 			   char **error_r);
 void case_record_to_store(const struct case_record *rec, struct store_case *c);
 
+/* The running stop of rec (the last, with no end), or NULL. Points into rec->stops. */
+struct clock_stop *case_open_stop(const struct case_record *rec);
+
 /* Stops as text, "2026-03-05:2026-03-12 2026-04-01:" (open stop has no end). g_malloc'd. */
 char *case_stops_format(const GArray *stops);
 /* Parse that text into rec->stops (replacing it). 1, or 0 when malformed. */

@@ -20,6 +20,10 @@
 #define PD_MAX_ADDRESS 254
 /* Message-IDs longer than this are not ids but abuse (RFC 5322 line limit). */
 #define PD_MAX_MESSAGE_ID 998
+/* A Message-ID we repeat in In-Reply-To/References of a notice: longer ones (still valid in
+   the mail we received) would push a header line past RFC 5322's 998 octets, so they are
+   left out rather than let the notice fail. */
+#define PD_MAX_THREAD_ID 900
 /* References kept for threading; long threads only need the recent ones. */
 #define PD_MAX_REFERENCES 50
 /* Body text kept for classification and display (UTF-8 bytes). */

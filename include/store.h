@@ -135,7 +135,8 @@ int store_case_each(struct store *store, store_case_cb *cb, void *ctx, char **er
 int store_requester_verified(struct store *store, const char *requester_addr, int64_t since);
 
 /* The requester's latest person-written inbound message of a case (not the team's: for
-   threading a notice and for the day an answer arrived). Strings g_malloc'd; clear with store_inbound_clear. 1 or 0. */
+   threading a notice and for the day an answer arrived). Strings g_malloc'd; clear with
+   store_inbound_clear. 1 or 0. */
 struct store_inbound {
 	int64_t id, received;
 	int64_t first_id;         /* the case's first inbound message (the request) */
@@ -143,6 +144,8 @@ struct store_inbound {
 };
 int store_case_last_inbound(struct store *store, int64_t case_id, struct store_inbound *in);
 void store_inbound_clear(struct store_inbound *in);
+/* When the latest notice `notice` of a case was composed (Unix time), or 0: none. */
+int64_t store_case_last_notice(struct store *store, int64_t case_id, const char *notice);
 
 /* How many automatic notices (acknowledgement, identity_request) were composed for rcpt at
    or after `since`: the per-requester rate limit. */
@@ -159,15 +162,16 @@ int store_outbox_add(struct store *store, int64_t case_id, int64_t message_row, 
 struct store_outbox_item {
 	int64_t id, case_id, message_row, last_attempt;
 	char *sender, *rcpt, *sha256, *message_id;
+	char *last_error;         /* of the last attempt, or NULL */
 	int attempts;
 	int sending;              /* state 'sending': an attempt whose outcome is unknown */
 };
 /* Up to `max` items due at `now`. Without a journal: queued with next_attempt <= now, or
-   'sending' left by a crash (sent again: at-least-once). With one (journal != 0): queued
-   and either never tried or checked against the journal since the last attempt.
-   *items_r g_malloc'd; free with store_outbox_items_free. 1 or -1. */
-int store_outbox_due(struct store *store, int64_t now, int journal, size_t max,
-		     struct store_outbox_item **items_r, size_t *count_r);
+   'sending' left by a crash, i.e. attempted before `started` (sent again: at-least-once).
+   With one (journal != 0): queued and either never tried or checked against the journal
+   since the last attempt. *items_r g_malloc'd; free with store_outbox_items_free. 1 / -1. */
+int store_outbox_due(struct store *store, int64_t now, int journal, int64_t started,
+		     size_t max, struct store_outbox_item **items_r, size_t *count_r);
 /* Attempts whose outcome is unknown: 'sending', or retries not yet checked. 1 or -1. */
 int store_outbox_unsettled(struct store *store, struct store_outbox_item **items_r,
 			   size_t *count_r);

@@ -89,9 +89,11 @@ static int cmd_poll(const struct config *config, int argc, char **argv)
 	if (*config->smtp.journal == '\0')
 		log_warn("no [smtp] journal address: a crash between the SMTP server's acceptance "
 			 "and its record can send that one notice twice");
+	/* A case whose deadlines cannot be recomputed must not stop the mail. */
 	if (gateway_recompute_deadlines(gw, &error) != 1) {
-		status = EX_TEMPFAIL;
-		goto out;
+		log_error("deadlines not recomputed: %s", error);
+		g_free(error);
+		error = NULL;
 	}
 	if (has_flag(argc, argv, "--once")) {
 		ret = gateway_poll_once(gw, &error);

@@ -97,6 +97,7 @@ static int add_deadlines(void *ctx, JsonObject *obj, char **error_r)
 	JsonArray *items = json_array_new();
 	int ret = store_case_load(sc->store, sc->reference, &c, error_r);
 
+	memset(&d, 0, sizeof(d));
 	if (ret == 1)
 		ret = case_deadlines_of(sc->env, &c, &d, error_r);
 	for (unsigned i = 0; ret == 1 && i < d.n; i++)
@@ -108,8 +109,8 @@ static int add_deadlines(void *ctx, JsonObject *obj, char **error_r)
 						      deadline_object(&d.item[d.next]));
 		else
 			json_object_set_null_member(obj, "next_deadline");
-		case_deadlines_clear(&d);
 	}
+	case_deadlines_clear(&d);
 	json_array_unref(items);
 	store_case_clear(&c);
 	return ret == 1;

@@ -70,7 +70,7 @@ static int templates_render(const struct config *config, int argc, char **argv)
 	if (gateway_init(config, p.reference != NULL ? 0 : GATEWAY_FLAG_NO_STORE, &gw,
 			 &error) != 1)
 		status = EX_CONFIG;
-	else if (!gateway_render_notice(gw, &p, &raw, &len, &error))
+	else if (gateway_render_notice(gw, &p, &raw, &len, &error) != 1)
 		status = EX_DATAERR;
 	else
 		fwrite(raw, 1, len, stdout);

@@ -83,24 +83,44 @@ int gateway_case_save(struct gateway *gw, struct store_case *c, const struct cas
 	return ret;
 }
 
-/* The day identity or an answer arrived, when the member did not say: the delivery day of
-   the requester's latest message if it came after the question, else today (cleared). */
-static void default_day(const struct case_record *rec, const struct thread *t,
-			struct case_command *cmd)
+/* Did the requester's latest message come after we asked (the identity request or the
+   clarification question)? By the time the notice was composed when there is one, else by
+   the day the stop began / by not being the request itself. */
+static int came_after_question(struct gateway *gw, const struct store_case *c,
+			       const struct case_record *rec, const struct thread *t,
+			       const char *notice)
 {
-	GDate day;
+	int64_t asked = store_case_last_notice(gw->store, c->id, notice);
 	const struct clock_stop *stop = rec->stops != NULL && rec->stops->len > 0 ?
 		&g_array_index(rec->stops, struct clock_stop, rec->stops->len - 1) : NULL;
+	GDate day;
 
-	if (g_date_valid(&cmd->on) || t->in.id == 0)
-		return;
+	if (asked != 0)
+		return t->in.received > asked;
+	if (strcmp(notice, "identity_request") == 0)
+		return t->in.id != t->in.first_id;
 	pd_london_day(t->in.received, &day);
-	if (cmd->action == CASE_VERIFY_IDENTITY && rec->state == CASE_AWAITING_IDENTITY &&
-	    t->in.id != t->in.first_id)
-		cmd->on = day;
-	if (cmd->action == CASE_CLARIFIED && stop != NULL && !g_date_valid(&stop->to) &&
-	    g_date_compare(&day, &stop->from) >= 0)
-		cmd->on = day;
+	return stop != NULL && g_date_compare(&day, &stop->from) >= 0;
+}
+
+/* The day identity or an answer arrived, when the member did not say: the delivery day of
+   the requester's latest message if it came after the question, else today (cleared). */
+static void default_day(struct gateway *gw, const struct store_case *c,
+			const struct case_record *rec, const struct thread *t,
+			struct case_command *cmd)
+{
+	const char *notice = cmd->action == CASE_VERIFY_IDENTITY ? "identity_request" :
+			     cmd->action == CASE_CLARIFIED ? "clarification_request" : NULL;
+	const struct clock_stop *open = case_open_stop(rec);
+
+	if (g_date_valid(&cmd->on) || t->in.id == 0 || notice == NULL)
+		return;
+	if (cmd->action == CASE_VERIFY_IDENTITY && rec->state != CASE_AWAITING_IDENTITY)
+		return;
+	if (cmd->action == CASE_CLARIFIED && open == NULL)
+		return;
+	if (came_after_question(gw, c, rec, t, notice))
+		pd_london_day(t->in.received, &cmd->on);
 }
 
 /* "next deadline 13 April 2026 (access, 31 days left)", or "no deadline running". */
@@ -129,8 +149,11 @@ static char *describe_result(struct gateway *gw, const struct store_case *c,
 	g_string_append_printf(s, "%s: %s", c->reference, ch->event);
 	if (ch->detail != NULL && *ch->detail != '\0')
 		g_string_append_printf(s, " (%s)", ch->detail);
-	if (ch->notice != NULL)
+	if (ch->notice != NULL && c->requester_addr != NULL)
 		g_string_append_printf(s, "; %s queued", ch->notice);
+	else if (ch->notice != NULL)
+		g_string_append_printf(s, "; %s NOT sent: the case has no reply address",
+				       ch->notice);
 	append_next(gw, &ch->after, s);
 	if (ch->warning != NULL)
 		g_string_append_printf(s, "\nwarning: %s", ch->warning);
@@ -151,7 +174,7 @@ static int action_write(struct gateway *gw, struct store_case *c, const struct c
 	thread_load(gw, c->id, &t);
 	if ((ret = case_record_from_store(c, &rec, error_r)) != 1)
 		goto out;
-	default_day(&rec, &t, &cmd);
+	default_day(gw, c, &rec, &t, &cmd);
 	if ((ret = lifecycle_apply(gateway_env(gw), &rec, &cmd, &ch, error_r)) != 1)
 		goto out;
 	if ((ret = gateway_case_save(gw, c, &ch.after, error_r)) != 1 ||
@@ -202,6 +225,7 @@ static char *fresh_summary(struct gateway *gw, const struct store_case *c)
 	struct case_deadlines d;
 	char *summary = NULL;
 
+	memset(&d, 0, sizeof(d));
 	if (case_record_from_store(c, &rec, NULL) &&
 	    case_deadlines_compute(gateway_env(gw), &rec, &d, NULL))
 		summary = case_deadlines_summary(&d);

@@ -23,6 +23,7 @@ struct gateway {
 	struct rules *rules;
 	char *message_id_domain;
 	int lock_fd;
+	int64_t started;               /* 'sending' rows older than this were left by a crash */
 };
 
 /* Everything known about the inbound message being processed (per-message lifetime). */
@@ -82,6 +83,11 @@ GHashTable *gateway_notice_lists(const struct case_deadlines *d);
    with the command to queue it again. Notices to others (the team's own) are not raised. */
 int gateway_raise_failed_notice(struct gateway *gw, int64_t case_id, int64_t outbox_id,
 				const char *rcpt, const char *error);
+
+/* A notice failed for good: marked failed, recorded on its case and raised to the team, in
+   one transaction. 1, or 0/-1 (logged; the row is left as it was and tried again). */
+int gateway_outbox_failed(struct gateway *gw, const struct store_outbox_item *it,
+			  const char *error);
 
 /* Today in Europe/London, refreshed into gw->env (a poller runs for days). */
 const struct case_env *gateway_env(struct gateway *gw);

@@ -144,6 +144,7 @@ int gateway_init(const struct config *config, unsigned flags, struct gateway **g
 
 	gw->config = config;
 	gw->lock_fd = -1;
+	gw->started = pd_now();
 	gw->message_id_domain = default_message_id_domain(config);
 	if (!load_templates(gw, &gw->templates, error_r) ||
 	    !rules_load(config->gateway.rules, &gw->rules, error_r) ||
@@ -213,39 +214,79 @@ static int64_t retry_delay(int base, int attempts)
 }
 
 /* Send one item; returns smtp_send's result, with the outcome recorded. */
+int gateway_outbox_failed(struct gateway *gw, const struct store_outbox_item *it,
+			  const char *error)
+{
+	const char *why = error != NULL ? error : "?";
+	char *err = NULL;
+	int ret = store_begin(gw->store, &err);
+
+	/* Never silently, and all or nothing: failed, on the case's record, told to the team. */
+	if (ret == 1)
+		ret = store_outbox_mark_failed(gw->store, it->id, why, &err);
+	if (ret == 1 && it->case_id != 0)
+		ret = store_event_add(gw->store, it->case_id, "gateway", "notice_failed", why, &err);
+	if (ret == 1 && it->case_id != 0)
+		ret = gateway_raise_failed_notice(gw, it->case_id, it->id, it->rcpt, why);
+	if (ret == 1)
+		ret = store_commit(gw->store, &err);
+	if (ret != 1) {
+		store_rollback(gw->store);
+		log_error("notice %" G_GINT64_FORMAT ": recording its failure failed (retried "
+			  "later): %s", it->id, err != NULL ? err : "?");
+	} else {
+		log_error("notice %" G_GINT64_FORMAT " to %s failed: %s", it->id, it->rcpt, why);
+	}
+	g_free(err);
+	return ret;
+}
+
+/* After a temporary failure: retry later. With a journal the attempt's outcome is unknown
+   until the journal was checked (a lost reply may hide an acceptance), so even the last
+   attempt waits for that check (poll.c) before it counts as failed. */
+static void deferred(struct gateway *gw, const struct store_outbox_item *it, const char *error)
+{
+	int journal = *gw->config->smtp.journal != '\0';
+	int64_t next = pd_now() + retry_delay(gw->config->smtp.retry_base, it->attempts + 1);
+
+	if (!journal && it->attempts + 1 >= gw->config->smtp.max_attempts) {
+		gateway_outbox_failed(gw, it, error);
+		return;
+	}
+	store_outbox_mark_retry(gw->store, it->id, next, error, NULL);
+	log_warn("notice %" G_GINT64_FORMAT " deferred: %s", it->id, error);
+}
+
+/* Send one item; returns smtp_send's result, with the outcome recorded. */
 static int send_item(struct gateway *gw, struct smtp *smtp, const struct store_outbox_item *it)
 {
+	const char *journal = gw->config->smtp.journal;
+	const char *rcpts[] = { it->rcpt, *journal != '\0' ? journal : NULL, NULL };
 	char *raw = NULL, *error = NULL;
 	size_t len = 0;
 	int ret;
 
 	if (!store_spool_get(gw->store, it->sha256, &raw, &len, &error)) {
+		gateway_outbox_failed(gw, it, error);
 		ret = 0;
-	} else if (store_outbox_mark_sending(gw->store, it->id, pd_now(), &error) != 1) {
+		goto out;
+	}
+	/* Nothing was tried: no attempt to count, the row stays queued. */
+	if (store_outbox_mark_sending(gw->store, it->id, pd_now(), &error) != 1) {
 		ret = -1;
-	} else {
-		const char *journal = gw->config->smtp.journal;
-		const char *rcpts[] = { it->rcpt, *journal != '\0' ? journal : NULL, NULL };
-		ret = smtp_send_all(smtp, it->sender, rcpts, raw, len, &error);
+		goto out;
 	}
-	if (ret == 1) {
-		store_outbox_mark_sent(gw->store, it->id, pd_now(), NULL);
+	ret = smtp_send_all(smtp, it->sender, rcpts, raw, len, &error);
+	if (ret == 1 && store_outbox_mark_sent(gw->store, it->id, pd_now(), NULL) != 1)
+		log_error("notice %" G_GINT64_FORMAT " sent but not recorded: the journal (or a "
+			  "later start) settles it", it->id);
+	else if (ret == 1)
 		log_info("notice %" G_GINT64_FORMAT " sent", it->id);
-	} else if (ret == 0 || it->attempts + 1 >= gw->config->smtp.max_attempts) {
-		store_outbox_mark_failed(gw->store, it->id, error, NULL);
-		/* Never silently: the case's record says so, and `pdgate outbox` lists it. */
-		if (it->case_id != 0) {
-			store_event_add(gw->store, it->case_id, "gateway", "notice_failed",
-					error != NULL ? error : "?", NULL);
-			gateway_raise_failed_notice(gw, it->case_id, it->id, it->rcpt,
-						    error != NULL ? error : "?");
-		}
-		log_error("notice %" G_GINT64_FORMAT " to %s failed: %s", it->id, it->rcpt, error);
-	} else {
-		int64_t next = pd_now() + retry_delay(gw->config->smtp.retry_base, it->attempts + 1);
-		store_outbox_mark_retry(gw->store, it->id, next, error, NULL);
-		log_warn("notice %" G_GINT64_FORMAT " deferred: %s", it->id, error);
-	}
+	else if (ret == 0)
+		gateway_outbox_failed(gw, it, error);
+	else
+		deferred(gw, it, error);
+out:
 	g_free(raw);
 	g_free(error);
 	return ret;
@@ -278,7 +319,7 @@ int gateway_flush_outbox(struct gateway *gw)
 	/* Bounded: a database that cannot record outcomes must not make us loop forever. */
 	for (int round = 0; round < 1000; round++) {
 		if (store_outbox_due(gw->store, pd_now(), *gw->config->smtp.journal != '\0',
-				     PD_POLL_BATCH, &items, &count) != 1 ||
+				     gw->started, PD_POLL_BATCH, &items, &count) != 1 ||
 		    count == 0)
 			break;
 		if (smtp == NULL && (smtp = smtp_connect(gw, &password)) == NULL) {

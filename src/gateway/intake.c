@@ -199,16 +199,17 @@ static int notify_team(struct gateway *gw, const struct intake *in, const struct
 	return ret;
 }
 
-/* 1 when rcpt already had its share of automatic notices today (recorded on the case). */
+/* Would `wanted` more automatic notices exceed rcpt's share of the last 24 hours? Then none
+   is sent, and the case records why. */
 static int rate_limited(struct gateway *gw, const struct store_case *c, int64_t now,
-			int *limited_r, char **error_r)
+			int wanted, int *limited_r, char **error_r)
 {
 	int max = gw->config->gateway.max_auto_notices_per_day;
 	int64_t n = store_auto_notices_since(gw->store, c->requester_addr, now - 86400);
 	char *detail;
 	int ret;
 
-	*limited_r = n >= max;
+	*limited_r = n + wanted > max;
 	if (!*limited_r)
 		return 1;
 	detail = g_strdup_printf("%" G_GINT64_FORMAT " automatic notices to this address in 24 "
@@ -226,9 +227,9 @@ static int notify_requester(struct gateway *gw, const struct intake *in,
 			    char **error_r)
 {
 	char **refs = reply_references(in->msg);
-	int limited = 0;
-	int ret = rate_limited(gw, c, in->received > pd_now() ? in->received : pd_now(), &limited,
-			       error_r);
+	int limited = 0, wanted = rec->state == CASE_AWAITING_IDENTITY ? 2 : 1;
+	int ret = rate_limited(gw, c, in->received > pd_now() ? in->received : pd_now(), wanted,
+			       &limited, error_r);
 
 	if (ret == 1 && !limited)
 		ret = gateway_case_notice(gw, c, rec, NULL, "acknowledgement",

@@ -230,9 +230,24 @@ static void composed_free(struct composed *c)
 	g_free(c->subject);
 }
 
+/* Threading ids from mail are the sender's: one too long to repeat is dropped, never
+   allowed to make the notice fail. The array is new; its strings are borrowed. */
+static const char **usable_references(char **refs)
+{
+	GPtrArray *ok = g_ptr_array_new();
+	for (char **r = refs; r != NULL && *r != NULL; r++) {
+		if (strlen(*r) <= PD_MAX_THREAD_ID)
+			g_ptr_array_add(ok, *r);
+	}
+	g_ptr_array_add(ok, NULL);
+	return (const char **)g_ptr_array_free(ok, FALSE);
+}
+
 static int compose(struct gateway *gw, const struct gateway_notice *n,
 		   const struct template_output *body, struct composed *out, char **error_r)
 {
+	const char **refs = usable_references(n->references);
+	int ret;
 	struct mime_notice m = {
 		.from_name = gw->config->smtp.from_name,
 		.from_addr = gw->config->smtp.from,
@@ -242,12 +257,15 @@ static int compose(struct gateway *gw, const struct gateway_notice *n,
 		.body_text = body->text,
 		.body_html = body->html,
 		.message_id = out->message_id,
-		.in_reply_to = n->in_reply_to,
-		.references = (const char *const *)n->references,
+		.in_reply_to = n->in_reply_to != NULL && strlen(n->in_reply_to) <= PD_MAX_THREAD_ID ?
+			       n->in_reply_to : NULL,
+		.references = refs,
 		.date = out->date,
 		.auto_replied = 1,
 	};
-	return mime_compose(&m, &out->raw, &out->len, error_r);
+	ret = mime_compose(&m, &out->raw, &out->len, error_r);
+	g_free(refs);
+	return ret;
 }
 
 static int store_outbound(struct gateway *gw, const struct gateway_notice *n,

@@ -239,7 +239,12 @@ static int settle_one(struct poll_ctx *p, const struct store_outbox_item *it, ch
 					"the journal copy shows the SMTP server accepted it before "
 					"pdgate could record it: not sent again", NULL);
 		log_info("notice %" G_GINT64_FORMAT " found in the journal: sent", it->id);
-	} else if (it->last_attempt <= pd_now() - gw->config->smtp.journal_wait) {
+	} else if (it->last_attempt > pd_now() - gw->config->smtp.journal_wait) {
+		/* too early to tell: the copy may still be on its way */
+	} else if (it->attempts >= gw->config->smtp.max_attempts) {
+		gateway_outbox_failed(gw, it, it->last_error != NULL ? it->last_error :
+				      "interrupted, and not in the journal");
+	} else {
 		store_outbox_mark_checked(gw->store, it->id, it->sending ?
 					  "interrupted, and not in the journal: sending again" : NULL,
 					  NULL);
@@ -261,6 +266,18 @@ static int reconcile_outbox(struct poll_ctx *p, char **error_r)
 	for (size_t i = 0; i < count && ret == 1; i++)
 		ret = settle_one(p, &items[i], error_r);
 	store_outbox_items_free(&items, count);
+	/* The journal refused (no such folder, no right): the unsettled notices wait, nothing
+	   is sent twice, and the mail must still be read. */
+	if (ret == 0) {
+		log_error("imap: the journal folder %s cannot be searched: %s; notices of unknown "
+			  "outcome wait", p->gw->config->imap.journal_mailbox,
+			  error_r != NULL && *error_r != NULL ? *error_r : "?");
+		if (error_r != NULL) {
+			g_free(*error_r);
+			*error_r = NULL;
+		}
+		ret = 1;
+	}
 	return ret;
 }
 

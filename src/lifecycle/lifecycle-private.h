@@ -6,7 +6,5 @@
 #include "lifecycle.h"
 #include "pd-limits.h"
 
-/* The open stop of rec (the last, with no end), or NULL. */
-struct clock_stop *case_open_stop(const struct case_record *rec);
 
 #endif

@@ -120,8 +120,12 @@ int store_case_last_inbound(struct store *store, int64_t case_id, struct store_i
 		"SELECT id, received, message_id, refs, from_name,"
 		" (SELECT MIN(id) FROM messages WHERE case_id = ?1 AND direction = 'in')"
 		" FROM messages WHERE case_id = ?1 AND direction = 'in' AND status = 'stored'"
-		" AND auto_reason IS NULL AND from_team = 0 ORDER BY received DESC, id DESC LIMIT 1",
-		"i", case_id);
+		" AND auto_reason IS NULL AND from_team = 0"
+		/* the requester's own mail (or the request itself: web forms send it from
+		   another address), never a third party writing "Re: REF" */
+		" AND (from_addr = (SELECT requester_addr FROM cases WHERE id = ?1) COLLATE NOCASE"
+		" OR id = (SELECT MIN(id) FROM messages WHERE case_id = ?1 AND direction = 'in'))"
+		" ORDER BY received DESC, id DESC LIMIT 1", "i", case_id);
 	int ret = 0;
 
 	memset(in, 0, sizeof(*in));
@@ -161,4 +165,15 @@ int64_t store_auto_notices_since(struct store *store, const char *rcpt, int64_t 
 			   since) != 1)
 		return 0;
 	return n;
+}
+
+int64_t store_case_last_notice(struct store *store, int64_t case_id, const char *notice)
+{
+	int64_t when = 0;
+
+	if (store_stmt_int(store, &when,
+			   "SELECT IFNULL(MAX(received), 0) FROM messages WHERE case_id = ?"
+			   " AND direction = 'out' AND notice = ?", "is", case_id, notice) != 1)
+		return 0;
+	return when;
 }

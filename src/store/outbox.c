@@ -16,7 +16,7 @@ int store_outbox_add(struct store *store, int64_t case_id, int64_t message_row, 
 }
 
 #define ITEM_COLUMNS "o.id, IFNULL(o.case_id, 0), o.message_row, o.sender, o.rcpt," \
-	" m.sha256, m.message_id, o.attempts, IFNULL(o.last_attempt, 0), o.state"
+	" m.sha256, m.message_id, o.attempts, IFNULL(o.last_attempt, 0), o.state, o.last_error"
 
 static void item_from_row(sqlite3_stmt *st, struct store_outbox_item *it)
 {
@@ -30,6 +30,7 @@ static void item_from_row(sqlite3_stmt *st, struct store_outbox_item *it)
 	it->attempts = sqlite3_column_int(st, 7);
 	it->last_attempt = sqlite3_column_int64(st, 8);
 	it->sending = g_strcmp0((const char *)sqlite3_column_text(st, 9), "sending") == 0;
+	it->last_error = g_strdup((const char *)sqlite3_column_text(st, 10));
 }
 
 static int items_collect(struct store *store, sqlite3_stmt *st,
@@ -59,20 +60,25 @@ static int items_collect(struct store *store, sqlite3_stmt *st,
 	return 1;
 }
 
-int store_outbox_due(struct store *store, int64_t now, int journal, size_t max,
-		     struct store_outbox_item **items_r, size_t *count_r)
+int store_outbox_due(struct store *store, int64_t now, int journal, int64_t started,
+		     size_t max, struct store_outbox_item **items_r, size_t *count_r)
 {
+	sqlite3_stmt *st;
+
 	/* With a journal, a row that may have been accepted already ('sending' after a crash,
 	   or a retry) waits until the journal said it was not (checked). */
-	const char *sql = journal ?
-		"SELECT " ITEM_COLUMNS " FROM outbox o JOIN messages m ON m.id = o.message_row"
-		" WHERE o.state = 'queued' AND o.next_attempt <= ?"
-		" AND (o.attempts = 0 OR o.checked = 1)"
-		" ORDER BY o.next_attempt, o.id LIMIT ?" :
-		"SELECT " ITEM_COLUMNS " FROM outbox o JOIN messages m ON m.id = o.message_row"
-		" WHERE (o.state = 'queued' AND o.next_attempt <= ?) OR o.state = 'sending'"
-		" ORDER BY o.next_attempt, o.id LIMIT ?";
-	sqlite3_stmt *st = store_stmt_query(store, NULL, sql, "ii", now, (int64_t)max);
+	if (journal)
+		st = store_stmt_query(store, NULL,
+			"SELECT " ITEM_COLUMNS " FROM outbox o JOIN messages m ON m.id = o.message_row"
+			" WHERE o.state = 'queued' AND o.next_attempt <= ?"
+			" AND (o.attempts = 0 OR o.checked = 1)"
+			" ORDER BY o.next_attempt, o.id LIMIT ?", "ii", now, (int64_t)max);
+	else
+		st = store_stmt_query(store, NULL,
+			"SELECT " ITEM_COLUMNS " FROM outbox o JOIN messages m ON m.id = o.message_row"
+			" WHERE (o.state = 'queued' AND o.next_attempt <= ?)"
+			" OR (o.state = 'sending' AND o.last_attempt < ?)"
+			" ORDER BY o.next_attempt, o.id LIMIT ?", "iii", now, started, (int64_t)max);
 	return items_collect(store, st, items_r, count_r);
 }
 
@@ -120,6 +126,7 @@ void store_outbox_items_free(struct store_outbox_item **items, size_t count)
 		g_free((*items)[i].rcpt);
 		g_free((*items)[i].sha256);
 		g_free((*items)[i].message_id);
+		g_free((*items)[i].last_error);
 	}
 	g_free(*items);
 	*items = NULL;

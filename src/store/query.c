@@ -29,7 +29,8 @@ static const struct named_query queries[] = {
 	  " JOIN cases c ON c.id = e.case_id WHERE c.reference = ? ORDER BY e.id" },
 	{ "case_outbox", 1,
 	  "SELECT o.id, m.notice, o.state, o.rcpt, m.message_id, o.attempts, o.last_error,"
-	  " o.sent_at FROM outbox o JOIN cases c ON c.id = o.case_id JOIN messages m ON m.id = o.message_row"
+	  " o.sent_at FROM outbox o JOIN cases c ON c.id = o.case_id"
+	  " JOIN messages m ON m.id = o.message_row"
 	  " WHERE c.reference = ? ORDER BY o.id" },
 	{ "messages", 0,
 	  "SELECT m.id, c.reference AS \"case\", m.direction, m.message_id, m.from_addr AS \"from\","

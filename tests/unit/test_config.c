@@ -67,6 +67,8 @@ static const struct bad_case bad_cases[] = {
 	  "[holidays] cancel_england_wales: '26/12/2026' is not a date" },
 	{ "[holidays]\nadd_wales = 2026-06-01\n", "[holidays] add_wales: unknown key" },
 	{ "[gateway]\nidentity_reuse_days = -1\n", "[gateway] identity_reuse_days" },
+	{ "[smtp]\njournal = disclosure journal\n", "[smtp] journal: not an e-mail address" },
+	{ "[gateway]\ncourt_section_access = 166\n", "[gateway] court_section_access" },
 };
 
 static void test_bad_values(void **state)

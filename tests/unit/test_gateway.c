@@ -283,6 +283,24 @@ static void test_holiday_change_recomputes(void **state)
 	g_free(path);
 }
 
+/* A Message-ID too long to repeat in a notice's In-Reply-To/References (still valid as
+   received) is left out of the threading; it never stops the case or its notices. */
+static void test_long_message_id_not_repeated(void **state)
+{
+	struct fixture *f = *state;
+	char *local = g_strnfill(984, 'x'); /* 996 with the domain: just within 998 */
+	char *raw = g_strdup_printf("From: Sam <sam@public.test>\r\nTo: disclosure@pdgate.test\r\n"
+				    "Subject: FOI request\r\nMessage-ID: <%s@public.test>\r\n\r\n"
+				    "Under the Freedom of Information Act please send the number of "
+				    "thefts recorded in 2025.\r\n", local);
+	feed_now(f, raw);
+	char **rcpts = column(f, "case_outbox", "PD-2026-000001", "rcpt");
+	assert_int_equal(g_strv_length(rcpts), 1); /* the acknowledgement */
+	g_strfreev(rcpts);
+	g_free(raw);
+	g_free(local);
+}
+
 static void test_reply_threads_by_message_id(void **state)
 {
 	struct fixture *f = *state;
@@ -355,6 +373,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_same_bytes_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_team_actions_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_holiday_change_recomputes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_message_id_not_repeated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_message_id_is_new, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_threads_by_message_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_threads_by_subject, setup, teardown),
