@@ -30,8 +30,9 @@ int gateway_init(const struct config *config, unsigned flags, struct gateway **g
 		 char **error_r);
 void gateway_deinit(struct gateway **gw);
 
-/* Reload templates and rules (SIGHUP). All or nothing: when any file is invalid the old set
-   stays in force and 0 is returned with *error_r saying why. */
+/* Reload templates, rules, the deadline table and the config's [holidays] (SIGHUP). All or
+   nothing: when any file is invalid the old set stays in force and 0 is returned with
+   *error_r saying why. Other config changes need a restart. */
 int gateway_reload(struct gateway *gw, char **error_r);
 
 /* Process one raw inbound message received at `received` (Unix time) from `mailbox`: store it,

@@ -71,6 +71,19 @@ const struct case_env *gateway_env(struct gateway *gw)
 	return &gw->env;
 }
 
+/* The deadline table and the bank holidays as the config file says now: holidays are
+   proclaimed while the poller runs. Only these are taken from the re-read file. */
+static int reload_env(struct gateway *gw, struct case_env *env, char **error_r)
+{
+	struct config *fresh = NULL;
+	int ret = config_load(gw->config->path, &fresh, error_r);
+
+	if (ret == 1)
+		ret = case_env_load(fresh, pd_now(), env, error_r);
+	config_free(&fresh);
+	return ret;
+}
+
 int gateway_reload(struct gateway *gw, char **error_r)
 {
 	GHashTable *templates = NULL;
@@ -80,7 +93,7 @@ int gateway_reload(struct gateway *gw, char **error_r)
 	memset(&env, 0, sizeof(env));
 	if (!load_templates(gw, &templates, error_r) ||
 	    !rules_load(gw->config->gateway.rules, &rules, error_r) ||
-	    !case_env_load(gw->config, pd_now(), &env, error_r)) {
+	    !reload_env(gw, &env, error_r)) {
 		if (templates != NULL)
 			g_hash_table_unref(templates);
 		rules_free(&rules);
@@ -92,7 +105,8 @@ int gateway_reload(struct gateway *gw, char **error_r)
 	gw->templates = templates;
 	gw->rules = rules;
 	gw->env = env;
-	log_info("templates, %u rules and the deadline table loaded", rules_count(rules));
+	log_info("templates, %u rules, the deadline table and bank holidays loaded",
+		 rules_count(rules));
 	return 1;
 }
 

@@ -283,6 +283,42 @@ static void test_holiday_change_recomputes(void **state)
 	g_free(path);
 }
 
+/* The same proclaimed holiday picked up by a running poller on SIGHUP (gateway_reload);
+   a config made invalid meanwhile is refused and the old calendar kept. */
+static void test_holiday_reload(void **state)
+{
+	struct fixture *f = *state;
+	struct store *reader = NULL;
+	struct store_case c;
+	char *error = NULL, *text = NULL, *more = NULL, *day = NULL;
+
+	feed_now(f, foi_request);
+	assert_int_equal(store_open(f->config->store.database, f->config->store.spool, &reader,
+				    &error), 1);
+	assert_int_equal(store_case_load(reader, "PD-2026-000001", &c, &error), 1);
+	store_close(&reader);
+	day = g_strndup(c.deadlines + 4, 10);
+	assert_true(g_file_get_contents(f->config->path, &text, NULL, NULL));
+	more = g_strdup_printf("%s[holidays]\nadd_scotland = 2026-02-30\n", text);
+	assert_true(g_file_set_contents(f->config->path, more, -1, NULL));
+	assert_int_equal(gateway_reload(f->gw, &error), 0);
+	assert_non_null(strstr(error, "add_scotland"));
+	g_free(error);
+	error = NULL;
+	g_free(more);
+	more = g_strdup_printf("%s[holidays]\nadd_scotland = %s\n", text, day);
+	assert_true(g_file_set_contents(f->config->path, more, -1, NULL));
+	assert_int_equal(gateway_reload(f->gw, &error), 1);
+	assert_int_equal(gateway_recompute_deadlines(f->gw, &error), 1);
+	char **actions = column(f, "case_events", "PD-2026-000001", "action");
+	assert_true(g_strv_contains((const char *const *)actions, "deadlines_recomputed"));
+	g_strfreev(actions);
+	store_case_clear(&c);
+	g_free(day);
+	g_free(text);
+	g_free(more);
+}
+
 /* A Message-ID too long to repeat in a notice's In-Reply-To/References (still valid as
    received) is left out of the threading; it never stops the case or its notices. */
 static void test_long_message_id_not_repeated(void **state)
@@ -374,6 +410,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_team_actions_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_holiday_change_recomputes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_message_id_not_repeated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_holiday_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_message_id_is_new, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_threads_by_message_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_threads_by_subject, setup, teardown),
