@@ -32,12 +32,12 @@ all: $(BUILD)/pdgate
 deps:
 	@contrib/install-deps.sh
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h)
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/san/%.o: src/%.c $(wildcard include/*.h)
+$(BUILD)/san/%.o: src/%.c $(wildcard include/*.h) $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
 	@$(CC) $(ALL_CFLAGS) -O1 $(SANFLAGS) -c -o $@ $<

@@ -1,0 +1,411 @@
+/* mime-parse.c: mime_parse and mime_message_free. Holds the structure guard run before GMime
+   sees the bytes, the parser options and the GMime warnings turned into defects, the bounded
+   walk of the MIME tree (depth, part and attachment limits) that finds the body parts and
+   lists the attachments, and the assembly of the body with a forwarded message's text. The
+   envelope and header list come from mime-headers.c, the text of a part from mime-text.c. */
+#include "mime.h"
+
+#include "core.h"
+#include "mime-private.h"
+#include "pd-limits.h"
+
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+/* RFC 6838: a media type and subtype are each at most 127 characters. */
+#define CONTENT_TYPE_MAX 255
+
+/* ---------------------------------------------------------------- parser warnings */
+
+static const char *parser_warning_name(GMimeParserWarning code)
+{
+	switch (code) {
+	case GMIME_WARN_DUPLICATED_HEADER: return "duplicated header";
+	case GMIME_WARN_DUPLICATED_PARAMETER: return "duplicated parameter";
+	case GMIME_WARN_UNENCODED_8BIT_HEADER: return "unencoded 8-bit header";
+	case GMIME_WARN_INVALID_CONTENT_TYPE: return "invalid content type";
+	case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE: return "invalid RFC 2047 header";
+	case GMIME_WARN_MALFORMED_MULTIPART: return "malformed multipart";
+	case GMIME_WARN_TRUNCATED_MESSAGE: return "truncated message";
+	case GMIME_WARN_MALFORMED_MESSAGE: return "malformed message";
+	case GMIME_CRIT_INVALID_HEADER_NAME: return "invalid header name";
+	case GMIME_CRIT_CONFLICTING_HEADER: return "conflicting header";
+	case GMIME_CRIT_CONFLICTING_PARAMETER: return "conflicting parameter";
+	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY: return "multipart without boundary";
+	case GMIME_WARN_INVALID_PARAMETER: return "invalid parameter";
+	case GMIME_WARN_INVALID_ADDRESS_LIST: return "invalid address list";
+	case GMIME_CRIT_NESTING_OVERFLOW: return "MIME nesting overflow";
+	case GMIME_WARN_PART_WITHOUT_CONTENT: return "part without content";
+	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT: return "part without headers or content";
+	}
+	return "parser warning";
+}
+
+static void on_parser_warning(gint64 offset, GMimeParserWarning code, const gchar *item,
+			      gpointer user_data)
+{
+	struct defects *d = user_data;
+	char *clean = item == NULL ? NULL : pd_utf8_clean(item, DEFECT_ITEM_MAX, 0);
+
+	if (clean == NULL || clean[0] == '\0')
+		mime_defect_add(d, "%s", parser_warning_name(code));
+	else
+		mime_defect_add(d, "%s: %s", parser_warning_name(code), clean);
+	g_free(clean);
+}
+
+/* ---------------------------------------------------------------- MIME tree */
+
+enum text_slot { TEXT_PLAIN, TEXT_HTML, TEXT_FWD_PLAIN, TEXT_FWD_HTML, TEXT_SLOTS };
+
+struct walk {
+	struct defects *defects;
+	GArray *attachments; /* struct mime_attachment */
+	GMimePart *text[TEXT_SLOTS];
+	unsigned parts;
+	int stopped;
+};
+
+static void walk_object(struct walk *w, GMimeObject *obj, unsigned depth, int in_fwd);
+
+static char *content_type_string(GMimeObject *obj)
+{
+	GMimeContentType *ct = obj == NULL ? NULL : g_mime_object_get_content_type(obj);
+	char *mime_type = NULL, *lower = NULL, *ret = NULL;
+
+	if (ct == NULL)
+		return g_strdup("text/plain");
+	mime_type = g_mime_content_type_get_mime_type(ct);
+	lower = g_ascii_strdown(mime_type, -1);
+	ret = mime_clean_or_null(lower, CONTENT_TYPE_MAX);
+	if (ret == NULL)
+		ret = g_strdup("application/octet-stream");
+	g_free(mime_type);
+	g_free(lower);
+	return ret;
+}
+
+/* Last path component of name, cleaned; NULL for nothing, "." or "..". */
+static char *clean_filename(const char *name)
+{
+	const char *base = name;
+	char *ret;
+
+	if (name == NULL)
+		return NULL;
+	for (const char *p = name; *p != '\0'; p++) {
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	}
+	ret = mime_clean_or_null(base, PD_MAX_NAME);
+	if (ret != NULL && (strcmp(ret, ".") == 0 || strcmp(ret, "..") == 0))
+		g_clear_pointer(&ret, g_free);
+	return ret;
+}
+
+static size_t decoded_size(GMimeObject *obj)
+{
+	GMimeStream *null = g_mime_stream_null_new();
+	size_t size;
+
+	if (GMIME_IS_PART(obj)) {
+		GMimeDataWrapper *content = g_mime_part_get_content(GMIME_PART(obj));
+		if (content != NULL)
+			g_mime_data_wrapper_write_to_stream(content, null);
+	} else {
+		g_mime_object_write_content_to_stream(obj, NULL, null);
+	}
+	size = GMIME_STREAM_NULL(null)->written;
+	g_object_unref(null);
+	return size;
+}
+
+static void add_attachment(struct walk *w, GMimeObject *obj, const char *filename)
+{
+	struct mime_attachment a;
+
+	if (w->attachments->len >= PD_MAX_ATTACHMENTS) {
+		mime_defect_add(w->defects, "attachment limit reached");
+		return;
+	}
+	a.filename = clean_filename(filename);
+	a.content_type = content_type_string(obj);
+	a.size = decoded_size(obj);
+	g_array_append_val(w->attachments, a);
+}
+
+static void walk_leaf(struct walk *w, GMimePart *part, int in_fwd)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
+	const char *filename = g_mime_part_get_filename(part);
+	int slot = -1;
+
+	if (g_mime_part_is_attachment(part) || filename != NULL || ct == NULL ||
+	    !g_mime_content_type_is_type(ct, "text", "*")) {
+		add_attachment(w, GMIME_OBJECT(part), filename);
+		return;
+	}
+	if (g_mime_content_type_is_type(ct, "text", "plain"))
+		slot = in_fwd ? TEXT_FWD_PLAIN : TEXT_PLAIN;
+	else if (g_mime_content_type_is_type(ct, "text", "html"))
+		slot = in_fwd ? TEXT_FWD_HTML : TEXT_HTML;
+	if (slot >= 0 && w->text[slot] == NULL)
+		w->text[slot] = part;
+}
+
+/* A forwarded message: listed as an attachment only when marked as one; its parts are
+   walked, its text kept aside in case the outer message has none. */
+static void walk_message_part(struct walk *w, GMimeMessagePart *mp, unsigned depth)
+{
+	GMimeObject *obj = GMIME_OBJECT(mp);
+	GMimeContentDisposition *disp = g_mime_object_get_content_disposition(obj);
+	const char *filename = g_mime_object_get_content_disposition_parameter(obj, "filename");
+	GMimeMessage *inner = g_mime_message_part_get_message(mp);
+
+	if (filename == NULL)
+		filename = g_mime_object_get_content_type_parameter(obj, "name");
+	if (filename != NULL || (disp != NULL && g_mime_content_disposition_is_attachment(disp)))
+		add_attachment(w, obj, filename);
+	if (inner != NULL)
+		walk_object(w, g_mime_message_get_mime_part(inner), depth + 1, 1);
+}
+
+static void walk_object(struct walk *w, GMimeObject *obj, unsigned depth, int in_fwd)
+{
+	if (obj == NULL || w->stopped)
+		return;
+	if (depth > PD_MAX_MIME_DEPTH) {
+		mime_defect_add(w->defects, "MIME depth limit reached");
+		return;
+	}
+	if (++w->parts > PD_MAX_MIME_PARTS) {
+		mime_defect_add(w->defects, "part limit reached");
+		w->stopped = 1;
+		return;
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+		for (int i = 0; i < n && !w->stopped; i++)
+			walk_object(w, g_mime_multipart_get_part(mp, i), depth + 1, in_fwd);
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		walk_message_part(w, GMIME_MESSAGE_PART(obj), depth);
+	} else if (GMIME_IS_PART(obj)) {
+		walk_leaf(w, GMIME_PART(obj), in_fwd);
+	}
+}
+
+/* Text of the first filled slot in [from, to), or NULL; sets *html_r. */
+static char *slot_text(struct walk *w, int from, int to, struct defects *d, int *html_r)
+{
+	char *text = NULL;
+	for (int slot = from; slot < to && text == NULL; slot++) {
+		if (w->text[slot] == NULL)
+			continue;
+		*html_r = slot == TEXT_HTML || slot == TEXT_FWD_HTML;
+		text = mime_part_text(w->text[slot], *html_r, d);
+	}
+	return text;
+}
+
+/* The body, then the text of a forwarded message after a Gmail-style separator: a request
+   forwarded to the mailbox is usually in the attached message, not in "see below". */
+static void fill_body(struct mime_message *m, GMimeMessage *gm, struct defects *d)
+{
+	struct walk w = { .defects = d };
+	int html = 0, fwd_html = 0;
+
+	w.attachments = g_array_new(FALSE, TRUE, sizeof(struct mime_attachment));
+	walk_object(&w, g_mime_message_get_mime_part(gm), 0, 0);
+	char *own = slot_text(&w, TEXT_PLAIN, TEXT_FWD_PLAIN, d, &html);
+	char *fwd = slot_text(&w, TEXT_FWD_PLAIN, TEXT_SLOTS, d, &fwd_html);
+	if (own != NULL && fwd != NULL) {
+		char *both = g_strconcat(own, "\n\n---------- Forwarded message ----------\n", fwd,
+					 NULL);
+		m->body_text = pd_utf8_clean(both, PD_MAX_BODY_TEXT, 1);
+		m->body_from_html = html;
+		g_free(both);
+		g_free(own);
+		g_free(fwd);
+	} else if (own != NULL) {
+		m->body_text = own;
+		m->body_from_html = html;
+	} else {
+		m->body_text = fwd;
+		m->body_from_html = fwd != NULL && fwd_html;
+	}
+	m->n_attachments = w.attachments->len;
+	m->attachments = (struct mime_attachment *)(void *)g_array_free(w.attachments,
+									 m->n_attachments == 0);
+}
+
+/* ---------------------------------------------------------------- parse */
+
+/* GMime builds an object for every header, part, address and parameter, costing about 100
+   times their bytes: a 40 MiB message of nothing but tiny headers or boundaries would take
+   gigabytes and a minute. Before GMime sees the bytes, count what could become such objects.
+   This over-approximates (any line that looks like a header or a boundary counts) and never
+   interprets MIME: it can only reject, and rejected mail is quarantined, not lost. Base64
+   lines never look like either; real mail stays far below these bounds. */
+#define GUARD_BOUNDARY_LINES (4 * PD_MAX_MIME_PARTS)
+#define GUARD_HEADER_LINES (100 * PD_MAX_HEADERS)
+#define GUARD_HEADER_BYTES (32u * PD_MAX_HEADER_VALUE)
+
+struct guard {
+	size_t boundary_lines, header_lines, header_bytes;
+	int in_header; /* the previous line looked like a header (continuations count too) */
+};
+
+static int line_looks_like_header(const char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (g_ascii_isalnum(p[i]) || p[i] == '-' || p[i] == '_'))
+		i++;
+	return i > 0 && i < len && p[i] == ':';
+}
+
+static void guard_line(struct guard *g, const char *p, size_t len)
+{
+	if (len >= 2 && p[0] == '-' && p[1] == '-') {
+		g->boundary_lines++;
+		g->in_header = 0;
+	} else if (line_looks_like_header(p, len) ||
+		   (g->in_header && len > 0 && (p[0] == ' ' || p[0] == '\t'))) {
+		g->header_lines++;
+		g->header_bytes += len;
+		g->in_header = 1;
+	} else {
+		g->in_header = 0;
+	}
+}
+
+static int structure_guard(const char *raw, size_t len, char **error_r)
+{
+	struct guard g = { 0, 0, 0, 0 };
+	const char *p = raw, *end = raw + len, *nl;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		guard_line(&g, p, (size_t)((nl == NULL ? end : nl) - p));
+		p = nl == NULL ? end : nl + 1;
+	}
+	if (g.boundary_lines > GUARD_BOUNDARY_LINES)
+		return error_set(error_r, 0, "too many boundary lines (%zu)", g.boundary_lines);
+	if (g.header_lines > GUARD_HEADER_LINES || g.header_bytes > GUARD_HEADER_BYTES)
+		return error_set(error_r, 0, "too much header data (%zu lines, %zu bytes)",
+				 g.header_lines, g.header_bytes);
+	return 1;
+}
+
+static GMimeParserOptions *parser_options_new(struct defects *d)
+{
+	static const char *fallback[] = { "UTF-8", "WINDOWS-1252", NULL };
+	GMimeParserOptions *opts = g_mime_parser_options_new();
+
+	g_mime_parser_options_set_address_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_rfc2047_compliance_mode(opts, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_fallback_charsets(opts, fallback);
+	g_mime_parser_options_set_warning_callback(opts, on_parser_warning, d);
+	return opts;
+}
+
+static GMimeMessage *construct_message(const char *raw, size_t len, GMimeParserOptions *opts)
+{
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeMessage *gm;
+
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	gm = g_mime_parser_construct_message(parser, opts);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	return gm;
+}
+
+static int has_headers(GMimeMessage *gm)
+{
+	GMimeObject *part = g_mime_message_get_mime_part(gm);
+
+	return g_mime_header_list_get_count(g_mime_object_get_header_list(GMIME_OBJECT(gm))) > 0 ||
+	       (part != NULL &&
+		g_mime_header_list_get_count(g_mime_object_get_header_list(part)) > 0);
+}
+
+int mime_parse(const char *raw, size_t len, struct mime_message **msg_r, char **error_r)
+{
+	struct defects defects = { g_string_new(NULL), 0 };
+	GMimeParserOptions *opts = NULL;
+	GMimeMessage *gm = NULL;
+	struct mime_message *m = NULL;
+	int ret = 0;
+
+	*msg_r = NULL;
+	if (raw == NULL || len == 0) {
+		error_set(error_r, 0, "empty message");
+		goto out;
+	}
+	if (len > PD_MAX_MESSAGE_SIZE) {
+		error_set(error_r, 0, "message larger than %u bytes", PD_MAX_MESSAGE_SIZE);
+		goto out;
+	}
+	if (!structure_guard(raw, len, error_r))
+		goto out;
+	opts = parser_options_new(&defects);
+	gm = construct_message(raw, len, opts);
+	if (gm == NULL || !has_headers(gm)) {
+		error_set(error_r, 0, "not a mail message: no headers");
+		goto out;
+	}
+	m = g_malloc0(sizeof(*m));
+	mime_fill_envelope(m, gm, opts, &defects);
+	m->content_type = content_type_string(g_mime_message_get_mime_part(gm));
+	fill_body(m, gm, &defects);
+	mime_fill_headers(m, gm, &defects);
+	m->defects = mime_defects_finish(&defects);
+	*msg_r = m;
+	m = NULL;
+	ret = 1;
+out:
+	mime_message_free(&m);
+	if (gm != NULL)
+		g_object_unref(gm);
+	if (opts != NULL)
+		g_mime_parser_options_free(opts);
+	g_string_free(defects.text, TRUE);
+	return ret;
+}
+
+void mime_message_free(struct mime_message **msg)
+{
+	struct mime_message *m = msg == NULL ? NULL : *msg;
+
+	if (m == NULL)
+		return;
+	g_free(m->from_name);
+	g_free(m->from_addr);
+	g_free(m->reply_to_addr);
+	g_free(m->to);
+	g_free(m->subject);
+	g_free(m->date_header);
+	g_free(m->message_id);
+	g_free(m->in_reply_to);
+	g_strfreev(m->references);
+	g_free(m->content_type);
+	g_free(m->body_text);
+	for (size_t i = 0; i < m->n_attachments; i++) {
+		g_free(m->attachments[i].filename);
+		g_free(m->attachments[i].content_type);
+	}
+	g_free(m->attachments);
+	for (size_t i = 0; i < m->n_headers; i++) {
+		g_free(m->headers[i].name);
+		g_free(m->headers[i].value);
+	}
+	g_free(m->headers);
+	g_free(m->defects);
+	g_free(m);
+	*msg = NULL;
+}
