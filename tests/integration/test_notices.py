@@ -20,6 +20,7 @@ Prints "PASS name" or "FAIL name: reason" per test (diagnostics indented below a
 One scenario group: test_notices.py a   (groups a-f)
 """
 
+import contextlib
 import datetime
 import difflib
 import email.policy
@@ -116,6 +117,20 @@ def start_proxy(ms):
     proxy = SmtpProxy(ms.smtp_port).start()
     proxies.append(proxy)
     return proxy
+
+
+@contextlib.contextmanager
+def servers(with_proxy=False):
+    """Dovecot + OpenSMTPD (and an SMTP proxy in front), stopped whatever happens."""
+    ms = start_servers()
+    proxy = None
+    try:
+        proxy = start_proxy(ms) if with_proxy else None
+        yield ms, proxy
+    finally:
+        if proxy:
+            proxy.stop()
+        ms.stop()
 
 
 # ------------------------------------------------------------------ pdgate wrapper
@@ -491,8 +506,7 @@ A_CHECKS = [("A", "acknowledgement"), ("A", "identity_request"),
 
 
 def a_every_notice():
-    ms = start_servers()
-    try:
+    with servers() as (ms, _):
         s = Notices(ms)
         run_test("a_requests_classified_as_the_scenario_needs", s.classified)
         run_test("a_six_requests_open_six_cases", s.cases_opened)
@@ -503,8 +517,6 @@ def a_every_notice():
             run_test("a_%s_%s_once_rendered_threaded_journaled" % (notice, letter),
                      s.check_notice, letter, notice)
         run_test("a_no_other_mail_and_every_kind_exercised", s.no_other_mail)
-    finally:
-        ms.stop()
 
 
 # ------------------------------------------------------------------ helpers for b-e
@@ -535,10 +547,7 @@ def proxy_diag(pd, proxy):
 
 # ------------------------------------------------------------------ b: 451 then accepted
 def b_tempfail_then_accept():
-    ms = start_servers()
-    proxy = None
-    try:
-        proxy = start_proxy(ms)
+    with servers(with_proxy=True) as (ms, proxy):
         pd = Pdgate(ms, "tempfail", smtp_port=proxy.port)
         who = "tess@public.test"
         ms.add_user(who)
@@ -578,18 +587,11 @@ def b_tempfail_then_accept():
         row = ack_rows(pd, ref)[0]
         check(row.get("attempts") == 2, "attempts %r, expected 2 (451, then accepted)"
               % row.get("attempts"))
-    finally:
-        if proxy:
-            proxy.stop()
-        ms.stop()
 
 
 # ------------------------------------------------------------------ c: 550, failed, retried
 def c_reject_then_retry():
-    ms = start_servers()
-    proxy = None
-    try:
-        proxy = start_proxy(ms)
+    with servers(with_proxy=True) as (ms, proxy):
         pd = Pdgate(ms, "reject", smtp_port=proxy.port)
         who = "rita@public.test"
         ms.add_user(who)
@@ -646,18 +648,11 @@ def c_reject_then_retry():
               "the journal does not hold exactly one copy")
         n = len(kinds_in(ms, TEAM, "team_new_case", ref))
         check(n == 1, "the team holds %d notifications of %s, expected 1" % (n, ref))
-    finally:
-        if proxy:
-            proxy.stop()
-        ms.stop()
 
 
 # ------------------------------------------------------------------ d: kill -9 in the window
 def d_kill_after_accept():
-    ms = start_servers()
-    proxy = None
-    try:
-        proxy = start_proxy(ms)
+    with servers(with_proxy=True) as (ms, proxy):
         pd = Pdgate(ms, "killed", smtp_port=proxy.port)
         who = "kim@public.test"
         ms.add_user(who)
@@ -710,16 +705,11 @@ def d_kill_after_accept():
               "the journal does not hold exactly one copy")
         n = len(kinds_in(ms, TEAM, "team_new_case", ref))
         check(n == 1, "the team holds %d notifications of %s, expected 1" % (n, ref))
-    finally:
-        if proxy:
-            proxy.stop()
-        ms.stop()
 
 
 # ------------------------------------------------------------------ e: rate limit
 def e_rate_limit():
-    ms = start_servers()
-    try:
+    with servers() as (ms, _):
         pd = Pdgate(ms, "ratelimit", gateway_max_auto_notices_per_day=2)
         who = "rory@public.test"
         ms.add_user(who)
@@ -751,14 +741,11 @@ def e_rate_limit():
         for ref in by_subject.values():
             n = len(kinds_in(ms, TEAM, "team_new_case", ref))
             check(n == 1, "the team holds %d notifications of %s, expected 1" % (n, ref))
-    finally:
-        ms.stop()
 
 
 # ------------------------------------------------------------------ f: templates check
 def f_templates_check():
-    ms = start_servers()
-    try:
+    with servers() as (ms, _):
         pd = Pdgate(ms, "templates")
         r = pd.ok("templates", "check")
         out = r.stdout.decode("utf-8", "replace")
@@ -800,8 +787,6 @@ def f_templates_check():
         check(after.get("INBOX") == 1, "the request left the INBOX")
         check(ms.imap_list(who, "INBOX") == 0, "%s received mail" % who)
         check(ms.imap_list(TEAM, "INBOX") == 0, "the team received mail")
-    finally:
-        ms.stop()
 
 
 # ------------------------------------------------------------------ clean-up check

@@ -1,7 +1,7 @@
 /* Unit tests for clock: dated deadlines computed by hand from domain-rules section 3 (every
    worked example of 3.4 among them), the published bank-holiday lists, property tests over every
    start day 2019-2035, extension refusals, days left, and rules-table errors with file:line.
-   The dated cases use the shipped rules/deadlines.tsv, so they also check the shipped data. */
+   The dated cases use the tu_shipped rules/deadlines.tsv, so they also check the tu_shipped data. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,7 +16,6 @@
 #include "core.h"
 #include "testutil.h"
 
-static struct clock_table *shipped;
 
 /* ---- helpers ---- */
 
@@ -391,7 +390,7 @@ static void run_dcase(const struct dcase *c)
 	if (c->holidays != NULL)
 		parse_overrides(c->holidays, &ov);
 	req.holidays = &ov;
-	if (!clock_deadline(shipped, &req, &res, &error))
+	if (!clock_deadline(tu_shipped, &req, &res, &error))
 		fail_msg("%s: %s", c->name, error);
 	tu_assert_date("deadline", c->name, &res.deadline, c->deadline);
 	if (c->notice != NULL)
@@ -430,7 +429,7 @@ static void test_result_details(void **state)
 	char *error = NULL;
 
 	/* FOI: 20 working days, 4 disregarded for the fee (5, 6, 9, 10 June). */
-	assert_int_equal(clock_deadline(shipped, &req, &res, &error), 1);
+	assert_int_equal(clock_deadline(tu_shipped, &req, &res, &error), 1);
 	assert_int_equal(res.unit, CLOCK_UNIT_WORKING_DAYS);
 	assert_int_equal(res.working_days, 20);
 	assert_int_equal(res.stopped_days, 4);
@@ -441,7 +440,7 @@ static void test_result_details(void **state)
 	req.kind = CLOCK_KIND_EIR;
 	req.n_stops = 0;
 	req.extended = 1;
-	assert_int_equal(clock_deadline(shipped, &req, &res, &error), 1);
+	assert_int_equal(clock_deadline(tu_shipped, &req, &res, &error), 1);
 	assert_int_equal(res.working_days, 40);
 	clock_result_clear(&res);
 
@@ -450,7 +449,7 @@ static void test_result_details(void **state)
 	req.extended = 0;
 	req.n_stops = 1;
 	req.valid_from = tu_date("2025-06-03");
-	assert_int_equal(clock_deadline(shipped, &req, &res, &error), 1);
+	assert_int_equal(clock_deadline(tu_shipped, &req, &res, &error), 1);
 	assert_int_equal(res.unit, CLOCK_UNIT_MONTHS);
 	assert_int_equal(res.stopped_days, 6);
 	assert_int_equal(res.working_days, 0);
@@ -468,7 +467,7 @@ static void expect_error(struct clock_request *req, const char *want)
 	struct clock_result res;
 	char *error = NULL;
 
-	assert_int_equal(clock_deadline(shipped, req, &res, &error), 0);
+	assert_int_equal(clock_deadline(tu_shipped, req, &res, &error), 0);
 	assert_non_null(error);
 	if (strstr(error, want) == NULL)
 		fail_msg("expected error with \"%s\", got \"%s\"", want, error);
@@ -524,7 +523,7 @@ static int days_left(const char *kind, const char *received, const char *today)
 	int days = 12345;
 
 	assert_true(clock_kind_parse(kind, &req.kind));
-	assert_int_equal(clock_deadline(shipped, &req, &res, &error), 1);
+	assert_int_equal(clock_deadline(tu_shipped, &req, &res, &error), 1);
 	if (!clock_days_left(&res, &t, NULL, &days))
 		days = 9999;
 	clock_result_clear(&res);
@@ -680,7 +679,7 @@ static void check_property(const struct prop *p)
 	for (; g_date_compare(&start, &end) <= 0; g_date_add_days(&start, 1), n++) {
 		const GDate *due;
 		req.received = start;
-		if (!clock_deadline(shipped, &req, &res, &error))
+		if (!clock_deadline(tu_shipped, &req, &res, &error))
 			fail_msg("%s %s: %s", p->name, clock_date_iso(&start, a), error);
 		due = clock_result_due(&res);
 		if (!clock_is_working_day(p->cal, due, NULL) ||
@@ -715,24 +714,24 @@ static void test_properties(void **state)
 static void test_table_shipped(void **state)
 {
 	unsigned n;
-	const struct clock_rule *rules = clock_table_rules(shipped, &n);
+	const struct clock_rule *rules = clock_table_rules(tu_shipped, &n);
 	GDate d = tu_date("2026-02-05");
 	const struct clock_rule *r;
 
 	assert_int_equal(n, 19);
 	assert_non_null(rules);
-	r = clock_table_find(shipped, CLOCK_KIND_ACCESS, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
+	r = clock_table_find(tu_shipped, CLOCK_KIND_ACCESS, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
 	assert_non_null(r);
 	assert_int_equal(r->extension, 3);
 	assert_true(r->stop_the_clock);
-	r = clock_table_find(shipped, CLOCK_KIND_RESTRICTION, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
+	r = clock_table_find(tu_shipped, CLOCK_KIND_RESTRICTION, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
 	assert_int_equal(r->extension, 3);
 	assert_false(r->stop_the_clock);
 	d = tu_date("2026-02-04");
-	r = clock_table_find(shipped, CLOCK_KIND_ACCESS, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
+	r = clock_table_find(tu_shipped, CLOCK_KIND_ACCESS, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
 	assert_int_equal(r->extension, 0);
 	assert_false(r->stop_the_clock);
-	assert_null(clock_table_find(shipped, CLOCK_KIND_ACCESS, CLOCK_REGIME_UNKNOWN, &d));
+	assert_null(clock_table_find(tu_shipped, CLOCK_KIND_ACCESS, CLOCK_REGIME_UNKNOWN, &d));
 }
 
 static void expect_table_errors(const char *text, const char *want)
@@ -835,19 +834,6 @@ static void test_dates(void **state)
 	g_free(s);
 }
 
-/* ---- setup ---- */
-
-static int load_shipped(void **state)
-{
-	shipped = tu_load_deadlines();
-	return shipped != NULL ? 0 : -1;
-}
-
-static int free_shipped(void **state)
-{
-	clock_table_free(&shipped);
-	return 0;
-}
 
 int main(void)
 {
@@ -866,5 +852,5 @@ int main(void)
 		cmocka_unit_test(test_dates),
 	};
 
-	return cmocka_run_group_tests(tests, load_shipped, free_shipped);
+	return cmocka_run_group_tests(tests, tu_load_shipped, tu_free_shipped);
 }

@@ -123,4 +123,21 @@ TU_UNUSED static struct clock_table *tu_load_deadlines(void)
 	return table;
 }
 
+/* Group setup/teardown for the tests that compute with the shipped table. */
+TU_UNUSED static struct clock_table *tu_shipped;
+
+TU_UNUSED static int tu_load_shipped(void **state)
+{
+	(void)state;
+	tu_shipped = tu_load_deadlines();
+	return tu_shipped != NULL ? 0 : -1;
+}
+
+TU_UNUSED static int tu_free_shipped(void **state)
+{
+	(void)state;
+	clock_table_free(&tu_shipped);
+	return 0;
+}
+
 #endif
