@@ -30,10 +30,8 @@ void classify_message(const struct rules *rules, const struct mime_message *msg,
 		      struct classify_result *r);
 void classify_result_clear(struct classify_result *r);
 
-/* "access,erasure" (sorted by name) or "other". g_malloc'd. */
-char *classify_kinds_string(unsigned kinds);
-/* Parse such a string back. 1 or 0 (unknown kind). */
-int classify_kinds_parse(const char *s, unsigned *kinds_r);
+/* The kinds as text: case_kinds_string() and case_kinds_parse() (lifecycle.h); the bits are
+   the same. */
 const char *classify_on_behalf_name(enum classify_on_behalf v);
 const char *classify_regime_name(enum classify_regime v);
 

@@ -42,7 +42,8 @@ int case_ground_parse(const char *name, enum case_ground *ground_r);
    are the classifier's label bits (rules.h LABEL_ACCESS...). */
 #define CASE_KINDS_DATA_PROTECTION 0x7fu /* access .. automated_decision */
 #define CASE_KIND_BIT(k) (1u << (k))
-/* "access,erasure" <-> mask (order of clock kinds; "other" = 0). 1 or 0. */
+/* "access,erasure" (sorted by name) <-> mask ("other" = 0; an indicator such as "auto" is
+   not a kind). 1 or 0. The one text form of a set of kinds. */
 int case_kinds_parse(const char *s, unsigned *kinds_r);
 char *case_kinds_string(unsigned kinds);
 /* "access to your personal data and erasure of your personal data", for notices. */

@@ -106,35 +106,6 @@ static const char **kind_names(unsigned kinds, size_t *n_r)
 	return names;
 }
 
-char *classify_kinds_string(unsigned kinds)
-{
-	size_t n = 0;
-	const char **names = kind_names(kinds, &n);
-	char *s = n == 0 ? g_strdup("other") : g_strjoinv(",", (char **)names);
-	g_free(names);
-	return s;
-}
-
-int classify_kinds_parse(const char *s, unsigned *kinds_r)
-{
-	char **parts = g_strsplit(s, ",", -1);
-	unsigned kinds = 0;
-	int ok = 1;
-	for (char **p = parts; *p != NULL && ok; p++) {
-		enum rules_label label;
-		char *name = g_strstrip(*p);
-		if (strcmp(name, "other") == 0)
-			continue;
-		ok = rules_label_parse(name, &label) && label < LABEL_KIND_COUNT;
-		if (ok)
-			kinds |= 1u << label;
-	}
-	g_strfreev(parts);
-	if (ok)
-		*kinds_r = kinds;
-	return ok;
-}
-
 static void add_kinds(JsonBuilder *b, unsigned kinds)
 {
 	size_t n = 0;

@@ -1,6 +1,7 @@
 /* cli/classify: `pdgate classify` and `pdgate rules check`. Files named on the command line
    are read as untrusted mail (bounded, parsed by mime) like anything from the mailbox. */
 #include "cli.h"
+#include "lifecycle.h"
 #include "classify.h"
 #include "core.h"
 #include "mime.h"
@@ -28,7 +29,7 @@ int cli_rules_check(const struct config *config)
 
 static void print_text(const char *file, const struct classify_result *r)
 {
-	char *kinds = classify_kinds_string(r->kinds);
+	char *kinds = case_kinds_string(r->kinds);
 	printf("%s\n  kinds %s; auto %s%s%s; identity attached %s; on behalf %s; child %s;"
 	       " regime %s; vague %s; case %s; repeat of %s\n",
 	       file, kinds, r->auto_mail ? "yes" : "no", r->auto_mail ? " - " : "",

@@ -110,17 +110,28 @@ int case_kinds_parse(const char *s, unsigned *kinds_r)
 	return ok;
 }
 
+static gint cmp_name(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted by name, as the classifier's JSON lists them and as cases have always stored them. */
 char *case_kinds_string(unsigned kinds)
 {
-	GString *s = g_string_new(NULL);
+	GPtrArray *names = g_ptr_array_new();
+	char *s;
+
 	for (int k = 0; k < CLOCK_KIND_OTHER; k++) {
 		if (kinds & CASE_KIND_BIT(k))
-			g_string_append_printf(s, "%s%s", s->len > 0 ? "," : "",
-					       clock_kind_name((enum clock_kind)k));
+			g_ptr_array_add(names, (gpointer)clock_kind_name((enum clock_kind)k));
 	}
-	if (s->len == 0)
-		g_string_append(s, "other");
-	return g_string_free(s, FALSE);
+	g_ptr_array_sort(names, cmp_name);
+	if (names->len == 0)
+		g_ptr_array_add(names, (gpointer)"other");
+	g_ptr_array_add(names, NULL);
+	s = g_strjoinv(",", (char **)names->pdata);
+	g_ptr_array_free(names, TRUE);
+	return s;
 }
 
 /* "a, b and c" */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "classify.h"
+#include "lifecycle.h"
 #include "core.h"
 #include "mime.h"
 
@@ -186,7 +187,7 @@ static void test_result_from_scores(void **state)
 
 	classify_text(rules, "Please send all the data you hold about me and delete it after. "
 		      "Our client was on arrest; my son too.", "", &r);
-	char *kinds = classify_kinds_string(r.kinds);
+	char *kinds = case_kinds_string(r.kinds);
 	assert_string_equal(kinds, "access,erasure"); /* sorted by name */
 	assert_false(r.auto_mail);
 	/* Both behalf labels fired: the higher score wins. */
@@ -216,7 +217,7 @@ static void test_result_from_scores(void **state)
 	classify_text(rules, "Hello, vetting and arrest.", "", &r);
 	assert_int_equal(r.regime_hint, REGIME_GENERAL);
 	assert_int_equal(r.kinds, 0);
-	kinds = classify_kinds_string(r.kinds);
+	kinds = case_kinds_string(r.kinds);
 	assert_string_equal(kinds, "other");
 	g_free(kinds);
 	classify_result_clear(&r);
@@ -227,14 +228,14 @@ static void test_kinds_parse(void **state)
 {
 	(void)state;
 	unsigned k = 0;
-	assert_int_equal(classify_kinds_parse("erasure, access", &k), 1);
-	char *s = classify_kinds_string(k);
+	assert_int_equal(case_kinds_parse("erasure, access", &k), 1);
+	char *s = case_kinds_string(k);
 	assert_string_equal(s, "access,erasure");
 	g_free(s);
-	assert_int_equal(classify_kinds_parse("other", &k), 1);
+	assert_int_equal(case_kinds_parse("other", &k), 1);
 	assert_int_equal(k, 0);
-	assert_int_equal(classify_kinds_parse("access,auto", &k), 0); /* an indicator, not a kind */
-	assert_int_equal(classify_kinds_parse("acces", &k), 0);
+	assert_int_equal(case_kinds_parse("access,auto", &k), 0); /* an indicator, not a kind */
+	assert_int_equal(case_kinds_parse("acces", &k), 0);
 }
 
 /* Every bounce, DSN, feedback report and auto-reply of the shared corpora (../shared/corpora,
