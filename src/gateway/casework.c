@@ -38,48 +38,41 @@ static void thread_clear(struct thread *t)
 }
 
 int gateway_case_notice(struct gateway *gw, const struct store_case *c,
-			const struct case_record *rec, const struct case_command *cmd,
-			const char *name, const char *in_reply_to, char **references,
-			char **error_r)
+			const struct case_record *rec, const struct case_deadlines *d,
+			const struct case_command *cmd, const char *name, const char *in_reply_to,
+			char **references, char **error_r)
 {
-	struct case_deadlines d;
-	GHashTable *vars = NULL;
+	GHashTable *vars, *lists;
 	int ret;
 
 	if (c->requester_addr == NULL)
 		return store_event_add(gw->store, c->id, "gateway", "notice_not_sent",
 				       "no reply address", error_r);
-	if ((ret = case_deadlines_compute(gateway_env(gw), rec, &d, error_r)) == 1) {
-		vars = gateway_notice_values(gw, c, rec, &d, cmd);
-		GHashTable *lists = gateway_notice_lists(&d);
-		struct gateway_notice n = {
-			.name = name, .case_id = c->id, .reference = c->reference,
-			.rcpt = c->requester_addr, .to_name = c->requester_name,
-			.in_reply_to = in_reply_to, .references = references, .vars = vars,
-			.lists = lists,
-			.child = c->child,
-		};
-		ret = gateway_queue_notice(gw, &n, error_r);
-		g_hash_table_unref(vars);
-		g_hash_table_unref(lists);
-	}
-	case_deadlines_clear(&d);
+	vars = gateway_notice_values(gw, c, rec, d, cmd);
+	lists = gateway_notice_lists(d);
+	struct gateway_notice n = {
+		.name = name, .case_id = c->id, .reference = c->reference,
+		.rcpt = c->requester_addr, .to_name = c->requester_name,
+		.in_reply_to = in_reply_to, .references = references, .vars = vars,
+		.lists = lists, .child = c->child,
+	};
+	ret = gateway_queue_notice(gw, &n, error_r);
+	g_hash_table_unref(vars);
+	g_hash_table_unref(lists);
 	return ret;
 }
 
 int gateway_case_save(struct gateway *gw, struct store_case *c, const struct case_record *rec,
-		      char **error_r)
+		      struct case_deadlines *d_r, char **error_r)
 {
-	struct case_deadlines d;
-	int ret = case_deadlines_compute(gateway_env(gw), rec, &d, error_r);
+	int ret = case_deadlines_compute(gateway_env(gw), rec, d_r, error_r);
 
 	if (ret == 1) {
 		case_record_to_store(rec, c);
 		g_free(c->deadlines);
-		c->deadlines = case_deadlines_summary(&d);
+		c->deadlines = case_deadlines_summary(d_r);
 		ret = store_case_save(gw->store, c, error_r);
 	}
-	case_deadlines_clear(&d);
 	return ret;
 }
 
@@ -124,12 +117,10 @@ static void default_day(struct gateway *gw, const struct store_case *c,
 }
 
 /* "next deadline 13 April 2026 (access, 31 days left)", or "no deadline running". */
-static void append_next(struct gateway *gw, const struct case_record *rec, GString *s)
+static void append_next(const struct case_deadlines *d, GString *s)
 {
-	struct case_deadlines d;
-
-	if (case_deadlines_compute(gateway_env(gw), rec, &d, NULL) && d.next >= 0) {
-		const struct case_deadline *it = &d.item[d.next];
+	if (d->next >= 0) {
+		const struct case_deadline *it = &d->item[d->next];
 		char *when = clock_date_long(clock_result_due(&it->res));
 		g_string_append_printf(s, "\nnext deadline %s (%s, %d %s left)", when,
 				       clock_kind_name(it->kind), it->days_left,
@@ -139,11 +130,10 @@ static void append_next(struct gateway *gw, const struct case_record *rec, GStri
 	} else {
 		g_string_append(s, "\nno deadline running");
 	}
-	case_deadlines_clear(&d);
 }
 
-static char *describe_result(struct gateway *gw, const struct store_case *c,
-			     const struct case_change *ch)
+static char *describe_result(const struct store_case *c, const struct case_change *ch,
+			     const struct case_deadlines *d)
 {
 	GString *s = g_string_new(NULL);
 	g_string_append_printf(s, "%s: %s", c->reference, ch->event);
@@ -154,7 +144,7 @@ static char *describe_result(struct gateway *gw, const struct store_case *c,
 	else if (ch->notice != NULL)
 		g_string_append_printf(s, "; %s NOT sent: the case has no reply address",
 				       ch->notice);
-	append_next(gw, &ch->after, s);
+	append_next(d, s);
 	if (ch->warning != NULL)
 		g_string_append_printf(s, "\nwarning: %s", ch->warning);
 	return g_string_free(s, FALSE);
@@ -167,25 +157,28 @@ static int action_write(struct gateway *gw, struct store_case *c, const struct c
 	struct case_command cmd = *in;
 	struct case_record rec;
 	struct case_change ch;
+	struct case_deadlines d;
 	struct thread t;
 	int ret;
 
 	memset(&ch, 0, sizeof(ch));
+	memset(&d, 0, sizeof(d));
 	thread_load(gw, c->id, &t);
 	if ((ret = case_record_from_store(c, &rec, error_r)) != 1)
 		goto out;
 	default_day(gw, c, &rec, &t, &cmd);
 	if ((ret = lifecycle_apply(gateway_env(gw), &rec, &cmd, &ch, error_r)) != 1)
 		goto out;
-	if ((ret = gateway_case_save(gw, c, &ch.after, error_r)) != 1 ||
+	if ((ret = gateway_case_save(gw, c, &ch.after, &d, error_r)) != 1 ||
 	    (ret = store_event_add(gw->store, c->id, actor, ch.event, ch.detail, error_r)) != 1)
 		goto out;
 	if (ch.notice != NULL)
-		ret = gateway_case_notice(gw, c, &ch.after, &cmd, ch.notice, t.in.message_id,
-					  t.references, error_r);
+		ret = gateway_case_notice(gw, c, &ch.after, &d, &cmd, ch.notice,
+					  t.in.message_id, t.references, error_r);
 	if (ret == 1)
-		*reply_r = describe_result(gw, c, &ch);
+		*reply_r = describe_result(c, &ch, &d);
 out:
+	case_deadlines_clear(&d);
 	case_change_clear(&ch);
 	case_record_clear(&rec);
 	thread_clear(&t);

@@ -66,15 +66,16 @@ GHashTable *gateway_notice_values(const struct gateway *gw, const struct store_c
 				  const struct case_record *rec, const struct case_deadlines *d,
 				  const struct case_command *cmd);
 
-/* Queue notice `name` of case c (whose record is rec) to its requester, threaded as a reply.
-   cmd (may be NULL) gives the reason/question/ground. 1/0/-1. */
+/* Queue notice `name` of case c (whose record is rec, deadlines d) to its requester,
+   threaded as a reply. cmd (may be NULL) gives the reason/question/ground. 1/0/-1. */
 int gateway_case_notice(struct gateway *gw, const struct store_case *c,
-			const struct case_record *rec, const struct case_command *cmd,
-			const char *name, const char *in_reply_to, char **references,
-			char **error_r);
-/* Write rec into case c with its freshly computed deadlines. 1/0/-1. */
+			const struct case_record *rec, const struct case_deadlines *d,
+			const struct case_command *cmd, const char *name, const char *in_reply_to,
+			char **references, char **error_r);
+/* Write rec into case c with its freshly computed deadlines, which are left in *d_r for the
+   notices (the caller clears them, whatever the return). 1/0/-1. */
 int gateway_case_save(struct gateway *gw, struct store_case *c, const struct case_record *rec,
-		      char **error_r);
+		      struct case_deadlines *d_r, char **error_r);
 
 /* The lists every notice provides ("deadlines": one row per running clock). Unref. */
 GHashTable *gateway_notice_lists(const struct case_deadlines *d);

@@ -173,17 +173,17 @@ static char *attachment_lines(const struct mime_message *msg)
 
 /* The team hears of every new case, with what it needs to triage it. */
 static int notify_team(struct gateway *gw, const struct intake *in, const struct store_case *c,
-		       const struct case_record *rec, char **error_r)
+		       const struct case_record *rec, const struct case_deadlines *d,
+		       char **error_r)
 {
 	char **team = gw->config->gateway.team;
-	struct case_deadlines d;
-	int ret = case_deadlines_compute(gateway_env(gw), rec, &d, error_r);
+	int ret = 1;
 
 	for (; ret == 1 && team != NULL && *team != NULL; team++) {
 		if (**team == '\0')
 			continue;
-		GHashTable *vars = gateway_notice_values(gw, c, rec, &d, NULL);
-		GHashTable *lists = gateway_notice_lists(&d);
+		GHashTable *vars = gateway_notice_values(gw, c, rec, d, NULL);
+		GHashTable *lists = gateway_notice_lists(d);
 		g_hash_table_insert(vars, "why_text", why_lines(&in->cls));
 		g_hash_table_insert(vars, "attachments_text", attachment_lines(in->msg));
 		struct gateway_notice n = {
@@ -195,7 +195,6 @@ static int notify_team(struct gateway *gw, const struct intake *in, const struct
 		g_hash_table_unref(vars);
 		g_hash_table_unref(lists);
 	}
-	case_deadlines_clear(&d);
 	return ret;
 }
 
@@ -224,7 +223,7 @@ static int rate_limited(struct gateway *gw, const struct store_case *c, int64_t 
 /* The requester's notices: the acknowledgement, and the identity request when needed. */
 static int notify_requester(struct gateway *gw, const struct intake *in,
 			    const struct store_case *c, const struct case_record *rec,
-			    char **error_r)
+			    const struct case_deadlines *d, char **error_r)
 {
 	char **refs = reply_references(in->msg);
 	int limited = 0, wanted = rec->state == CASE_AWAITING_IDENTITY ? 2 : 1;
@@ -232,10 +231,10 @@ static int notify_requester(struct gateway *gw, const struct intake *in,
 			       &limited, error_r);
 
 	if (ret == 1 && !limited)
-		ret = gateway_case_notice(gw, c, rec, NULL, "acknowledgement",
+		ret = gateway_case_notice(gw, c, rec, d, NULL, "acknowledgement",
 					  in->msg->message_id, refs, error_r);
 	if (ret == 1 && !limited && rec->state == CASE_AWAITING_IDENTITY)
-		ret = gateway_case_notice(gw, c, rec, NULL, "identity_request",
+		ret = gateway_case_notice(gw, c, rec, d, NULL, "identity_request",
 					  in->msg->message_id, refs, error_r);
 	g_strfreev(refs);
 	return ret;
@@ -248,19 +247,23 @@ static int start_case(struct gateway *gw, const struct intake *in, const char *r
 {
 	struct store_case c;
 	struct case_record rec;
+	struct case_deadlines d;
 	int ret = store_case_load(gw->store, reference, &c, error_r);
 
 	memset(&rec, 0, sizeof(rec));
+	memset(&d, 0, sizeof(d));
 	if (ret == 1)
 		ret = case_record_from_store(&c, &rec, error_r);
 	if (ret == 1 && rec.state == CASE_OPEN && case_kinds_need_identity(rec.kinds))
 		rec.identity_on = rec.received;
+	/* The deadlines computed for the record serve every notice of the case. */
 	if (ret == 1)
-		ret = gateway_case_save(gw, &c, &rec, error_r);
+		ret = gateway_case_save(gw, &c, &rec, &d, error_r);
 	if (ret == 1 && rcpt != NULL)
-		ret = notify_requester(gw, in, &c, &rec, error_r);
+		ret = notify_requester(gw, in, &c, &rec, &d, error_r);
 	if (ret == 1)
-		ret = notify_team(gw, in, &c, &rec, error_r);
+		ret = notify_team(gw, in, &c, &rec, &d, error_r);
+	case_deadlines_clear(&d);
 	case_record_clear(&rec);
 	store_case_clear(&c);
 	return ret;
