@@ -165,6 +165,18 @@ static void test_reused_message_id_is_new(void **state)
 
 /* Received now: the actions below run "today", so the case must be new today whenever the
    test runs (exact dates are checked by test_lifecycle and the integration walk-through). */
+/* The reference of the n-th case opened now (n = 1 or 2): its year is this year's, so the
+   tests below stay right whenever they run. */
+static const char *now_ref(int n)
+{
+	static char refs[3][32];
+	GDateTime *t = pd_london_time(pd_now());
+
+	g_snprintf(refs[n], sizeof(refs[n]), "PD-%04d-%06d", g_date_time_get_year(t), n);
+	g_date_time_unref(t);
+	return refs[n];
+}
+
 static void feed_now(struct fixture *f, const char *raw)
 {
 	int64_t row = 0;
@@ -182,7 +194,7 @@ static int act(struct fixture *f, const char *words)
 	int ret;
 
 	assert_int_equal(case_command_parse((int)g_strv_length(argv), argv, &cmd, &error), 1);
-	ret = gateway_case_action(f->gw, "PD-2026-000001", &cmd, "local:test", &reply, &error);
+	ret = gateway_case_action(f->gw, now_ref(1), &cmd, "local:test", &reply, &error);
 	assert_true(ret == 1 ? reply != NULL : error != NULL);
 	g_free(reply);
 	g_free(error);
@@ -192,7 +204,7 @@ static int act(struct fixture *f, const char *words)
 
 static void assert_state(struct fixture *f, const char *state)
 {
-	char **states = column(f, "case", "PD-2026-000001", "state");
+	char **states = column(f, "case", now_ref(1), "state");
 	assert_string_equal(states[0], state);
 	g_strfreev(states);
 }
@@ -219,13 +231,13 @@ static void test_team_actions_walk(void **state)
 	assert_int_equal(act(f, "note|Called the requester"), 1);
 	assert_int_equal(act(f, "respond"), 0);
 	/* ack, identity request, clarification request, extension notice, response cover */
-	char **rcpts = column(f, "case_outbox", "PD-2026-000001", "rcpt");
+	char **rcpts = column(f, "case_outbox", now_ref(1), "rcpt");
 	assert_int_equal(g_strv_length(rcpts), 5);
 	g_strfreev(rcpts);
-	char **actors = column(f, "case_events", "PD-2026-000001", "actor");
+	char **actors = column(f, "case_events", now_ref(1), "actor");
 	assert_true(g_strv_contains((const char *const *)actors, "local:test"));
 	g_strfreev(actors);
-	char **actions = column(f, "case_events", "PD-2026-000001", "action");
+	char **actions = column(f, "case_events", now_ref(1), "action");
 	const char *expected[] = { "identity_verified", "clarification_requested", "clarified",
 				   "regime_set", "extended", "responded", "note" };
 	for (size_t i = 0; i < G_N_ELEMENTS(expected); i++)
@@ -256,7 +268,7 @@ static void test_holiday_change_recomputes(void **state)
 	feed_now(f, foi_request);
 	assert_int_equal(store_open(f->config->store.database, f->config->store.spool, &reader,
 				    &error), 1);
-	assert_int_equal(store_case_load(reader, "PD-2026-000001", &c, &error), 1);
+	assert_int_equal(store_case_load(reader, now_ref(1), &c, &error), 1);
 	store_close(&reader);
 	assert_true(g_str_has_prefix(c.deadlines, "foi 20"));
 	char *day = g_strndup(c.deadlines + 4, 10);
@@ -268,7 +280,7 @@ static void test_holiday_change_recomputes(void **state)
 	assert_int_equal(gateway_init(changed, 0, &gw, &error), 1);
 	assert_int_equal(gateway_recompute_deadlines(gw, &error), 1);
 	assert_int_equal(gateway_recompute_deadlines(gw, &error), 1); /* once only */
-	char **actions = column(f, "case_events", "PD-2026-000001", "action");
+	char **actions = column(f, "case_events", now_ref(1), "action");
 	int n = 0;
 	for (char **a = actions; *a != NULL; a++)
 		n += strcmp(*a, "deadlines_recomputed") == 0;
@@ -295,7 +307,7 @@ static void test_holiday_reload(void **state)
 	feed_now(f, foi_request);
 	assert_int_equal(store_open(f->config->store.database, f->config->store.spool, &reader,
 				    &error), 1);
-	assert_int_equal(store_case_load(reader, "PD-2026-000001", &c, &error), 1);
+	assert_int_equal(store_case_load(reader, now_ref(1), &c, &error), 1);
 	store_close(&reader);
 	day = g_strndup(c.deadlines + 4, 10);
 	assert_true(g_file_get_contents(f->config->path, &text, NULL, NULL));
@@ -310,13 +322,50 @@ static void test_holiday_reload(void **state)
 	assert_true(g_file_set_contents(f->config->path, more, -1, NULL));
 	assert_int_equal(gateway_reload(f->gw, &error), 1);
 	assert_int_equal(gateway_recompute_deadlines(f->gw, &error), 1);
-	char **actions = column(f, "case_events", "PD-2026-000001", "action");
+	char **actions = column(f, "case_events", now_ref(1), "action");
 	assert_true(g_strv_contains((const char *const *)actions, "deadlines_recomputed"));
 	g_strfreev(actions);
 	store_case_clear(&c);
 	g_free(day);
 	g_free(text);
 	g_free(more);
+}
+
+/* The per-requester limit counts every automatic notice a new case would send: with 3 a day,
+   a second access request without identity (acknowledgement + identity request = 2 more)
+   gets none, and says so on its case. */
+static void test_rate_limit_counts_both_notices(void **state)
+{
+	struct fixture *f = *state;
+	struct config *limited = NULL;
+	struct gateway *gw = NULL;
+	char *error = NULL, *text = NULL, *more = NULL;
+	char *path = g_build_filename(f->dir, "limited.conf", NULL);
+	char *second = g_strdup(request);
+
+	assert_true(g_file_get_contents(f->config->path, &text, NULL, NULL));
+	more = g_strdup_printf("%smax_auto_notices_per_day = 3\n", text);
+	assert_true(g_file_set_contents(path, more, -1, NULL));
+	assert_int_equal(config_load(path, &limited, &error), 1);
+	assert_int_equal(gateway_init(limited, 0, &gw, &error), 1);
+	memcpy(strstr(second, "req1@"), "req2@", 5);
+	int64_t row = 0;
+	assert_int_equal(gateway_process_raw(gw, request, strlen(request), pd_now(), "INBOX",
+					     &row, &error), 1);
+	assert_int_equal(gateway_process_raw(gw, second, strlen(second), pd_now(), "INBOX", &row,
+					     &error), 1);
+	char **rcpts = column(f, "case_outbox", now_ref(2), "rcpt");
+	assert_int_equal(g_strv_length(rcpts), 0);
+	char **actions = column(f, "case_events", now_ref(2), "action");
+	assert_true(g_strv_contains((const char *const *)actions, "notice_suppressed"));
+	g_strfreev(actions);
+	g_strfreev(rcpts);
+	gateway_deinit(&gw);
+	config_free(&limited);
+	g_free(second);
+	g_free(text);
+	g_free(more);
+	g_free(path);
 }
 
 /* A Message-ID too long to repeat in a notice's In-Reply-To/References (still valid as
@@ -330,7 +379,7 @@ static void test_long_message_id_not_repeated(void **state)
 				    "Under the Freedom of Information Act please send the number of "
 				    "thefts recorded in 2025.\r\n", local);
 	feed_now(f, raw);
-	char **rcpts = column(f, "case_outbox", "PD-2026-000001", "rcpt");
+	char **rcpts = column(f, "case_outbox", now_ref(1), "rcpt");
 	assert_int_equal(g_strv_length(rcpts), 1); /* the acknowledgement */
 	g_strfreev(rcpts);
 	g_free(raw);
@@ -411,6 +460,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_holiday_change_recomputes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_message_id_not_repeated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_holiday_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit_counts_both_notices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_message_id_is_new, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_threads_by_message_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_threads_by_subject, setup, teardown),
