@@ -9,20 +9,30 @@
 const char *const gateway_notice_names[] = {
 	"acknowledgement", "identity_request", "clarification_request", "extension_notice",
 	"restriction_notice", "refusal_notice", "no_action_notice", "restriction_lift_notice",
-	"response_cover", "withdrawal_confirmation", "team_new_case", "team_notice_failed",
+	"response_cover", "withdrawal_confirmation", "clock_started", "deadline_changed",
+	"redirect_notice", "team_new_case", "team_notice_failed",
 	NULL
 };
 
+/* What every notice may use (README "Templates" says what each means). */
 const char *const gateway_notice_vars[] = {
 	"reference", "name", "received_date", "request_subject", "team_name", "reply_address",
-	"kinds_words", "deadline", "deadlines_text", "identity_needed", "data_protection",
-	"foi", "part3", "uk_gdpr", "child", "reason", "question", "ground_words",
-	"extended_deadline", "regulator_name", "regulator_contact", "court_section",
-	"clock_stopped", "lift_date", "requester_addr", "state", "why_text", "attachments_text",
-	"commands_text", "days_left",
-	/* one row per running clock */
+	"kinds_words", "kinds_names", "deadline", "deadlines_text", "identity_needed",
+	"data_protection", "access", "foi", "foia", "eir", "complaint", "complaint_dp",
+	"complaint_foi_review", "complaint_eir", "complaint_conduct", "complaint_statutory_ack",
+	"other_only", "part3", "uk_gdpr", "child", "parent", "on_behalf", "reason", "question",
+	"ground_words", "extended_deadline", "extendable", "pausable", "regulator_name",
+	"regulator_contact", "court_section", "clock_stopped", "lift_date", "requester_addr",
+	"state", "why_text", "attachments_text", "commands_text", "days_left",
+	"not_for_emergencies", "identity_routes", "identity_retention", "change_reason",
+	"exemptions", "outcome_part", "outcome_not_held", "partial_restriction",
+	"redirect_text",
+	/* one row per running clock the notice's reader may be told of */
 	"deadlines[]", "deadlines.kind_words", "deadlines.date", "deadlines.days_left",
-	"deadlines.unit",
+	"deadlines.unit", "deadlines.target", "deadlines.extended", "deadlines.paused",
+	/* one row per clock with a time limit, whatever its state (clarification) */
+	"clocks[]", "clocks.kind_words", "clocks.date", "clocks.paused", "clocks.running",
+	"clocks.restarts", "clocks.not_started", "clocks.target",
 	NULL
 };
 
