@@ -24,7 +24,24 @@ enum clock_regime {
 	CLOCK_REGIME_COUNT
 };
 
+/* What a complaint is about, which decides its clock (domain-rules 3): data protection (DPA
+   2018 s164A), an FOI internal review (code of practice), an EIR reconsideration (reg 11), or
+   police conduct (not a disclosure matter: redirected to Professional Standards). */
+enum clock_complaint {
+	CLOCK_COMPLAINT_DATA_PROTECTION, CLOCK_COMPLAINT_FOI_REVIEW,
+	CLOCK_COMPLAINT_EIR_RECONSIDERATION, CLOCK_COMPLAINT_CONDUCT,
+	CLOCK_COMPLAINT_COUNT
+};
+
+/* Whether a time limit is the law's, a published target (told to the requester as one), or
+   the force's internal target (shown to the team only). */
+enum clock_basis { CLOCK_BASIS_STATUTORY, CLOCK_BASIS_TARGET, CLOCK_BASIS_INTERNAL,
+		   CLOCK_BASIS_COUNT };
+
 /* The names used in files and on the command line ("access", "law_enforcement"...). */
+const char *clock_complaint_name(enum clock_complaint type);
+int clock_complaint_parse(const char *name, enum clock_complaint *type_r);
+const char *clock_basis_name(enum clock_basis basis);
 const char *clock_kind_name(enum clock_kind kind);
 int clock_kind_parse(const char *name, enum clock_kind *kind_r);
 const char *clock_regime_name(enum clock_regime regime);
@@ -73,17 +90,23 @@ enum clock_unit {
 	CLOCK_UNIT_NONE,         /* no time limit */
 	CLOCK_UNIT_MONTHS,       /* calendar-month method, domain-rules 3.1 */
 	CLOCK_UNIT_WORKING_DAYS, /* UK-wide working days after receipt, 3.2 */
-	CLOCK_UNIT_DAYS          /* calendar days, then the next E&W working day */
+	CLOCK_UNIT_DAYS,         /* calendar days, then the next E&W working day */
+	CLOCK_UNIT_DAYS_BEGINNING /* "N days beginning with" the start: start + N - 1, never
+				     moved to a working day (DPA s164A acknowledgement) */
 };
 
 struct clock_rule {
 	enum clock_kind kind;
+	enum clock_complaint complaint; /* kind complaint only */
 	enum clock_regime regime; /* law_enforcement, general or any */
 	GDate from, to;           /* in force on both; to cleared = open-ended */
 	enum clock_unit unit;
 	unsigned limit;           /* in unit; 0 with CLOCK_UNIT_NONE */
 	unsigned extension;       /* total when extended, in unit (3 for "+2m"); 0 = none */
 	int stop_the_clock;
+	enum clock_basis basis;
+	enum clock_unit ack_unit; /* an acknowledgement due within ack_limit; NONE = none */
+	unsigned ack_limit;
 	char *source;
 	unsigned line;            /* in the file it came from */
 };
@@ -98,11 +121,12 @@ int clock_table_parse(const char *name, const char *text, size_t len,
 		      struct clock_table **table_r, char **error_r);
 void clock_table_free(struct clock_table **table);
 const struct clock_rule *clock_table_rules(const struct clock_table *t, unsigned *n_r);
-/* The row for kind under regime (law_enforcement or general; rows of regime any match both)
-   in force on start, or NULL. */
+/* The row for kind (and, for a complaint, its type) under regime (law_enforcement or general;
+   rows of regime any match both) in force on `day`, or NULL. */
 const struct clock_rule *clock_table_find(const struct clock_table *t, enum clock_kind kind,
-					  enum clock_regime regime, const GDate *start);
-/* "access/law_enforcement from 2026-02-05". g_malloc'd. */
+					  enum clock_complaint complaint,
+					  enum clock_regime regime, const GDate *day);
+/* "access/law_enforcement from 2026-02-05", "complaint:foi_review/any from ...". g_malloc'd. */
 char *clock_rule_id(const struct clock_rule *rule);
 
 /* ---- deadlines (deadline.c) ---- */
@@ -112,8 +136,12 @@ struct clock_stop {
 	GDate from, to;
 };
 
+/* The row that applies is the one in force on the day the request was received, even when the
+   clock starts later (identity after a change in the law): transitional provisions key on the
+   request. */
 struct clock_request {
 	enum clock_kind kind;
+	enum clock_complaint complaint; /* kind complaint only */
 	enum clock_regime regime;       /* law_enforcement, general or unknown */
 	GDate received;
 	GDate valid_from;               /* latest of identity/fee received; cleared = received.
@@ -128,9 +156,14 @@ struct clock_request {
 struct clock_result {
 	GDate start;                /* the day the clock started */
 	GDate deadline;             /* cleared when the rule has no limit */
-	GDate extension_notice_by;  /* last day to notify an extension; cleared if none allowed */
+	GDate extension_notice_by;  /* last day to notify an extension: the end of the first
+				       period before any move to a working day; cleared if none
+				       is allowed */
 	GDate extended_deadline;    /* cleared unless extended and the extension was allowed */
+	GDate acknowledge_by;       /* an acknowledgement is due by then; cleared if none */
 	enum clock_unit unit;
+	enum clock_basis basis;
+	int stop_the_clock;         /* the rule adds (disregards) days stopped for clarification */
 	unsigned working_days;      /* working-day rules: the count of the deadline that applies */
 	unsigned stopped_days;      /* days added for stops (0 where the rule has no stops) */
 	char *rule;                 /* the row(s) used, printable */

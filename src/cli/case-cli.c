@@ -27,6 +27,7 @@ static const char *unit_name(enum clock_unit unit)
 	switch (unit) {
 	case CLOCK_UNIT_MONTHS: return "calendar_days";
 	case CLOCK_UNIT_DAYS: return "calendar_days";
+	case CLOCK_UNIT_DAYS_BEGINNING: return "calendar_days";
 	case CLOCK_UNIT_WORKING_DAYS: return "working_days";
 	case CLOCK_UNIT_NONE: break;
 	}
@@ -46,6 +47,11 @@ static JsonObject *deadline_object(const struct case_deadline *d)
 	set_day(o, "extension_notice_by", computed ? &d->res.extension_notice_by : NULL);
 	set_day(o, "extended_deadline", computed ? &d->res.extended_deadline : NULL);
 	set_day(o, "due", computed ? clock_result_due(&d->res) : NULL);
+	set_day(o, "acknowledge_by", computed ? &d->res.acknowledge_by : NULL);
+	if (computed && d->res.unit != CLOCK_UNIT_NONE)
+		json_object_set_string_member(o, "basis", clock_basis_name(d->res.basis));
+	else
+		json_object_set_null_member(o, "basis");
 	if (d->has_days_left)
 		json_object_set_int_member(o, "days_left", d->days_left);
 	else

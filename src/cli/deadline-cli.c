@@ -39,6 +39,8 @@ static int parse_option(struct deadline_args *a, int argc, char **argv, int i)
 		return 0;
 	if (strcmp(opt, "--kind") == 0)
 		return clock_kind_parse(val, &a->req.kind) ? 2 : 0;
+	if (strcmp(opt, "--complaint-type") == 0)
+		return clock_complaint_parse(val, &a->req.complaint) ? 2 : 0;
 	if (strcmp(opt, "--regime") == 0)
 		return clock_regime_parse(val, &a->req.regime) &&
 		       a->req.regime != CLOCK_REGIME_ANY ? 2 : 0;
@@ -87,13 +89,24 @@ static void set_date(JsonBuilder *b, const char *name, const GDate *d)
 		json_builder_add_null_value(b);
 }
 
-static void print_json(const struct clock_result *res)
+/* Stops given for a rule that has none (the clarification stop is for access only). */
+static int stops_ignored(const struct deadline_args *a, const struct clock_result *res)
+{
+	return a->req.n_stops > 0 && !res->stop_the_clock;
+}
+
+static void print_json(const struct deadline_args *a, const struct clock_result *res)
 {
 	JsonBuilder *b = json_builder_new();
 	json_builder_begin_object(b);
 	set_date(b, "deadline", &res->deadline);
 	set_date(b, "extension_notice_by", &res->extension_notice_by);
 	set_date(b, "extended_deadline", &res->extended_deadline);
+	set_date(b, "acknowledge_by", &res->acknowledge_by);
+	json_builder_set_member_name(b, "basis");
+	json_builder_add_string_value(b, clock_basis_name(res->basis));
+	json_builder_set_member_name(b, "stops_ignored");
+	json_builder_add_boolean_value(b, stops_ignored(a, res));
 	json_builder_set_member_name(b, "rule");
 	json_builder_add_string_value(b, res->rule);
 	json_builder_set_member_name(b, "extension_refused");
@@ -114,12 +127,18 @@ static void print_line(const char *label, const GDate *d)
 	g_free(s);
 }
 
-static void print_text(const struct clock_result *res)
+static void print_text(const struct deadline_args *a, const struct clock_result *res)
 {
 	print_line("deadline", &res->deadline);
 	print_line("extension notice by", &res->extension_notice_by);
 	print_line("extended deadline", &res->extended_deadline);
+	if (g_date_valid(&res->acknowledge_by))
+		print_line("acknowledge by", &res->acknowledge_by);
+	printf("%-21s %s\n", "basis", clock_basis_name(res->basis));
 	printf("%-21s %s\n", "rule", res->rule != NULL ? res->rule : "-");
+	if (stops_ignored(a, res))
+		printf("%-21s %s\n", "stops ignored",
+		       "this rule has no clarification stop (it is for access requests only)");
 	if (res->extension_refused != NULL)
 		printf("%-21s %s\n", "extension refused", res->extension_refused);
 }
@@ -147,9 +166,9 @@ int cli_deadline(const struct config *config, int argc, char **argv)
 	if (!clock_deadline(env.table, &a.req, &res, &error))
 		goto out;
 	if (a.json)
-		print_json(&res);
+		print_json(&a, &res);
 	else
-		print_text(&res);
+		print_text(&a, &res);
 	status = EX_OK;
 out:
 	if (error != NULL)

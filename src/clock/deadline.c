@@ -15,7 +15,7 @@ struct span {
 /* What one rule gives for the request. 0 = no such date. */
 struct outcome {
 	const struct clock_rule *rule;
-	guint32 deadline, notice_by, extended;
+	guint32 deadline, notice_by, extended, ack_by;
 	unsigned stopped;
 };
 
@@ -129,16 +129,16 @@ static int in_stop(const struct job *job, guint32 jd)
 	return 0;
 }
 
-/* 3.1: same date n months on (GLib clamps to the month's last day), plus stopped days, then
-   the next England-and-Wales working day. Always counted from the start, never from the first
-   deadline, so 31 Jan + 3 months is 30 Apr even though 31 Jan + 1 month is 28 Feb. */
-static guint32 months_after(struct job *job, unsigned n, unsigned stopped)
+/* 3.1: same date n months on (GLib clamps to the month's last day), plus stopped days.
+   Always counted from the start, never from the first deadline, so 31 Jan + 3 months is
+   30 Apr even though 31 Jan + 1 month is 28 Feb. Not yet moved to a working day. */
+static guint32 months_after(const struct job *job, unsigned n, unsigned stopped)
 {
 	GDate d;
 
 	clock_jd_to_date(job->start, &d);
 	g_date_add_months(&d, n);
-	return next_ew_working_day(job, clock_jd(&d) + stopped);
+	return clock_jd(&d) + stopped;
 }
 
 /* 3.2: day 1 is the first UK working day after the start; stopped working days (a fee
@@ -161,40 +161,55 @@ static guint32 working_days_after(struct job *job, unsigned n, int stops, unsign
 	return jd;
 }
 
-static guint32 limit_date(struct job *job, const struct clock_rule *r, unsigned n,
-			  unsigned *stopped_r)
+/* The last day of a period of n units from the start, and in *end_r the same before any move
+   to a working day (the day an extension notice is still due by). 0 = no limit. */
+static guint32 period_end(struct job *job, enum clock_unit unit, unsigned n, int stops,
+			  unsigned *stopped_r, guint32 *end_r)
 {
-	*stopped_r = r->stop_the_clock ? stopped_days(job) : 0;
-	switch (r->unit) {
+	*stopped_r = stops ? stopped_days(job) : 0;
+	switch (unit) {
 	case CLOCK_UNIT_MONTHS:
-		return months_after(job, n, *stopped_r);
+		*end_r = months_after(job, n, *stopped_r);
+		return next_ew_working_day(job, *end_r);
 	case CLOCK_UNIT_DAYS:
-		return next_ew_working_day(job, job->start + n + *stopped_r);
+		*end_r = job->start + n + *stopped_r;
+		return next_ew_working_day(job, *end_r);
+	case CLOCK_UNIT_DAYS_BEGINNING:
+		/* "within the period of N days beginning with" the day: it counts as day 1. */
+		*end_r = job->start + n - 1 + *stopped_r;
+		return *end_r;
 	case CLOCK_UNIT_WORKING_DAYS:
-		return working_days_after(job, n, r->stop_the_clock, stopped_r);
+		*end_r = working_days_after(job, n, stops, stopped_r);
+		return *end_r;
 	case CLOCK_UNIT_NONE:
 		break;
 	}
 	*stopped_r = 0;
+	*end_r = 0;
 	return 0;
 }
 
 static void apply_rule(struct job *job, const struct clock_rule *r, struct outcome *o)
 {
 	unsigned stopped;
+	guint32 first_end;
 
 	memset(o, 0, sizeof(*o));
 	o->rule = r;
+	/* Receipt must be acknowledged however long the clock waits (DPA s164A). */
+	o->ack_by = period_end(job, r->ack_unit, r->ack_limit, 0, &stopped, &first_end);
 	if (r->unit == CLOCK_UNIT_NONE)
 		return;
-	o->deadline = limit_date(job, r, r->limit, &o->stopped);
+	o->deadline = period_end(job, r->unit, r->limit, r->stop_the_clock, &o->stopped,
+				 &first_end);
 	if (r->extension == 0)
 		return;
-	/* The extension notice is due within the first period, i.e. by its deadline [check:
-	   the rolled-forward date, as in 3.4's "notice by 28 Feb"]. */
-	o->notice_by = o->deadline;
+	/* Notice is due "before the end of the period of one month beginning with the relevant
+	   time": the period's own end, not the working day it may move to (3.4: 28 Feb). */
+	o->notice_by = first_end;
 	if (job->req->extended)
-		o->extended = limit_date(job, r, r->extension, &stopped);
+		o->extended = period_end(job, r->unit, r->extension, r->stop_the_clock, &stopped,
+					 &first_end);
 }
 
 /* ---- regime unknown: the stricter of both ---- */
@@ -218,24 +233,26 @@ static void combine(struct outcome *a, const struct outcome *b)
 	/* An extension only where both regimes allow one; each date the earlier. */
 	a->notice_by = a->notice_by != 0 && b->notice_by != 0 ? MIN(a->notice_by, b->notice_by) : 0;
 	a->extended = a->extended != 0 && b->extended != 0 ? MIN(a->extended, b->extended) : 0;
+	a->ack_by = earlier(a->ack_by, b->ack_by);
 	a->deadline = deadline;
 	a->rule = rule;
 	a->stopped = stopped;
 }
 
+/* The row in force on the day the request was received: a change in the law between the
+   request and its identity does not change the rules it is answered under. */
 static int find_rule(const struct clock_table *t, struct job *job, enum clock_regime regime,
 		     const struct clock_rule **rule_r, char **error_r)
 {
-	GDate start;
+	const struct clock_request *req = job->req;
 	char *when;
 
-	clock_jd_to_date(job->start, &start);
-	*rule_r = clock_table_find(t, job->req->kind, regime, &start);
-	if (*rule_r != NULL || job->req->regime == CLOCK_REGIME_UNKNOWN)
+	*rule_r = clock_table_find(t, req->kind, req->complaint, regime, &req->received);
+	if (*rule_r != NULL || req->regime == CLOCK_REGIME_UNKNOWN)
 		return 1;
-	when = clock_date_long(&start);
+	when = clock_date_long(&req->received);
 	error_set(error_r, 0, "no deadline rule for %s/%s in force on %s",
-		  clock_kind_name(job->req->kind), clock_regime_name(regime), when);
+		  clock_kind_name(req->kind), clock_regime_name(regime), when);
 	g_free(when);
 	return 0;
 }
@@ -290,10 +307,9 @@ static char *extension_refusal(struct job *job, const struct outcome *o, const c
 	if (o->deadline == 0)
 		return g_strdup_printf("there is no time limit to extend (%s)", rule);
 	if (o->notice_by == 0) {
-		clock_jd_to_date(job->start, &d);
-		when = clock_date_long(&d);
+		when = clock_date_long(&req->received);
 		why = g_strdup_printf("no extension is allowed under %s, the rule in force when "
-				      "the clock started on %s", rule, when);
+				      "the request was received on %s", rule, when);
 		g_free(when);
 		return why;
 	}
@@ -319,6 +335,7 @@ static void result_init(struct clock_result *res)
 	g_date_clear(&res->deadline, 1);
 	g_date_clear(&res->extension_notice_by, 1);
 	g_date_clear(&res->extended_deadline, 1);
+	g_date_clear(&res->acknowledge_by, 1);
 }
 
 static void result_fill(struct job *job, const struct outcome *o, struct clock_result *res)
@@ -326,7 +343,10 @@ static void result_fill(struct job *job, const struct outcome *o, struct clock_r
 	clock_jd_to_date(job->start, &res->start);
 	clock_jd_to_date(o->deadline, &res->deadline);
 	clock_jd_to_date(o->notice_by, &res->extension_notice_by);
+	clock_jd_to_date(o->ack_by, &res->acknowledge_by);
 	res->unit = o->rule->unit;
+	res->basis = o->rule->basis;
+	res->stop_the_clock = o->rule->stop_the_clock;
 	res->stopped_days = o->stopped;
 	if (job->req->extended)
 		res->extension_refused = extension_refusal(job, o, res->rule);

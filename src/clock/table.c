@@ -17,11 +17,17 @@
 #define MAX_FILE_SIZE (1024 * 1024)
 /* Larger limits are typos: no statutory period comes near. */
 #define MAX_AMOUNT 999
-#define N_FIELDS 8
+#define N_FIELDS 10
 
 static const char *const kind_names[CLOCK_KIND_COUNT] = {
 	"access", "rectification", "erasure", "restriction", "portability", "objection",
 	"automated_decision", "foi", "eir", "complaint", "other",
+};
+static const char *const complaint_names[CLOCK_COMPLAINT_COUNT] = {
+	"data_protection", "foi_review", "eir_reconsideration", "conduct",
+};
+static const char *const basis_names[CLOCK_BASIS_COUNT] = {
+	"statutory", "target", "internal",
 };
 static const char *const regime_names[CLOCK_REGIME_COUNT] = {
 	"law_enforcement", "general", "unknown", "any",
@@ -66,6 +72,26 @@ int clock_kind_parse(const char *name, enum clock_kind *kind_r)
 		return 0;
 	*kind_r = (enum clock_kind)i;
 	return 1;
+}
+
+const char *clock_complaint_name(enum clock_complaint type)
+{
+	return (unsigned)type < CLOCK_COMPLAINT_COUNT ? complaint_names[type] : NULL;
+}
+
+int clock_complaint_parse(const char *name, enum clock_complaint *type_r)
+{
+	int i = name_index(complaint_names, CLOCK_COMPLAINT_COUNT, name);
+
+	if (i < 0)
+		return 0;
+	*type_r = (enum clock_complaint)i;
+	return 1;
+}
+
+const char *clock_basis_name(enum clock_basis basis)
+{
+	return (unsigned)basis < CLOCK_BASIS_COUNT ? basis_names[basis] : NULL;
 }
 
 const char *clock_regime_name(enum clock_regime regime)
@@ -141,7 +167,10 @@ char *clock_rule_id(const struct clock_rule *rule)
 {
 	char from[11];
 
-	return g_strdup_printf("%s/%s from %s", clock_kind_name(rule->kind),
+	return g_strdup_printf("%s%s%s/%s from %s", clock_kind_name(rule->kind),
+			       rule->kind == CLOCK_KIND_COMPLAINT ? ":" : "",
+			       rule->kind == CLOCK_KIND_COMPLAINT ?
+			       clock_complaint_name(rule->complaint) : "",
 			       clock_regime_name(rule->regime), clock_date_iso(&rule->from, from));
 }
 
@@ -157,12 +186,14 @@ static void G_GNUC_PRINTF(3, 4) line_error(struct parser *p, unsigned line, cons
 
 /* ---- fields ---- */
 
-/* "none", or a number with a unit: "1m", "20wd", "30d". A leading '+' only where plus_ok. */
+/* "none", or a number with a unit: "1m", "20wd", "30d", "30db". A leading '+' only where
+   plus_ok. */
 static int parse_amount(const char *s, int plus_ok, int *plus_r, enum clock_unit *unit_r,
 			unsigned *n_r)
 {
 	static const struct { const char *suffix; enum clock_unit unit; } units[] = {
 		{ "wd", CLOCK_UNIT_WORKING_DAYS }, { "m", CLOCK_UNIT_MONTHS }, { "d", CLOCK_UNIT_DAYS },
+		{ "db", CLOCK_UNIT_DAYS_BEGINNING },
 	};
 	size_t len = strspn(s + (*s == '+'), "0123456789");
 	unsigned n;
@@ -193,7 +224,7 @@ static void parse_limits(struct parser *p, unsigned line, char **f, struct clock
 	int plus;
 
 	if (!parse_amount(f[4], 0, &plus, &r->unit, &r->limit)) {
-		line_error(p, line, "bad limit \"%s\" (e.g. 1m, 20wd, 30d or none)", f[4]);
+		line_error(p, line, "bad limit \"%s\" (e.g. 1m, 20wd, 30d, 30db or none)", f[4]);
 		return;
 	}
 	if (!parse_amount(f[5], 1, &plus, &ext_unit, &ext)) {
@@ -212,10 +243,27 @@ static void parse_limits(struct parser *p, unsigned line, char **f, struct clock
 			   f[4]);
 }
 
+/* "access", or "complaint:TYPE": a complaint's clock depends on what it is about. */
+static void parse_kind(struct parser *p, unsigned line, const char *field, struct clock_rule *r)
+{
+	char **parts = g_strsplit(field, ":", 2);
+	int ok = clock_kind_parse(parts[0], &r->kind);
+
+	if (!ok)
+		line_error(p, line, "unknown kind \"%s\"", field);
+	else if (r->kind == CLOCK_KIND_COMPLAINT &&
+		 (parts[1] == NULL || !clock_complaint_parse(parts[1], &r->complaint)))
+		line_error(p, line, "a complaint row names its type: complaint:data_protection, "
+			   "complaint:foi_review, complaint:eir_reconsideration or "
+			   "complaint:conduct, not \"%s\"", field);
+	else if (r->kind != CLOCK_KIND_COMPLAINT && parts[1] != NULL)
+		line_error(p, line, "only complaint rows have a type (\"%s\")", field);
+	g_strfreev(parts);
+}
+
 static void parse_names(struct parser *p, unsigned line, char **f, struct clock_rule *r)
 {
-	if (!clock_kind_parse(f[0], &r->kind))
-		line_error(p, line, "unknown kind \"%s\"", f[0]);
+	parse_kind(p, line, f[0], r);
 	if (!clock_regime_parse(f[1], &r->regime) || r->regime == CLOCK_REGIME_UNKNOWN)
 		line_error(p, line, "unknown regime \"%s\" (law_enforcement, general or any)", f[1]);
 }
@@ -237,6 +285,20 @@ static void parse_dates(struct parser *p, unsigned line, char **f, struct clock_
 		line_error(p, line, "in_force_to %s is before in_force_from %s", f[3], f[2]);
 }
 
+/* Statutory, a target or internal; and an acknowledgement period ("30db") or none. */
+static void parse_basis(struct parser *p, unsigned line, char **f, struct clock_rule *r)
+{
+	int i = name_index(basis_names, CLOCK_BASIS_COUNT, f[7]), plus;
+
+	if (i < 0)
+		line_error(p, line, "basis must be statutory, target or internal, not \"%s\"", f[7]);
+	else
+		r->basis = (enum clock_basis)i;
+	if (!parse_amount(f[8], 0, &plus, &r->ack_unit, &r->ack_limit) ||
+	    r->ack_unit == CLOCK_UNIT_MONTHS)
+		line_error(p, line, "bad acknowledge \"%s\" (e.g. 30db, 20wd or none)", f[8]);
+}
+
 static void parse_line(struct parser *p, unsigned line, const char *text)
 {
 	char **f = g_strsplit(text, "\t", -1);
@@ -245,8 +307,9 @@ static void parse_line(struct parser *p, unsigned line, const char *text)
 
 	g_date_clear(&r.from, 1);
 	if (g_strv_length(f) != N_FIELDS) {
-		line_error(p, line, "expected %d tab-separated fields, found %u", N_FIELDS,
-			   g_strv_length(f));
+		line_error(p, line, "expected %d tab-separated fields, found %u (kind regime "
+			   "in_force_from in_force_to limit extension stop_the_clock basis "
+			   "acknowledge source)", N_FIELDS, g_strv_length(f));
 		goto out;
 	}
 	parse_names(p, line, f, &r);
@@ -255,7 +318,8 @@ static void parse_line(struct parser *p, unsigned line, const char *text)
 	if (strcmp(f[6], "yes") != 0 && strcmp(f[6], "no") != 0)
 		line_error(p, line, "stop_the_clock must be yes or no, not \"%s\"", f[6]);
 	r.stop_the_clock = strcmp(f[6], "yes") == 0;
-	if (*g_strstrip(f[7]) == '\0')
+	parse_basis(p, line, f, &r);
+	if (*g_strstrip(f[9]) == '\0')
 		line_error(p, line, "missing source note");
 	if (pd_errors_count(p->errors) > n_errors)
 		goto out;
@@ -263,7 +327,7 @@ static void parse_line(struct parser *p, unsigned line, const char *text)
 		line_error(p, line, "more than %d rules", MAX_RULES);
 		goto out;
 	}
-	r.source = g_strdup(f[7]);
+	r.source = g_strdup(f[9]);
 	g_array_append_val(p->rules, r);
 out:
 	g_strfreev(f);
@@ -285,7 +349,8 @@ static void check_overlaps(struct parser *p)
 		for (guint i = 0; i < j; i++) {
 			const struct clock_rule *a = &g_array_index(p->rules, struct clock_rule, i);
 			char *id;
-			if (a->kind != b->kind || !ranges_overlap(a, b) ||
+			if (a->kind != b->kind || a->complaint != b->complaint ||
+			    !ranges_overlap(a, b) ||
 			    (a->regime != b->regime && a->regime != CLOCK_REGIME_ANY &&
 			     b->regime != CLOCK_REGIME_ANY))
 				continue;
@@ -384,15 +449,18 @@ const struct clock_rule *clock_table_rules(const struct clock_table *t, unsigned
 }
 
 const struct clock_rule *clock_table_find(const struct clock_table *t, enum clock_kind kind,
-					  enum clock_regime regime, const GDate *start)
+					  enum clock_complaint complaint,
+					  enum clock_regime regime, const GDate *day)
 {
 	if (regime != CLOCK_REGIME_LAW_ENFORCEMENT && regime != CLOCK_REGIME_GENERAL)
 		return NULL;
 	for (guint i = 0; i < t->rules->len; i++) {
 		const struct clock_rule *r = &g_array_index(t->rules, struct clock_rule, i);
-		if (r->kind == kind && (r->regime == regime || r->regime == CLOCK_REGIME_ANY) &&
-		    g_date_compare(&r->from, start) <= 0 &&
-		    (!g_date_valid(&r->to) || g_date_compare(start, &r->to) <= 0))
+		if (r->kind == kind &&
+		    (kind != CLOCK_KIND_COMPLAINT || r->complaint == complaint) &&
+		    (r->regime == regime || r->regime == CLOCK_REGIME_ANY) &&
+		    g_date_compare(&r->from, day) <= 0 &&
+		    (!g_date_valid(&r->to) || g_date_compare(day, &r->to) <= 0))
 			return r;
 	}
 	return NULL;

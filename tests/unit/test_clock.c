@@ -66,6 +66,9 @@ struct dcase {
 	const char *ext;         /* extended_deadline; NULL = "-" */
 	const char *refused;     /* substring of extension_refused; NULL = not refused */
 	const char *rule;        /* exact rule id, or NULL = not checked */
+	const char *complaint;   /* complaint type; NULL = data_protection */
+	const char *ack;         /* acknowledge_by; NULL = "-" (none) */
+	const char *basis;       /* statutory, target, internal; NULL = not checked */
 };
 
 static const struct dcase dcases[] = {
@@ -88,10 +91,11 @@ static const struct dcase dcases[] = {
 	/* 26 Nov + 1 month = Fri 26 Dec, Boxing Day; Sat, Sun: Mon 29 Dec. */
 	{ "3.4 26 Nov", "access", "general", "2025-11-26", .deadline = "2025-12-29" },
 	/* Part 3 access since 5 Feb 2026, stopped 5-12 Mar (8 days, both ends): 3 Apr + 8 =
-	   Sat 11 Apr, Sun 12: Mon 13 Apr (Easter Monday was 6 Apr). */
+	   Sat 11 Apr, Sun 12: Mon 13 Apr (Easter Monday was 6 Apr). The extension notice is
+	   due by the period's own end, Sat 11 Apr, before the move to Monday. */
 	{ "3.4 Part 3 access with stop", "access", "law_enforcement", "2026-03-03",
-	  .stops = "2026-03-05:2026-03-12", .deadline = "2026-04-13", .notice = "2026-04-13",
-	  .rule = "access/law_enforcement from 2026-02-05" },
+	  .stops = "2026-03-05:2026-03-12", .deadline = "2026-04-13", .notice = "2026-04-11",
+	  .rule = "access/law_enforcement from 2026-02-05", .basis = "statutory" },
 	/* FOI from Fri 20 Dec 2024: day 1 Mon 23, 2 Tue 24, (25, 26 holidays) 3 Fri 27, 4 Mon 30,
 	   5 Tue 31, (1 Jan, 2 Jan Scotland) 6 Fri 3 Jan, 7-11 6-10 Jan, 12-16 13-17 Jan, 17 Mon 20,
 	   18 Tue 21, 19 Wed 22, 20 Thu 23 Jan. */
@@ -122,9 +126,10 @@ static const struct dcase dcases[] = {
 	/* 29 Feb 2028 -> Wed 29 Mar 2028 (Easter 2028 is 16 Apr). */
 	{ "29 Feb 2028", "access", "general", "2028-02-29", .deadline = "2028-03-29" },
 	/* 29 Feb 2024 extended: 29 May 2024 is a Wednesday (spring holiday was Mon 27);
-	   notice by Tue 2 Apr, the first deadline. */
+	   notice by Fri 29 Mar, the first period's end (Good Friday: the deadline moves to
+	   Tue 2 Apr, the notice does not). */
 	{ "29 Feb 2024 extended", "access", "general", "2024-02-29", .extended = 1,
-	  .deadline = "2024-04-02", .notice = "2024-04-02", .ext = "2024-05-29" },
+	  .deadline = "2024-04-02", .notice = "2024-03-29", .ext = "2024-05-29" },
 	/* 28 Jan 2026 -> Sat 28 Feb, Sun 1 Mar: Mon 2 Mar. */
 	{ "28 Jan 2026", "access", "general", "2026-01-28", .deadline = "2026-03-02" },
 	/* 29 Jan 2026 -> no 29 Feb: Sat 28 Feb -> Mon 2 Mar. */
@@ -143,9 +148,9 @@ static const struct dcase dcases[] = {
 	{ "31 Dec 2026", "access", "general", "2026-12-31", .deadline = "2027-02-01" },
 	/* 30 Dec 2026 -> Sat 30 Jan 2027 -> Mon 1 Feb. */
 	{ "30 Dec 2026", "access", "general", "2026-12-30", .deadline = "2027-02-01" },
-	/* 31 Dec 2025 extended: 31 Mar 2026 is a Tuesday. */
+	/* 31 Dec 2025 extended: 31 Mar 2026 is a Tuesday; notice by Sat 31 Jan, not Mon 2 Feb. */
 	{ "31 Dec extended", "access", "general", "2025-12-31", .extended = 1,
-	  .deadline = "2026-02-02", .notice = "2026-02-02", .ext = "2026-03-31" },
+	  .deadline = "2026-02-02", .notice = "2026-01-31", .ext = "2026-03-31" },
 
 	/* -- Easter -- */
 	/* 18 Mar 2025 -> Fri 18 Apr, Good Friday; weekend; Mon 21 Easter Monday: Tue 22 Apr. */
@@ -222,6 +227,14 @@ static const struct dcase dcases[] = {
 	/* Part 3 rectification has no stop even now: 3 Apr Good Friday ... Tue 7 Apr. */
 	{ "Part 3 rectification no stop", "rectification", "law_enforcement", "2026-03-03",
 	  .stops = "2026-03-05:2026-03-12", .deadline = "2026-04-07" },
+	/* Nor has UK GDPR rectification (the stop is for access): 2 Jul 2025, a Wednesday, not
+	   Fri 4 Jul. */
+	{ "UK GDPR rectification no stop", "rectification", "general", "2025-06-02",
+	  .stops = "2025-06-05:2025-06-06", .deadline = "2025-07-02" },
+	{ "UK GDPR erasure no stop", "erasure", "general", "2025-06-02",
+	  .stops = "2025-06-05:2025-06-06", .deadline = "2025-07-02" },
+	{ "UK GDPR objection no stop", "objection", "general", "2025-06-02",
+	  .stops = "2025-06-05:2025-06-06", .deadline = "2025-07-02" },
 
 	/* -- extensions -- */
 	/* Asked 3 Mar, after the first month ended Fri 28 Feb: refused. */
@@ -232,39 +245,59 @@ static const struct dcase dcases[] = {
 	{ "extension asked on the last day", "access", "general", "2025-01-31", .extended = 1,
 	  .asked = "2025-02-28", .deadline = "2025-02-28", .notice = "2025-02-28",
 	  .ext = "2025-04-30" },
-	/* First deadline rolled from Sun 1 Jun to Mon 2 Jun: asking on 2 Jun is in time;
-	   1 Aug 2025 is a Friday. */
+	/* First deadline rolled from Sun 1 Jun to Mon 2 Jun: the notice was still due by
+	   Sun 1 Jun ("before the end of the period of one month"), so asking on the rolled day
+	   is too late... */
 	{ "extension asked on the rolled day", "access", "general", "2025-05-01", .extended = 1,
-	  .asked = "2025-06-02", .deadline = "2025-06-02", .notice = "2025-06-02",
+	  .asked = "2025-06-02", .deadline = "2025-06-02", .notice = "2025-06-01",
+	  .refused = "can only be notified by 1 June 2025" },
+	/* ...and on Fri 30 May in time: 1 Aug 2025 is a Friday. */
+	{ "extension asked before the weekend", "access", "general", "2025-05-01", .extended = 1,
+	  .asked = "2025-05-30", .deadline = "2025-06-02", .notice = "2025-06-01",
 	  .ext = "2025-08-01" },
-	/* Asked Tue 3 Jun: one day late. */
-	{ "extension asked a day late", "access", "general", "2025-05-01", .extended = 1,
-	  .asked = "2025-06-03", .deadline = "2025-06-02", .notice = "2025-06-02",
-	  .refused = "by 2 June 2025" },
 	/* Part 3 access valid 20 Jan 2026, before the change: no extension then. 20 Feb Fri. */
 	{ "Part 3 extension before 5 Feb 2026", "access", "law_enforcement", "2026-01-20",
 	  .extended = 1, .asked = "2026-01-25", .deadline = "2026-02-20", .notice = "-",
 	  .refused = "no extension is allowed under access/law_enforcement from 2018-05-25",
 	  .rule = "access/law_enforcement from 2018-05-25" },
-	/* Received 20 Jan, identity 5 Feb 2026: the clock starts 5 Feb, the new rule applies.
-	   Thu 5 Mar; extended Tue 5 May (Mon 4 May is a holiday but 5 May is not involved). */
-	{ "Part 3 extension after 5 Feb 2026", "access", "law_enforcement", "2026-01-20",
+	/* Received 20 Jan, identity 5 Feb 2026: the clock starts 5 Feb (Thu 5 Mar), but the
+	   request's day decides the rule (transitional provisions key on the request): the old
+	   one, with no extension. */
+	{ "Part 3 identity after the change", "access", "law_enforcement", "2026-01-20",
 	  .valid_from = "2026-02-05", .extended = 1, .asked = "2026-02-20",
-	  .deadline = "2026-03-05", .notice = "2026-03-05", .ext = "2026-05-05",
-	  .rule = "access/law_enforcement from 2026-02-05" },
+	  .deadline = "2026-03-05", .notice = "-",
+	  .refused = "the rule in force when the request was received on 20 January 2026",
+	  .rule = "access/law_enforcement from 2018-05-25" },
+	/* Received 4 Feb, identity 10 Feb 2026: old rule, 1 month from 10 Feb = Tue 10 Mar; its
+	   stop is ignored (the old rule had none). */
+	{ "Part 3 received 4 Feb, identity 10 Feb", "access", "law_enforcement", "2026-02-04",
+	  .valid_from = "2026-02-10", .stops = "2026-02-12:2026-02-16", .deadline = "2026-03-10",
+	  .notice = "-", .rule = "access/law_enforcement from 2018-05-25" },
+	/* Received 5 Feb, identity 10 Feb: the new rule, extension and stop: 10 Mar + 5 = Sun
+	   15 Mar -> Mon 16 Mar; notice by Sun 15 Mar. */
+	{ "Part 3 received 5 Feb, identity 10 Feb", "access", "law_enforcement", "2026-02-05",
+	  .valid_from = "2026-02-10", .stops = "2026-02-12:2026-02-16", .deadline = "2026-03-16",
+	  .notice = "2026-03-15", .rule = "access/law_enforcement from 2026-02-05" },
 	/* Received 4 Feb 2026, the last day of the old rule: Wed 4 Mar, no extension. */
 	{ "Part 3 on 4 Feb 2026", "access", "law_enforcement", "2026-02-04", .extended = 1,
 	  .deadline = "2026-03-04", .notice = "-", .refused = "no extension" },
 	/* Part 3 erasure from 10 Feb 2026: Tue 10 Mar; extended Sun 10 May -> Mon 11 May. */
 	{ "Part 3 erasure extended", "erasure", "law_enforcement", "2026-02-10", .extended = 1,
 	  .deadline = "2026-03-10", .notice = "2026-03-10", .ext = "2026-05-11" },
-	/* Automated decision: 1 month, never extended. 10 Jul 2025 Thu. */
-	{ "automated decision", "automated_decision", "general", "2025-06-10", .extended = 1,
-	  .deadline = "2025-07-10", .notice = "-", .refused = "no extension",
-	  .rule = "automated_decision/any from 2018-05-25" },
-	/* Part 3 automated decision: 10 Apr 2026 Fri. */
+	/* UK GDPR automated decision: 1 month + 2 like the other rights (Art 12(3)). 10 Jul
+	   2025 Thu; extended Wed 10 Sep. Stops ignored. */
+	{ "automated decision UK GDPR", "automated_decision", "general", "2025-06-10",
+	  .extended = 1, .stops = "2025-06-12:2025-06-13", .deadline = "2025-07-10",
+	  .notice = "2025-07-10", .ext = "2025-09-10",
+	  .rule = "automated_decision/general from 2018-05-25" },
+	/* Part 3 (s50A-50D since 5 Feb 2026): 1 month, never extended. 10 Apr 2026 Fri. */
 	{ "automated decision Part 3", "automated_decision", "law_enforcement", "2026-03-10",
-	  .deadline = "2026-04-10", .notice = "-" },
+	  .extended = 1, .deadline = "2026-04-10", .notice = "-", .refused = "no extension",
+	  .rule = "automated_decision/law_enforcement from 2026-02-05" },
+	/* Part 3 under s50 as enacted: 1 month from the request to reconsider: Thu 10 Jul 2025. */
+	{ "automated decision Part 3 s50", "automated_decision", "law_enforcement", "2025-06-10",
+	  .deadline = "2025-07-10", .notice = "-",
+	  .rule = "automated_decision/law_enforcement from 2018-05-25" },
 	/* Identity received 31 Jan after a request of 6 Jan: clock from 31 Jan, Fri 28 Feb. */
 	{ "valid from identity", "access", "general", "2025-01-06", .valid_from = "2025-01-31",
 	  .deadline = "2025-02-28" },
@@ -275,15 +308,16 @@ static const struct dcase dcases[] = {
 	  .deadline = "2026-02-20", .notice = "-", .refused = "no extension",
 	  .rule = "access/law_enforcement from 2018-05-25 (regime unknown: stricter than "
 		  "access/general from 2018-05-25)" },
-	/* 3 Mar 2026, stop 5-12 Mar: both stop, both 13 Apr; both extend: 3 Jun + 8 = Thu 11 Jun. */
+	/* 3 Mar 2026, stop 5-12 Mar: both stop, both 13 Apr; both extend: 3 Jun + 8 = Thu 11 Jun.
+	   Notice by Sat 11 Apr. */
 	{ "unknown access 2026", "access", "unknown", "2026-03-03",
 	  .stops = "2026-03-05:2026-03-12", .extended = 1, .deadline = "2026-04-13",
-	  .notice = "2026-04-13", .ext = "2026-06-11" },
-	/* Rectification: Part 3 has no stop -> Tue 7 Apr (Easter); GDPR 13 Apr: 7 Apr. Extended:
-	   Part 3 Wed 3 Jun, GDPR 11 Jun: 3 Jun. Notice by the earlier, 7 Apr. */
+	  .notice = "2026-04-11", .ext = "2026-06-11" },
+	/* Rectification: neither regime stops: Fri 3 Apr (Good Friday) -> Tue 7 Apr. Extended:
+	   Wed 3 Jun. Notice by Fri 3 Apr, the period's end. */
 	{ "unknown rectification with stop", "rectification", "unknown", "2026-03-03",
 	  .stops = "2026-03-05:2026-03-12", .extended = 1, .deadline = "2026-04-07",
-	  .notice = "2026-04-07", .ext = "2026-06-03",
+	  .notice = "2026-04-03", .ext = "2026-06-03",
 	  .rule = "rectification/law_enforcement from 2026-02-05 (regime unknown: stricter than "
 		  "rectification/general from 2018-05-25)" },
 	/* Portability exists only under UK GDPR: 10 Jul 2025. */
@@ -335,10 +369,36 @@ static const struct dcase dcases[] = {
 	  .asked = "2025-01-24", .deadline = "2025-01-23", .notice = "2025-01-23",
 	  .refused = "by 23 January 2025" },
 
-	/* -- complaint (30 days), other (none) -- */
-	/* 2 Jun 2025 + 30 days = Wed 2 Jul. */
+	/* -- complaints by type, other (none) -- */
+	/* Data protection: the outcome's internal target, 30 days: 2 Jun 2025 -> Wed 2 Jul. No
+	   statutory acknowledgement before DPA s164A (19 June 2026). */
 	{ "complaint", "complaint", "general", "2025-06-02", .deadline = "2025-07-02",
-	  .rule = "complaint/any from 2018-05-25" },
+	  .rule = "complaint:data_protection/any from 2018-05-25", .basis = "internal" },
+	/* Thu 18 Jun 2026, the day before s164A: Sat 18 Jul -> Mon 20 Jul, no acknowledgement. */
+	{ "complaint 18 Jun 2026", "complaint", "general", "2026-06-18",
+	  .deadline = "2026-07-20", .rule = "complaint:data_protection/any from 2018-05-25" },
+	/* Fri 19 Jun 2026: acknowledge within 30 days beginning with receipt: 19 Jun is day 1,
+	   day 30 is Sat 18 Jul, not moved to a working day. Outcome target Sun 19 Jul -> Mon 20. */
+	{ "complaint 19 Jun 2026", "complaint", "law_enforcement", "2026-06-19",
+	  .deadline = "2026-07-20", .ack = "2026-07-18",
+	  .rule = "complaint:data_protection/any from 2026-06-19", .basis = "internal" },
+	/* 31 Jan 2027: day 30 is Mon 1 Mar (28 days in Feb). */
+	{ "complaint acknowledgement over February", "complaint", "unknown", "2027-01-31",
+	  .deadline = "2027-03-02", .ack = "2027-03-01" },
+	/* FOI internal review from Mon 1 Jun 2026: a target of 20 working days: day 1 Tue 2 Jun,
+	   2-4 3-5 Jun, 5-9 8-12, 10-14 15-19, 15-19 22-26, 20 Mon 29 Jun. 40 at most: 21 Tue 30,
+	   22-24 1-3 Jul, 25-29 6-10, (Mon 13 Jul NI) 30-33 14-17, 34-38 20-24, 39 Mon 27,
+	   40 Tue 28 Jul. */
+	{ "FOI internal review", "complaint", "general", "2026-06-01", .complaint = "foi_review",
+	  .extended = 1, .deadline = "2026-06-29", .notice = "2026-06-29", .ext = "2026-07-28",
+	  .rule = "complaint:foi_review/any from 2005-01-01", .basis = "target" },
+	/* EIR reconsideration: 40 working days, statute: Tue 28 Jul 2026 as above. */
+	{ "EIR reconsideration", "complaint", "unknown", "2026-06-01",
+	  .complaint = "eir_reconsideration", .deadline = "2026-07-28", .notice = "-",
+	  .rule = "complaint:eir_reconsideration/any from 2005-01-01", .basis = "statutory" },
+	/* Police conduct: not a disclosure matter, no clock. */
+	{ "conduct complaint", "complaint", "general", "2026-06-01", .complaint = "conduct",
+	  .deadline = "-", .notice = "-", .rule = "complaint:conduct/any from 1900-01-01" },
 	/* 26 Nov 2025 + 30 days = Fri 26 Dec, Boxing Day, weekend: Mon 29 Dec. */
 	{ "complaint over Christmas", "complaint", "unknown", "2025-11-26",
 	  .deadline = "2025-12-29" },
@@ -378,8 +438,9 @@ static void run_dcase(const struct dcase *c)
 	struct clock_result res;
 	char *error = NULL;
 
-	if (!clock_kind_parse(c->kind, &req.kind) || !clock_regime_parse(c->regime, &req.regime))
-		fail_msg("%s: bad kind or regime", c->name);
+	if (!clock_kind_parse(c->kind, &req.kind) || !clock_regime_parse(c->regime, &req.regime) ||
+	    (c->complaint != NULL && !clock_complaint_parse(c->complaint, &req.complaint)))
+		fail_msg("%s: bad kind, complaint type or regime", c->name);
 	req.received = tu_date(c->received);
 	req.valid_from = tu_date(c->valid_from);
 	req.extension_asked_on = tu_date(c->asked);
@@ -405,6 +466,10 @@ static void run_dcase(const struct dcase *c)
 			 res.extension_refused != NULL ? res.extension_refused : "(none)");
 	if (c->rule != NULL && strcmp(res.rule, c->rule) != 0)
 		fail_msg("%s: expected rule \"%s\", got \"%s\"", c->name, c->rule, res.rule);
+	tu_assert_date("acknowledge_by", c->name, &res.acknowledge_by, c->ack != NULL ? c->ack : "-");
+	if (c->basis != NULL && strcmp(clock_basis_name(res.basis), c->basis) != 0)
+		fail_msg("%s: expected basis %s, got %s", c->name, c->basis,
+			 clock_basis_name(res.basis));
 	clock_result_clear(&res);
 	clock_overrides_clear(&ov);
 }
@@ -689,6 +754,21 @@ static void check_property(const struct prop *p)
 			fail_msg("%s: start %s gives %s (previous start gave %s)", p->name,
 				 clock_date_iso(&start, a), clock_date_iso(due, b),
 				 clock_date_iso(&prev, a));
+		/* The extension notice is due by the period's end: on or before the first deadline,
+		   and that deadline is the first working day on or after it. */
+		if (g_date_valid(&res.extension_notice_by)) {
+			GDate d = res.extension_notice_by;
+			if (g_date_compare(&d, &res.deadline) > 0)
+				fail_msg("%s %s: notice after the deadline", p->name,
+					 clock_date_iso(&start, a));
+			while (!clock_is_working_day(p->cal, &d, NULL))
+				g_date_add_days(&d, 1);
+			if (g_date_compare(&d, &res.deadline) != 0)
+				fail_msg("%s %s: notice by %s, deadline %s", p->name,
+					 clock_date_iso(&start, a),
+					 clock_date_iso(&res.extension_notice_by, b),
+					 clock_date_iso(&res.deadline, a));
+		}
 		prev = *due;
 		clock_result_clear(&res);
 	}
@@ -718,20 +798,41 @@ static void test_table_shipped(void **state)
 	GDate d = tu_date("2026-02-05");
 	const struct clock_rule *r;
 
-	assert_int_equal(n, 19);
+	assert_int_equal(n, 25);
 	assert_non_null(rules);
-	r = clock_table_find(tu_shipped, CLOCK_KIND_ACCESS, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
+	r = clock_table_find(tu_shipped, CLOCK_KIND_ACCESS, 0, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
 	assert_non_null(r);
 	assert_int_equal(r->extension, 3);
 	assert_true(r->stop_the_clock);
-	r = clock_table_find(tu_shipped, CLOCK_KIND_RESTRICTION, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
+	r = clock_table_find(tu_shipped, CLOCK_KIND_RESTRICTION, 0, CLOCK_REGIME_LAW_ENFORCEMENT,
+			     &d);
 	assert_int_equal(r->extension, 3);
 	assert_false(r->stop_the_clock);
 	d = tu_date("2026-02-04");
-	r = clock_table_find(tu_shipped, CLOCK_KIND_ACCESS, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
+	r = clock_table_find(tu_shipped, CLOCK_KIND_ACCESS, 0, CLOCK_REGIME_LAW_ENFORCEMENT, &d);
 	assert_int_equal(r->extension, 0);
 	assert_false(r->stop_the_clock);
-	assert_null(clock_table_find(tu_shipped, CLOCK_KIND_ACCESS, CLOCK_REGIME_UNKNOWN, &d));
+	assert_null(clock_table_find(tu_shipped, CLOCK_KIND_ACCESS, 0, CLOCK_REGIME_UNKNOWN, &d));
+	/* domain-rules 3: the clarification stop is for access only, in both regimes. */
+	for (unsigned i = 0; i < n; i++) {
+		if (rules[i].stop_the_clock && rules[i].kind != CLOCK_KIND_ACCESS &&
+		    rules[i].kind != CLOCK_KIND_FOI)
+			fail_msg("line %u: a %s rule stops the clock", rules[i].line,
+				 clock_kind_name(rules[i].kind));
+	}
+	/* Every complaint type has a row today, and only data protection's is internal. */
+	d = tu_date("2026-12-03");
+	for (int t = 0; t < CLOCK_COMPLAINT_COUNT; t++) {
+		r = clock_table_find(tu_shipped, CLOCK_KIND_COMPLAINT, (enum clock_complaint)t,
+				     CLOCK_REGIME_GENERAL, &d);
+		assert_non_null(r);
+		assert_int_equal(r->basis == CLOCK_BASIS_INTERNAL,
+				 t == CLOCK_COMPLAINT_DATA_PROTECTION);
+	}
+	r = clock_table_find(tu_shipped, CLOCK_KIND_COMPLAINT, CLOCK_COMPLAINT_FOI_REVIEW,
+			     CLOCK_REGIME_LAW_ENFORCEMENT, &d);
+	assert_int_equal(r->basis, CLOCK_BASIS_TARGET);
+	assert_int_equal(r->extension, 40);
 }
 
 static void expect_table_errors(const char *text, const char *want)
@@ -751,35 +852,42 @@ static void test_table_errors(void **state)
 	/* Every error of the file in one pass, in line order, overlaps included. */
 	expect_table_errors(
 		"# comment\n"
-		"access\tgeneral\t2018-05-25\t-\t1m\t+2m\tyes\tok\n"
-		"acces\tgeneral\t2018-05-25\t-\t1m\t+2m\tyes\tx\n"
-		"access\tpolice\t2018-13-01\t2017-01-01\t1m\t+2m\tmaybe\tx\n"
+		"access\tgeneral\t2018-05-25\t-\t1m\t+2m\tyes\tstatutory\tnone\tok\n"
+		"acces\tgeneral\t2018-05-25\t-\t1m\t+2m\tyes\tstatutory\tnone\tx\n"
+		"access\tpolice\t2018-13-01\t2017-01-01\t1m\t+2m\tmaybe\tstatutory\tnone\tx\n"
 		"\n"
-		"foi\tany\t2005-01-01\t2004-01-01\t20wd\t+2m\tno\tx\n"
-		"eir\tany\t2005-01-01\t-\t20x\t40wd\tno\t \n"
-		"eir\tany\t2005-01-01\t-\t20wd\t10wd\tno\tx\n"
-		"other\tany\t1900-01-01\t-\tnone\t+1m\tno\tx\n"
-		"access\tany\t2020-01-01\t2020-12-31\t1m\tnone\tno\tx\n"
+		"foi\tany\t2005-01-01\t2004-01-01\t20wd\t+2m\tno\tstatutory\tnone\tx\n"
+		"eir\tany\t2005-01-01\t-\t20x\t40wd\tno\tstatutory\tnone\t \n"
+		"eir\tany\t2005-01-01\t-\t20wd\t10wd\tno\tstatutory\tnone\tx\n"
+		"other\tany\t1900-01-01\t-\tnone\t+1m\tno\tstatutory\tnone\tx\n"
+		"access\tany\t2020-01-01\t2020-12-31\t1m\tnone\tno\tstatutory\tnone\tx\n"
 		"complaint\tany\t2018-05-25\n"
-		"foi\tunknown\t2005-01-01\t-\t20wd\tnone\tno\tx\n",
+		"foi\tunknown\t2005-01-01\t-\t20wd\tnone\tno\tstatutory\tnone\tx\n",
 		"t.tsv:3: unknown kind \"acces\"\n"
 		"t.tsv:4: unknown regime \"police\" (law_enforcement, general or any)\n"
 		"t.tsv:4: bad in_force_from \"2018-13-01\" (YYYY-MM-DD)\n"
 		"t.tsv:4: stop_the_clock must be yes or no, not \"maybe\"\n"
 		"t.tsv:6: in_force_to 2004-01-01 is before in_force_from 2005-01-01\n"
 		"t.tsv:6: extension \"+2m\" is not in the unit of the limit \"20wd\"\n"
-		"t.tsv:7: bad limit \"20x\" (e.g. 1m, 20wd, 30d or none)\n"
+		"t.tsv:7: bad limit \"20x\" (e.g. 1m, 20wd, 30d, 30db or none)\n"
 		"t.tsv:7: missing source note\n"
 		"t.tsv:8: extension \"10wd\" must be longer than the limit \"20wd\"\n"
 		"t.tsv:9: extension \"+1m\" is not in the unit of the limit \"none\"\n"
 		"t.tsv:10: in force on the same days as access/general from 2018-05-25 (line 2)\n"
-		"t.tsv:11: expected 8 tab-separated fields, found 3\n"
+		"t.tsv:11: expected 10 tab-separated fields, found 3 (kind regime in_force_from "
+		"in_force_to limit extension stop_the_clock basis acknowledge source)\n"
 		"t.tsv:12: unknown regime \"unknown\" (law_enforcement, general or any)");
 	/* Same kind, different regimes, adjacent ranges: fine; missing coverage: fine. */
 	{
-		const char *ok = "access\tlaw_enforcement\t2018-05-25\t2026-02-04\t1m\tnone\tno\ta\r\n"
-				 "access\tlaw_enforcement\t2026-02-05\t-\t1m\t+2m\tyes\tb\r\n"
-				 "access\tgeneral\t2018-05-25\t-\t1m\t3m\tyes\tc\r\n";
+		const char *ok =
+			"access\tlaw_enforcement\t2018-05-25\t2026-02-04\t1m\tnone\tno\tstatutory"
+			"\tnone\ta\r\n"
+			"access\tlaw_enforcement\t2026-02-05\t-\t1m\t+2m\tyes\tstatutory\tnone\tb\r\n"
+			"access\tgeneral\t2018-05-25\t-\t1m\t3m\tyes\tstatutory\tnone\tc\r\n"
+			/* one kind, two complaint types: not an overlap */
+			"complaint:foi_review\tany\t2005-01-01\t-\t20wd\t40wd\tno\ttarget\tnone\td\n"
+			"complaint:data_protection\tany\t2005-01-01\t-\t30d\tnone\tno\tinternal"
+			"\t30db\te\n";
 		struct clock_table *t = NULL;
 		char *error = NULL;
 		assert_int_equal(clock_table_parse("ok.tsv", ok, strlen(ok), &t, &error), 1);
@@ -787,11 +895,30 @@ static void test_table_errors(void **state)
 		clock_table_free(&t);
 		assert_null(t);
 	}
-	expect_table_errors("foi\tany\t2005-01-01\t-\t20wd\tnone\tno\tx\n"
-			    "foi\tgeneral\t2010-01-01\t2010-12-31\t20wd\tnone\tno\tx\n",
+	expect_table_errors("foi\tany\t2005-01-01\t-\t20wd\tnone\tno\tstatutory\tnone\tx\n"
+			    "foi\tgeneral\t2010-01-01\t2010-12-31\t20wd\tnone\tno\tstatutory\tnone\tx\n",
 			    "t.tsv:2: in force on the same days as foi/any from 2005-01-01 (line 1)");
-	expect_table_errors("foi\tany\t2005-01-01\t-\t0wd\tnone\tno\tx\n",
-			    "t.tsv:1: bad limit \"0wd\" (e.g. 1m, 20wd, 30d or none)");
+	expect_table_errors("foi\tany\t2005-01-01\t-\t0wd\tnone\tno\tstatutory\tnone\tx\n",
+			    "t.tsv:1: bad limit \"0wd\" (e.g. 1m, 20wd, 30d, 30db or none)");
+	/* Complaint types, basis and acknowledgement periods. */
+	expect_table_errors(
+		"complaint\tany\t2005-01-01\t-\t30d\tnone\tno\tinternal\tnone\tx\n"
+		"complaint:appeal\tany\t2005-01-01\t-\t30d\tnone\tno\tinternal\tnone\tx\n"
+		"access:foi_review\tany\t2005-01-01\t-\t1m\tnone\tno\tstatutory\tnone\tx\n"
+		"foi\tany\t2005-01-01\t-\t20wd\tnone\tno\tlaw\t1m\tx\n"
+		"complaint:conduct\tany\t2005-01-01\t-\tnone\tnone\tno\tstatutory\tnone\tx\n"
+		"complaint:conduct\tany\t2010-01-01\t-\tnone\tnone\tno\tstatutory\tnone\tx\n",
+		"t.tsv:1: a complaint row names its type: complaint:data_protection, "
+		"complaint:foi_review, complaint:eir_reconsideration or complaint:conduct, not "
+		"\"complaint\"\n"
+		"t.tsv:2: a complaint row names its type: complaint:data_protection, "
+		"complaint:foi_review, complaint:eir_reconsideration or complaint:conduct, not "
+		"\"complaint:appeal\"\n"
+		"t.tsv:3: only complaint rows have a type (\"access:foi_review\")\n"
+		"t.tsv:4: basis must be statutory, target or internal, not \"law\"\n"
+		"t.tsv:4: bad acknowledge \"1m\" (e.g. 30db, 20wd or none)\n"
+		"t.tsv:6: in force on the same days as complaint:conduct/any from 2005-01-01 "
+		"(line 5)");
 }
 
 static void test_table_load_file(void **state)
@@ -802,10 +929,12 @@ static void test_table_load_file(void **state)
 	struct clock_table *t = NULL;
 
 	assert_non_null(dir);
-	assert_true(g_file_set_contents(path, "# x\nfoi\tany\t2005-01-01\t-\t20wd\tnone\tno\n",
+	assert_true(g_file_set_contents(path, "# x\nfoi\tany\t2005-01-01\t-\t20wd\tnone\tno\tx\n",
 					-1, NULL));
 	assert_int_equal(clock_table_load(path, &t, &error), 0);
-	want = g_strdup_printf("%s:2: expected 8 tab-separated fields, found 7", path);
+	want = g_strdup_printf("%s:2: expected 10 tab-separated fields, found 8 (kind regime "
+			       "in_force_from in_force_to limit extension stop_the_clock basis "
+			       "acknowledge source)", path);
 	assert_string_equal(error, want);
 	g_free(error);
 	error = NULL;
