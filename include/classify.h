@@ -21,6 +21,10 @@ struct classify_result {
 	enum classify_regime regime_hint;
 	char *case_ref;          /* the case it continues (set by the caller), or NULL */
 	char *repeat_of;         /* earlier case, same requester and right (caller), or NULL */
+	/* A complaint about an earlier case it continues or names (caller): that case, and
+	   what the complaint is therefore about ("foi_review"...: static), or NULL. */
+	char *complaint_about;
+	const char *complaint_type;
 	struct rules_result rules; /* the scores and the rules that fired */
 };
 
@@ -36,7 +40,8 @@ const char *classify_on_behalf_name(enum classify_on_behalf v);
 const char *classify_regime_name(enum classify_regime v);
 
 /* The result as one JSON object (keys: file when non-NULL, kinds (sorted array), auto,
-   identity_attached, on_behalf, child, regime_hint, vague, case_ref, repeat_of, rules
+   identity_attached, on_behalf, child, regime_hint, vague, case_ref, repeat_of,
+   complaint_about, complaint_type, rules
    (array of {name, describe, scores{label: n}})). g_malloc'd. */
 char *classify_result_json(const struct classify_result *r, const char *file, int pretty);
 

@@ -27,13 +27,21 @@ struct config {
 		char *log_level;
 		char **team;       /* NULL-terminated */
 		int repeat_window_days, identity_reuse_days, max_auto_notices_per_day;
-		char *regulator_name, *regulator_contact, *court_section_access;
+		char *regulator_name, *regulator_contact;
 	} gateway;
+	struct {
+		/* Texts notices take from the config: the force's own words and addresses. */
+		char *not_for_emergencies, *identity_routes, *identity_retention;
+		/* Where misdirected mail belongs, in lifecycle.h's case_redirect order from
+		   emergency: emergency, crime, conduct, acro, other_force, other. */
+		char *redirect[6];
+	} notices;
 	struct {
 		/* YYYY-MM-DD lists (validated), NULL-terminated, per calendar: England and
 		   Wales, Scotland, Northern Ireland (clock.h's order). */
 		char **added[3], **cancelled[3];
 	} holidays;
+	char **warnings;       /* what check-config and poll report but accept (obsolete keys) */
 };
 
 /* Load and validate path. Relative paths become relative to the file's folder.

@@ -24,10 +24,20 @@ enum case_action {
 	CASE_VERIFY_IDENTITY, CASE_REQUEST_IDENTITY, CASE_CLARIFY, CASE_CLARIFIED,
 	CASE_SET_REGIME, CASE_SET_KINDS, CASE_EXTEND, CASE_RESTRICT, CASE_REFUSE, CASE_RESPOND,
 	CASE_WITHDRAW, CASE_CLOSE, CASE_NOTE, CASE_NO_ACTION, CASE_LIFT_RESTRICTION,
+	CASE_SET_COMPLAINT_TYPE, CASE_REDIRECT,
 	CASE_ACTION_COUNT
 };
 
 enum case_ground { CASE_GROUND_NONE, CASE_GROUND_MANIFESTLY_UNFOUNDED, CASE_GROUND_EXCESSIVE };
+
+/* How a request was answered (respond --outcome): in full, in part, or nothing held. */
+enum case_outcome { CASE_OUTCOME_NONE, CASE_OUTCOME_FULL, CASE_OUTCOME_PART,
+		    CASE_OUTCOME_NOT_HELD, CASE_OUTCOME_COUNT };
+
+/* Where misdirected mail belongs (redirect --to): not a disclosure matter. */
+enum case_redirect { CASE_REDIRECT_NONE, CASE_REDIRECT_EMERGENCY, CASE_REDIRECT_CRIME,
+		     CASE_REDIRECT_CONDUCT, CASE_REDIRECT_ACRO, CASE_REDIRECT_OTHER_FORCE,
+		     CASE_REDIRECT_OTHER, CASE_REDIRECT_COUNT };
 
 /* "awaiting_identity", ...; "verify-identity", ...; "manifestly_unfounded", ... */
 const char *case_state_name(enum case_state state);
@@ -37,6 +47,18 @@ const char *case_action_name(enum case_action action);
 int case_action_parse(const char *name, enum case_action *action_r);
 const char *case_ground_name(enum case_ground ground);
 int case_ground_parse(const char *name, enum case_ground *ground_r);
+/* "full", "part", "not_held"; "emergency", "crime", "conduct", "acro", "other_force",
+   "other". NONE has no name a parser accepts. */
+const char *case_outcome_name(enum case_outcome outcome);
+int case_outcome_parse(const char *name, enum case_outcome *outcome_r);
+const char *case_redirect_name(enum case_redirect to);
+int case_redirect_parse(const char *name, enum case_redirect *to_r);
+
+/* FOI exemptions as the team names them ("s31", "31(1)(a)", "section 30"; ","-separated,
+   sections 21-44 of FOIA 2000): 1 with *canonical_r "s30,s31(1)(a)" (g_malloc'd), or 0. */
+int case_exemptions_parse(const char *text, char **canonical_r);
+/* "section 30 and section 31(1)(a)" for a notice. g_malloc'd. */
+char *case_exemptions_words(const char *canonical);
 
 /* Kinds are a mask of (1u << CLOCK_KIND_x) for access..complaint; 0 means "other". The bits
    are the classifier's label bits (rules.h LABEL_ACCESS...). */
@@ -46,10 +68,16 @@ int case_ground_parse(const char *name, enum case_ground *ground_r);
    not a kind). 1 or 0. The one text form of a set of kinds. */
 int case_kinds_parse(const char *s, unsigned *kinds_r);
 char *case_kinds_string(unsigned kinds);
-/* "access to your personal data and erasure of your personal data", for notices. */
-char *case_kinds_words(unsigned kinds);
+/* What was asked for, for requester notices: "a copy of your personal data and the deletion
+   of your personal data". Only the rights requested: a complaint, and "other", have no words
+   here (the notices say those in their own sentences), so the result may be "". child: the
+   plainer words of a child's notice. g_malloc'd. */
+char *case_kinds_words(unsigned kinds, int child);
 /* The words for one kind ("a copy of your personal data"), static. */
-const char *case_kind_words(enum clock_kind kind);
+const char *case_kind_words(enum clock_kind kind, int child);
+/* What a complaint about an earlier case with these kinds is: an FOI internal review, an EIR
+   reconsideration, or (any data-protection right, or nothing known) data protection. */
+enum clock_complaint case_complaint_about(unsigned earlier_kinds);
 /* A data-protection right needs the requester's identity; FOI, EIR, complaints do not. */
 int case_kinds_need_identity(unsigned kinds);
 
@@ -57,6 +85,7 @@ int case_kinds_need_identity(unsigned kinds);
 struct case_record {
 	enum case_state state;
 	unsigned kinds;
+	enum clock_complaint complaint; /* what a complaint is about (kind complaint) */
 	enum clock_regime regime;   /* law_enforcement, general or unknown */
 	GDate received;             /* day the request was delivered */
 	GDate identity_on;          /* identity information received; cleared = not yet */
@@ -138,7 +167,11 @@ struct case_command {
 	enum case_action action;
 	enum clock_regime regime;  /* set-regime */
 	unsigned kinds;            /* set-kinds */
+	enum clock_complaint complaint; /* set-complaint-type */
 	enum case_ground ground;   /* refuse */
+	enum case_outcome outcome; /* respond (NONE = full) */
+	enum case_redirect redirect; /* redirect --to */
+	char *exemptions;          /* extend --exemption, canonical (owned: case_command_clear) */
 	const char *text;          /* reason, question or note (borrowed) */
 	GDate on;                  /* the day it happened (identity or answer received, question
 				      sent); cleared = today. lift-restriction: the day the
@@ -146,18 +179,27 @@ struct case_command {
 };
 
 /* Parse "ACTION [ARGS]" (argv[0] is the action): --reason TEXT, --ground G, --question TEXT,
-   --on YYYY-MM-DD; set-regime, set-kinds and note take one value (a note is one argument).
-   Options the action's usage marks as required are checked. cmd->text points into argv.
-   1, or 0 with *error_r (usage message). */
+   --on YYYY-MM-DD, --exemption S[,S], --outcome O, --to WHERE; set-regime, set-kinds,
+   set-complaint-type and note take one value (a note is one argument). Options the action's
+   usage marks as required are checked. cmd->text points into argv. 1, or 0 with *error_r
+   (usage message). Clear *cmd with case_command_clear whatever the return. */
 int case_command_parse(int argc, char **argv, struct case_command *cmd, char **error_r);
+void case_command_clear(struct case_command *cmd);
 
 struct case_change {
 	struct case_record after;
 	const char *event;         /* the event's action ("identity_verified"...), static */
 	char *detail;              /* the event's detail: state change, reason, new deadline */
-	const char *notice;        /* template name of the notice the requester must get, or NULL */
+	const char *notice;        /* template name of the notice the requester must get, or NULL:
+				      the action's own, or clock_started / deadline_changed when
+				      the team's word started or moved a date the requester was
+				      told (they must never learn it only when it has passed) */
+	const char *change_reason; /* why, in the requester's words (those two notices), static */
 	char *warning;             /* something the team member should know, or NULL */
 };
+
+/* Why a date changed when `action` changed it, in the requester's words, or NULL. Static. */
+const char *case_change_reason(enum case_action action);
 
 /* The actions allowed in a state, as a mask of (1u << action). */
 unsigned lifecycle_allowed(enum case_state state);

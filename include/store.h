@@ -11,7 +11,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Open (creating 0600, migrating to STORE_SCHEMA_VERSION) the database and spool folder.
    1 with *store_r (free with store_close) or 0. */
@@ -97,6 +97,8 @@ struct store_new_case {
 	unsigned kinds_mask;
 	const char *regime_hint, *on_behalf;
 	int child, vague, identity_attached;
+	const char *complaint_type; /* what a complaint is about, or NULL (data_protection) */
+	const char *related_case;   /* the earlier case it is about (a complaint), or NULL */
 };
 /* Allocate the next reference for the year and insert the case. Must be inside a
    transaction. 1 with *case_id_r and *reference_r (g_malloc'd), or 0. */
@@ -119,13 +121,14 @@ struct store_case {
 	unsigned kinds_mask;
 	int child;
 	char *identity_on, *restart_on, *extended_on, *stops, *deadlines;
+	char *complaint_type, *on_behalf, *related_case;
 };
 void store_case_clear(struct store_case *c);
 /* By reference: 1, 0 no such case, -1 database error. */
 int store_case_load(struct store *store, const char *reference, struct store_case *c,
 		    char **error_r);
-/* Write state, regime, kinds, kinds_mask, identity_on, restart_on, extended_on, stops and
-   deadlines of c (by c->id). Inside the caller's transaction. 1/0/-1. */
+/* Write state, regime, kinds, kinds_mask, complaint_type, identity_on, restart_on,
+   extended_on, stops and deadlines of c (by c->id). Inside the caller's transaction. 1/0/-1. */
 int store_case_save(struct store *store, const struct store_case *c, char **error_r);
 /* Every case in reference order; cb returns 1 to go on, 0 to stop. 1, or 0/-1 on error. */
 typedef int store_case_cb(void *ctx, const struct store_case *c);

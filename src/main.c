@@ -33,8 +33,10 @@ static void usage(FILE *out)
 	      "                         cases with state and next deadline, most urgent first\n"
 	      "  case show REF [--json] one case: deadlines, messages, events, outbox\n"
 	      "  case REF ACTION [ARGS] a team action: verify-identity, request-identity,\n"
-	      "                         clarify, clarified, set-regime, set-kinds, extend,\n"
-	      "                         restrict, refuse, respond, withdraw, close, note\n"
+	      "                         clarify, clarified, set-regime, set-kinds,\n"
+	      "                         set-complaint-type, extend, restrict, refuse,\n"
+	      "                         no-action, respond, withdraw, close, redirect,\n"
+	      "                         lift-restriction, note\n"
 	      "  messages [--json]      list stored messages\n"
 	      "  outbox [--json]        list outgoing notices (queued, sent, failed)\n"
 	      "  outbox retry ID        queue a failed notice again\n"
@@ -43,8 +45,9 @@ static void usage(FILE *out)
 	      "  templates check        validate the notice templates\n"
 	      "  templates render NAME [--case REF] [--regime R] [--child]\n"
 	      "                         the exact message a notice would be\n"
-	      "  deadline --kind K --regime R --received DATE [--valid-from DATE]\n"
-	      "           [--stopped FROM:TO ...] [--extended] [--json]   a statutory deadline\n"
+	      "  deadline --kind K [--complaint-type T] --regime R --received DATE\n"
+	      "           [--valid-from DATE] [--stopped FROM:TO ...] [--extended] [--json]\n"
+	      "                         a statutory deadline\n"
 	      "  check-config           validate the configuration, templates and rules\n",
 	      out);
 }
@@ -208,6 +211,8 @@ int main(int argc, char **argv)
 	enum log_level level;
 	if (log_level_parse(config->gateway.log_level, &level) && !has_flag(argc, argv, "-v"))
 		log_set_level(level);
+	for (char **w = config->warnings; w != NULL && *w != NULL; w++)
+		log_warn("%s: %s", config_path, *w);
 	mime_init();
 	status = dispatch(config, argc - i, argv + i);
 	mime_deinit();

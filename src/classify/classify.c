@@ -84,6 +84,7 @@ void classify_result_clear(struct classify_result *r)
 	rules_result_clear(&r->rules);
 	g_free(r->case_ref);
 	g_free(r->repeat_of);
+	g_free(r->complaint_about);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -170,6 +171,8 @@ char *classify_result_json(const struct classify_result *r, const char *file, in
 	add_member_bool(b, "vague", r->vague);
 	add_member_string(b, "case_ref", r->case_ref);
 	add_member_string(b, "repeat_of", r->repeat_of);
+	add_member_string(b, "complaint_about", r->complaint_about);
+	add_member_string(b, "complaint_type", r->complaint_type);
 	json_builder_set_member_name(b, "rules");
 	json_builder_begin_array(b);
 	for (size_t i = 0; i < r->rules.n_hits; i++)

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-enum key_type { KEY_STRING, KEY_PATH, KEY_INT, KEY_TLS, KEY_LIST, KEY_DATES };
+/* KEY_OBSOLETE: a key older versions read; when set it is ignored with a warning (def says
+   why), so an upgrade never refuses a config that used to work. */
+enum key_type { KEY_STRING, KEY_PATH, KEY_INT, KEY_TLS, KEY_LIST, KEY_DATES, KEY_OBSOLETE };
 
 struct key_def {
 	const char *group, *key;
@@ -79,11 +81,46 @@ static const struct key_def keys[] = {
 	{ "gateway", "regulator_contact", KEY_STRING,
 	  "ico.org.uk/make-a-complaint, telephone 0303 123 1113", 0, 0,
 	  OFF(gateway.regulator_contact) },
-	/* The DPA 2018 section of the court route in Part 3 notices about access (domain-rules
-	   4 says 165; s45(5) as enacted names 167 for a restricted access request: the DPO
-	   confirms). Other rights always cite s167. */
-	{ "gateway", "court_section_access", KEY_STRING, "165", 0, 0,
-	  OFF(gateway.court_section_access) },
+	{ "gateway", "court_section_access", KEY_OBSOLETE,
+	  "no longer used: Part 3 notices always cite DPA 2018 s167 as the court route "
+	  "(s45(5)(e), s48(4)(d)); s165 is the complaint to the Commissioner. Remove the key.",
+	  0, 0, 0 },
+	/* The force's own words in notices (domain-rules 2 and 4). */
+	{ "notices", "not_for_emergencies", KEY_STRING,
+	  "This mailbox is not for emergencies or for reporting a crime. In an emergency, "
+	  "call 999. To report a crime, call 101 or report it online on our website.", 0, 0,
+	  OFF(notices.not_for_emergencies) },
+	{ "notices", "identity_routes", KEY_STRING,
+	  "If you would rather not send copies by email, you can show your documents at the "
+	  "front counter of any of our police stations, or send copies by post to the Public "
+	  "Disclosure Team at our headquarters.", 0, 0, OFF(notices.identity_routes) },
+	{ "notices", "identity_retention", KEY_STRING,
+	  "We use copies of your documents only to check who you are. We keep them securely "
+	  "with the record of your request and delete them when that record is deleted under "
+	  "our retention schedule.", 0, 0, OFF(notices.identity_retention) },
+	{ "notices", "redirect_emergency", KEY_STRING,
+	  "If you or someone else is in danger now, call 999.", 0, 0,
+	  OFF(notices.redirect[0]) },
+	{ "notices", "redirect_crime", KEY_STRING,
+	  "To report a crime, call 101 or report it online on our website. In an emergency, "
+	  "call 999.", 0, 0, OFF(notices.redirect[1]) },
+	{ "notices", "redirect_conduct", KEY_STRING,
+	  "Complaints about the conduct of police officers or staff are dealt with by our "
+	  "Professional Standards Department. You can make a complaint on our website, or "
+	  "through the Independent Office for Police Conduct at policeconduct.gov.uk.", 0, 0,
+	  OFF(notices.redirect[2]) },
+	{ "notices", "redirect_acro", KEY_STRING,
+	  "For a copy of your record on the Police National Computer, or a police certificate, "
+	  "please apply to ACRO Criminal Records Office at acro.police.uk.", 0, 0,
+	  OFF(notices.redirect[3]) },
+	{ "notices", "redirect_other_force", KEY_STRING,
+	  "The information you ask about is held by another police force. Please write to that "
+	  "force's disclosure team: each force's contact details are on its website.", 0, 0,
+	  OFF(notices.redirect[4]) },
+	{ "notices", "redirect_other", KEY_STRING,
+	  "Your message is not a request for information, so we have not opened a request. To "
+	  "contact us about something else, please use the contact details on our website.",
+	  0, 0, OFF(notices.redirect[5]) },
 	/* Bank holidays made or cancelled by proclamation, as YYYY-MM-DD lists. */
 	{ "holidays", "add_england_wales", KEY_DATES, "", 0, 0, OFF(holidays.added[0]) },
 	{ "holidays", "cancel_england_wales", KEY_DATES, "", 0, 0, OFF(holidays.cancelled[0]) },
@@ -160,6 +197,8 @@ static char *apply_key(struct config *c, const struct key_def *k, const char *va
 		if (!config_parse_tls(value, (enum pd_tls *)field))
 			return g_strdup_printf("must be implicit, starttls or none, not '%s'", value);
 		return NULL;
+	case KEY_OBSOLETE:
+		return NULL;
 	case KEY_INT:
 		errno = 0;
 		n = strtol(value, &end, 10);
@@ -209,13 +248,27 @@ static int address_plausible(const char *a)
 	return 1;
 }
 
-static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *errors)
+/* An obsolete key that is set: a warning, never an error. */
+static void warn_obsolete(const struct key_def *k, const char *value, GPtrArray *warnings)
+{
+	if (value != NULL)
+		g_ptr_array_add(warnings, g_strdup_printf("[%s] %s: %s", k->group, k->key,
+							  k->def));
+}
+
+static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *errors,
+		      GPtrArray *warnings)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
 		const struct key_def *k = &keys[i];
 		char *value = g_key_file_get_string(kf, k->group, k->key, NULL);
 		if (value != NULL)
 			g_strstrip(value);
+		if (k->type == KEY_OBSOLETE) {
+			warn_obsolete(k, value, warnings);
+			g_free(value);
+			continue;
+		}
 		if (value == NULL && k->def == NULL) {
 			g_string_append_printf(errors, "\n  [%s] %s: required", k->group, k->key);
 			continue;
@@ -232,10 +285,6 @@ static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *
 	if (c->smtp.journal != NULL && *c->smtp.journal != '\0' &&
 	    !address_plausible(c->smtp.journal))
 		g_string_append(errors, "\n  [smtp] journal: not an e-mail address");
-	if (c->gateway.court_section_access != NULL &&
-	    g_strcmp0(c->gateway.court_section_access, "165") != 0 &&
-	    g_strcmp0(c->gateway.court_section_access, "167") != 0)
-		g_string_append(errors, "\n  [gateway] court_section_access: must be 165 or 167");
 }
 
 int config_load(const char *path, struct config **config_r, char **error_r)
@@ -244,6 +293,7 @@ int config_load(const char *path, struct config **config_r, char **error_r)
 	GError *gerr = NULL;
 	GString *errors = g_string_new(NULL);
 	struct config *c = g_new0(struct config, 1);
+	GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
 	char *dir = NULL;
 	int ret = 0;
 
@@ -253,16 +303,21 @@ int config_load(const char *path, struct config **config_r, char **error_r)
 	}
 	c->path = g_strdup(path);
 	dir = g_path_get_dirname(path);
-	apply_all(c, kf, dir, errors);
+	apply_all(c, kf, dir, errors, warnings);
 	check_unknown_keys(kf, errors);
 	if (errors->len > 0) {
 		error_set(error_r, 0, "%s: invalid configuration:%s", path, errors->str);
 		goto out;
 	}
+	g_ptr_array_add(warnings, NULL);
+	c->warnings = (char **)g_ptr_array_free(warnings, FALSE);
+	warnings = NULL;
 	*config_r = c;
 	c = NULL;
 	ret = 1;
 out:
+	if (warnings != NULL)
+		g_ptr_array_free(warnings, TRUE);
 	config_free(&c);
 	g_free(dir);
 	g_string_free(errors, TRUE);
@@ -284,6 +339,7 @@ void config_free(struct config **config)
 		else if (keys[i].type == KEY_STRING || keys[i].type == KEY_PATH)
 			g_free(*(char **)field);
 	}
+	g_strfreev(c->warnings);
 	g_free(c->path);
 	g_free(c);
 	*config = NULL;

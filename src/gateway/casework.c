@@ -37,19 +37,18 @@ static void thread_clear(struct thread *t)
 	g_strfreev(t->references);
 }
 
-int gateway_case_notice(struct gateway *gw, const struct store_case *c,
-			const struct case_record *rec, const struct case_deadlines *d,
-			const struct case_command *cmd, const char *name, const char *in_reply_to,
-			char **references, char **error_r)
+int gateway_case_notice(struct gateway *gw, const struct gateway_facts *f, const char *name,
+			const char *in_reply_to, char **references, char **error_r)
 {
+	const struct store_case *c = f->c;
 	GHashTable *vars, *lists;
 	int ret;
 
 	if (c->requester_addr == NULL)
 		return store_event_add(gw->store, c->id, "gateway", "notice_not_sent",
 				       "no reply address", error_r);
-	vars = gateway_notice_values(gw, c, rec, d, cmd);
-	lists = gateway_notice_lists(d);
+	vars = gateway_notice_values(gw, f);
+	lists = gateway_notice_lists(f);
 	struct gateway_notice n = {
 		.name = name, .case_id = c->id, .reference = c->reference,
 		.rcpt = c->requester_addr, .to_name = c->requester_name,
@@ -172,9 +171,12 @@ static int action_write(struct gateway *gw, struct store_case *c, const struct c
 	if ((ret = gateway_case_save(gw, c, &ch.after, &d, error_r)) != 1 ||
 	    (ret = store_event_add(gw->store, c->id, actor, ch.event, ch.detail, error_r)) != 1)
 		goto out;
-	if (ch.notice != NULL)
-		ret = gateway_case_notice(gw, c, &ch.after, &d, &cmd, ch.notice,
-					  t.in.message_id, t.references, error_r);
+	if (ch.notice != NULL) {
+		struct gateway_facts f = { .c = c, .rec = &ch.after, .d = &d, .cmd = &cmd,
+					   .change_reason = ch.change_reason };
+		ret = gateway_case_notice(gw, &f, ch.notice, t.in.message_id, t.references,
+					  error_r);
+	}
 	if (ret == 1)
 		*reply_r = describe_result(c, &ch, &d);
 out:
@@ -298,8 +300,9 @@ static int raise_one(struct gateway *gw, const struct store_case *c, const char 
 	if (ret == 1)
 		ret = case_deadlines_compute(gateway_env(gw), &rec, &d, error_r);
 	if (ret == 1) {
-		GHashTable *vars = gateway_notice_values(gw, c, &rec, &d, NULL);
-		GHashTable *lists = gateway_notice_lists(&d);
+		struct gateway_facts f = { .c = c, .rec = &rec, .d = &d, .to_team = 1 };
+		GHashTable *vars = gateway_notice_values(gw, &f);
+		GHashTable *lists = gateway_notice_lists(&f);
 		g_hash_table_insert(vars, "reason", g_strdup(error));
 		g_hash_table_insert(vars, "commands_text",
 				    g_strdup_printf("pdgate outbox retry %" G_GINT64_FORMAT,

@@ -61,24 +61,29 @@ int gateway_queue_notice(struct gateway *gw, const struct gateway_notice *n, cha
 int gateway_preview_notice(struct gateway *gw, const struct gateway_notice *n, char **raw_r,
 			   size_t *len_r, char **error_r);
 
-/* The values of those placeholders for a case (cmd may be NULL). g_hash_table_unref. */
-GHashTable *gateway_notice_values(const struct gateway *gw, const struct store_case *c,
-				  const struct case_record *rec, const struct case_deadlines *d,
-				  const struct case_command *cmd);
+/* What a case notice is rendered from. Everything borrowed. */
+struct gateway_facts {
+	const struct store_case *c;
+	const struct case_record *rec;     /* c's record */
+	const struct case_deadlines *d;    /* rec's deadlines */
+	const struct case_command *cmd;    /* the team's action, or NULL */
+	const char *change_reason;         /* clock_started / deadline_changed: why, or NULL */
+	int to_team;                       /* the team sees internal targets; a requester not */
+};
 
-/* Queue notice `name` of case c (whose record is rec, deadlines d) to its requester,
-   threaded as a reply. cmd (may be NULL) gives the reason/question/ground. 1/0/-1. */
-int gateway_case_notice(struct gateway *gw, const struct store_case *c,
-			const struct case_record *rec, const struct case_deadlines *d,
-			const struct case_command *cmd, const char *name, const char *in_reply_to,
-			char **references, char **error_r);
+/* The values of the placeholders for a case. g_hash_table_unref. */
+GHashTable *gateway_notice_values(const struct gateway *gw, const struct gateway_facts *f);
+/* The lists: "deadlines" (one row per running clock shown) and "clocks" (every clock with a
+   limit, any state). Unref. */
+GHashTable *gateway_notice_lists(const struct gateway_facts *f);
+
+/* Queue notice `name` of case f->c to its requester, threaded as a reply. 1/0/-1. */
+int gateway_case_notice(struct gateway *gw, const struct gateway_facts *f, const char *name,
+			const char *in_reply_to, char **references, char **error_r);
 /* Write rec into case c with its freshly computed deadlines, which are left in *d_r for the
    notices (the caller clears them, whatever the return). 1/0/-1. */
 int gateway_case_save(struct gateway *gw, struct store_case *c, const struct case_record *rec,
 		      struct case_deadlines *d_r, char **error_r);
-
-/* The lists every notice provides ("deadlines": one row per running clock). Unref. */
-GHashTable *gateway_notice_lists(const struct case_deadlines *d);
 
 /* A notice to the requester of case_id failed for good: tell the team (team_notice_failed),
    with the command to queue it again. Notices to others (the team's own) are not raised. */

@@ -182,8 +182,9 @@ static int notify_team(struct gateway *gw, const struct intake *in, const struct
 	for (; ret == 1 && team != NULL && *team != NULL; team++) {
 		if (**team == '\0')
 			continue;
-		GHashTable *vars = gateway_notice_values(gw, c, rec, d, NULL);
-		GHashTable *lists = gateway_notice_lists(d);
+		struct gateway_facts f = { .c = c, .rec = rec, .d = d, .to_team = 1 };
+		GHashTable *vars = gateway_notice_values(gw, &f);
+		GHashTable *lists = gateway_notice_lists(&f);
 		g_hash_table_insert(vars, "why_text", why_lines(&in->cls));
 		g_hash_table_insert(vars, "attachments_text", attachment_lines(in->msg));
 		struct gateway_notice n = {
@@ -220,22 +221,21 @@ static int rate_limited(struct gateway *gw, const struct store_case *c, int64_t 
 	return ret;
 }
 
-/* The requester's notices: the acknowledgement, and the identity request when needed. */
+/* One message per new request: the acknowledgement, which asks for identity itself when it
+   is needed (two automatic mails in the same second confuse people). */
 static int notify_requester(struct gateway *gw, const struct intake *in,
 			    const struct store_case *c, const struct case_record *rec,
 			    const struct case_deadlines *d, char **error_r)
 {
+	struct gateway_facts f = { .c = c, .rec = rec, .d = d };
 	char **refs = reply_references(in->msg);
-	int limited = 0, wanted = rec->state == CASE_AWAITING_IDENTITY ? 2 : 1;
-	int ret = rate_limited(gw, c, in->received > pd_now() ? in->received : pd_now(), wanted,
+	int limited = 0;
+	int ret = rate_limited(gw, c, in->received > pd_now() ? in->received : pd_now(), 1,
 			       &limited, error_r);
 
 	if (ret == 1 && !limited)
-		ret = gateway_case_notice(gw, c, rec, d, NULL, "acknowledgement",
-					  in->msg->message_id, refs, error_r);
-	if (ret == 1 && !limited && rec->state == CASE_AWAITING_IDENTITY)
-		ret = gateway_case_notice(gw, c, rec, d, NULL, "identity_request",
-					  in->msg->message_id, refs, error_r);
+		ret = gateway_case_notice(gw, &f, "acknowledgement", in->msg->message_id, refs,
+					  error_r);
 	g_strfreev(refs);
 	return ret;
 }
@@ -293,6 +293,8 @@ static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 		.child = cls->child,
 		.vague = cls->vague,
 		.identity_attached = cls->identity_attached,
+		.complaint_type = cls->complaint_type,
+		.related_case = cls->complaint_about,
 	};
 	char *reference = NULL;
 	int ret = store_case_create(gw->store, &nc, &in->case_id, &reference, error_r);
@@ -320,6 +322,30 @@ static int record_continuation(struct gateway *gw, const struct intake *in, char
 	return store_event_add(gw->store, in->case_id, "gateway", action, in->cls_json, error_r);
 }
 
+/* A complaint about a case it continues, or names in its text, is about what that case was:
+   an FOI answer's complaint is an internal review (domain-rules 3). The team can correct it. */
+static void complaint_about(struct gateway *gw, struct intake *in)
+{
+	struct classify_result *cls = &in->cls;
+	const char *text = in->msg->body_text;
+	struct store_case earlier;
+	char *ref = NULL;
+
+	if (!(cls->kinds & CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)))
+		return;
+	if (in->case_id != 0)
+		ref = g_strdup(cls->case_ref);
+	else if (text != NULL)
+		ref = classify_find_reference(text, gw->config->gateway.reference_prefix);
+	if (ref == NULL || store_case_load(gw->store, ref, &earlier, NULL) != 1) {
+		g_free(ref);
+		return;
+	}
+	cls->complaint_about = ref;
+	cls->complaint_type = clock_complaint_name(case_complaint_about(earlier.kinds_mask));
+	store_case_clear(&earlier);
+}
+
 /* Classify, and find the case it continues or the earlier case it may repeat. */
 static void intake_classify(struct gateway *gw, struct intake *in)
 {
@@ -337,6 +363,7 @@ static void intake_classify(struct gateway *gw, struct intake *in)
 		store_case_find_repeat(gw->store, reply_address(in->msg), cls->kinds, since,
 				       &cls->repeat_of);
 	}
+	complaint_about(gw, in);
 	in->cls_json = classify_result_json(cls, NULL, FALSE);
 }
 

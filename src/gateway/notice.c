@@ -71,19 +71,49 @@ static void put_flag(GHashTable *vars, const char *name, int on)
 	put(vars, name, g_strdup(on ? "yes" : ""));
 }
 
-/* "- a copy of your personal data: 13 April 2026", one line per running clock. */
-static char *deadline_lines(const struct case_deadlines *d, char **latest_extended_r)
+/* Whether the reader of the notice may be told of a clock: the force's internal targets are
+   for the team only. */
+static int shown(const struct gateway_facts *f, const struct case_deadline *it)
+{
+	return f->to_team || it->clock == CASE_CLOCK_NOT_STARTED ||
+	       it->res.basis != CLOCK_BASIS_INTERNAL;
+}
+
+/* The running clock with the earliest due date the reader may be told of, or NULL. */
+static const struct case_deadline *next_shown(const struct gateway_facts *f)
+{
+	const struct case_deadline *best = NULL;
+
+	for (unsigned i = 0; i < f->d->n; i++) {
+		const struct case_deadline *it = &f->d->item[i];
+		if (!it->has_days_left || !shown(f, it))
+			continue;
+		if (best == NULL || g_date_compare(clock_result_due(&it->res),
+						   clock_result_due(&best->res)) < 0)
+			best = it;
+	}
+	return best;
+}
+
+static int child_words(const struct gateway_facts *f)
+{
+	return f->c->child && !f->to_team;
+}
+
+/* "- a copy of your personal data: 13 April 2026", one line per running clock shown. */
+static char *deadline_lines(const struct gateway_facts *f, char **latest_extended_r)
 {
 	GString *s = g_string_new(NULL);
 	const GDate *ext = NULL;
 
-	for (unsigned i = 0; i < d->n; i++) {
-		const struct case_deadline *it = &d->item[i];
-		if (!it->has_days_left)
+	for (unsigned i = 0; i < f->d->n; i++) {
+		const struct case_deadline *it = &f->d->item[i];
+		if (!it->has_days_left || !shown(f, it))
 			continue;
 		char *when = clock_date_long(clock_result_due(&it->res));
-		g_string_append_printf(s, "%s- %s: %s", s->len > 0 ? "\n" : "",
-				       case_kind_words(it->kind), when);
+		g_string_append_printf(s, "%s- %s: %s%s", s->len > 0 ? "\n" : "",
+				       case_kind_words(it->kind, child_words(f)), when,
+				       it->res.basis == CLOCK_BASIS_STATUTORY ? "" : " (target)");
 		g_free(when);
 		if (g_date_valid(&it->res.extended_deadline) &&
 		    (ext == NULL || g_date_compare(&it->res.extended_deadline, ext) > 0))
@@ -93,24 +123,29 @@ static char *deadline_lines(const struct case_deadlines *d, char **latest_extend
 	return g_string_free(s, FALSE);
 }
 
-static int waits_for_identity(const struct case_deadlines *d)
-{
-	for (unsigned i = 0; i < d->n; i++) {
-		if (d->item[i].clock == CASE_CLOCK_NOT_STARTED &&
-		    case_kinds_need_identity(CASE_KIND_BIT(d->item[i].kind)))
-			return 1;
-	}
-	return 0;
-}
+/* Facts about the case's clocks that notices state as caveats. */
+struct clock_facts {
+	int identity_needed, stopped, extendable, pausable, statutory_ack;
+};
 
-/* A clarification stops only the clocks whose rule allows it (not Part 3 erasure...). */
-static int any_stopped(const struct case_deadlines *d)
+static void clock_facts(const struct case_deadlines *d, struct clock_facts *cf)
 {
+	memset(cf, 0, sizeof(*cf));
 	for (unsigned i = 0; i < d->n; i++) {
-		if (d->item[i].clock == CASE_CLOCK_STOPPED)
-			return 1;
+		const struct case_deadline *it = &d->item[i];
+		int dp = case_kinds_need_identity(CASE_KIND_BIT(it->kind));
+		cf->identity_needed |= it->clock == CASE_CLOCK_NOT_STARTED && dp;
+		cf->stopped |= it->clock == CASE_CLOCK_STOPPED;
+		if (it->clock != CASE_CLOCK_RUNNING)
+			continue;
+		/* FOI's stop is the fee period: only data-protection clocks pause for a question
+		   (and of those, only access: the table says which). */
+		cf->pausable |= dp && it->res.stop_the_clock;
+		cf->extendable |= g_date_valid(&it->res.extension_notice_by) &&
+				  !g_date_valid(&it->res.extended_deadline);
+		cf->statutory_ack |= it->kind == CLOCK_KIND_COMPLAINT &&
+				     g_date_valid(&it->res.acknowledge_by);
 	}
-	return 0;
 }
 
 /* What the team can do now, one command per line. */
@@ -129,54 +164,86 @@ static char *commands_lines(const struct store_case *c, enum case_state state)
 
 static void put_case(GHashTable *vars, const struct gateway *gw, const struct store_case *c)
 {
+	const struct config *cfg = gw->config;
+
 	put(vars, "reference", g_strdup(c->reference));
 	put(vars, "name", g_strdup(c->requester_name));
 	put(vars, "received_date", gateway_format_date(c->received));
 	put(vars, "request_subject", g_strdup(c->subject));
-	put(vars, "team_name", g_strdup(gw->config->smtp.from_name));
-	put(vars, "reply_address", g_strdup(gw->config->smtp.from));
-	put(vars, "regulator_name", g_strdup(gw->config->gateway.regulator_name));
-	put(vars, "regulator_contact", g_strdup(gw->config->gateway.regulator_contact));
+	put(vars, "team_name", g_strdup(cfg->smtp.from_name));
+	put(vars, "reply_address", g_strdup(cfg->smtp.from));
+	put(vars, "regulator_name", g_strdup(cfg->gateway.regulator_name));
+	put(vars, "regulator_contact", g_strdup(cfg->gateway.regulator_contact));
+	put(vars, "not_for_emergencies", g_strdup(cfg->notices.not_for_emergencies));
+	put(vars, "identity_routes", g_strdup(cfg->notices.identity_routes));
+	put(vars, "identity_retention", g_strdup(cfg->notices.identity_retention));
+	/* The Part 3 court route is s167 (s45(5)(e), s48(1)(b)(iv), s48(4)(d)). */
+	put(vars, "court_section", g_strdup("167"));
 	put_flag(vars, "child", c->child);
+	put_flag(vars, "parent", g_strcmp0(c->on_behalf, "parent") == 0);
+	put_flag(vars, "on_behalf", c->on_behalf != NULL && strcmp(c->on_behalf, "none") != 0);
 	put(vars, "requester_addr", g_strdup(c->requester_addr));
 }
 
-static void put_record(GHashTable *vars, const struct case_record *rec,
-		       const struct case_deadlines *d)
+static void put_kinds(GHashTable *vars, const struct gateway_facts *f)
 {
-	const GDate *next = case_deadlines_next(d);
+	unsigned k = f->rec->kinds;
+	int complaint = (k & CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)) != 0;
+	enum clock_complaint type = f->rec->complaint;
+
+	put(vars, "kinds_words", case_kinds_words(k, child_words(f)));
+	put(vars, "kinds_names", case_kinds_string(k));
+	put_flag(vars, "data_protection", case_kinds_need_identity(k));
+	put_flag(vars, "access", (k & CASE_KIND_BIT(CLOCK_KIND_ACCESS)) != 0);
+	put_flag(vars, "foia", (k & CASE_KIND_BIT(CLOCK_KIND_FOI)) != 0);
+	put_flag(vars, "eir", (k & CASE_KIND_BIT(CLOCK_KIND_EIR)) != 0);
+	put_flag(vars, "foi", (k & (CASE_KIND_BIT(CLOCK_KIND_FOI) |
+				    CASE_KIND_BIT(CLOCK_KIND_EIR))) != 0);
+	put_flag(vars, "complaint", complaint);
+	put_flag(vars, "complaint_dp", complaint && type == CLOCK_COMPLAINT_DATA_PROTECTION);
+	put_flag(vars, "complaint_foi_review", complaint && type == CLOCK_COMPLAINT_FOI_REVIEW);
+	put_flag(vars, "complaint_eir", complaint && type == CLOCK_COMPLAINT_EIR_RECONSIDERATION);
+	put_flag(vars, "complaint_conduct", complaint && type == CLOCK_COMPLAINT_CONDUCT);
+	put_flag(vars, "other_only", k == 0);
+	put_flag(vars, "part3", f->rec->regime == CLOCK_REGIME_LAW_ENFORCEMENT);
+	put_flag(vars, "uk_gdpr", f->rec->regime == CLOCK_REGIME_GENERAL);
+}
+
+static void put_clocks(GHashTable *vars, const struct gateway_facts *f)
+{
+	const struct case_deadline *next = next_shown(f);
 	char *extended = NULL;
+	struct clock_facts cf;
 
-	put(vars, "state", g_strdup(case_state_name(rec->state)));
-	put(vars, "days_left", d->next < 0 ? NULL :
-	    g_strdup_printf("%d", d->item[d->next].days_left));
-	put(vars, "kinds_words", case_kinds_words(rec->kinds));
-	put(vars, "deadline", next != NULL ? clock_date_long(next) : NULL);
-	put(vars, "deadlines_text", deadline_lines(d, &extended));
+	clock_facts(f->d, &cf);
+	put(vars, "state", g_strdup(case_state_name(f->rec->state)));
+	put(vars, "days_left", next == NULL ? NULL : g_strdup_printf("%d", next->days_left));
+	put(vars, "deadline", next == NULL ? NULL : clock_date_long(clock_result_due(&next->res)));
+	put(vars, "deadlines_text", deadline_lines(f, &extended));
 	put(vars, "extended_deadline", extended);
-	put_flag(vars, "identity_needed", waits_for_identity(d));
-	put_flag(vars, "clock_stopped", any_stopped(d));
-	put_flag(vars, "data_protection", case_kinds_need_identity(rec->kinds));
-	put_flag(vars, "foi", (rec->kinds & (CASE_KIND_BIT(CLOCK_KIND_FOI) |
-					     CASE_KIND_BIT(CLOCK_KIND_EIR))) != 0);
-	put_flag(vars, "part3", rec->regime == CLOCK_REGIME_LAW_ENFORCEMENT);
-	put_flag(vars, "uk_gdpr", rec->regime == CLOCK_REGIME_GENERAL);
+	put_flag(vars, "identity_needed", cf.identity_needed);
+	put_flag(vars, "clock_stopped", cf.stopped);
+	put_flag(vars, "extendable", cf.extendable);
+	put_flag(vars, "pausable", cf.pausable);
+	put_flag(vars, "complaint_statutory_ack", cf.statutory_ack);
 }
 
-/* The court route of a Part 3 notice: domain-rules 4 gives s165 for access and s167 for the
-   other rights; the access one is configurable for the DPO to confirm [check]. */
-static void put_court(GHashTable *vars, const struct gateway *gw, const struct case_record *rec)
+static const char *redirect_text(const struct gateway *gw, const struct case_command *cmd)
 {
-	int access = (rec->kinds & CASE_KIND_BIT(CLOCK_KIND_ACCESS)) != 0;
-	put(vars, "court_section",
-	    g_strdup(access ? gw->config->gateway.court_section_access : "167"));
+	if (cmd == NULL || cmd->redirect <= CASE_REDIRECT_NONE ||
+	    cmd->redirect >= CASE_REDIRECT_COUNT)
+		return NULL;
+	return gw->config->notices.redirect[cmd->redirect - CASE_REDIRECT_EMERGENCY];
 }
 
-static void put_command(GHashTable *vars, const struct case_command *cmd)
+static void put_command(GHashTable *vars, const struct gateway *gw,
+			const struct gateway_facts *f)
 {
+	const struct case_command *cmd = f->cmd;
 	int question = cmd != NULL && cmd->action == CASE_CLARIFY;
 	const char *text = cmd != NULL ? cmd->text : NULL;
 	int lift = cmd != NULL && cmd->action == CASE_LIFT_RESTRICTION;
+	enum case_outcome outcome = cmd != NULL ? cmd->outcome : CASE_OUTCOME_NONE;
 
 	put(vars, "lift_date", lift ? clock_date_long(&cmd->on) : NULL);
 	put(vars, "question", g_strdup(question ? text : NULL));
@@ -184,45 +251,91 @@ static void put_command(GHashTable *vars, const struct case_command *cmd)
 	put(vars, "ground_words",
 	    g_strdup(cmd == NULL || cmd->ground == CASE_GROUND_NONE ? NULL :
 		     cmd->ground == CASE_GROUND_EXCESSIVE ? "excessive" : "manifestly unfounded"));
+	put(vars, "exemptions", cmd != NULL && cmd->exemptions != NULL ?
+	    case_exemptions_words(cmd->exemptions) : NULL);
+	put_flag(vars, "outcome_part", outcome == CASE_OUTCOME_PART);
+	put_flag(vars, "outcome_not_held", outcome == CASE_OUTCOME_NOT_HELD);
+	/* A Part 3 access answer with redactions is a partial restriction (s45(4)): its cover
+	   carries the s45(5) elements. */
+	put_flag(vars, "partial_restriction", outcome == CASE_OUTCOME_PART &&
+		 f->rec->regime == CLOCK_REGIME_LAW_ENFORCEMENT &&
+		 (f->rec->kinds & CASE_KIND_BIT(CLOCK_KIND_ACCESS)));
+	put(vars, "redirect_text", g_strdup(redirect_text(gw, cmd)));
+	put(vars, "change_reason", g_strdup(f->change_reason));
 }
 
-GHashTable *gateway_notice_values(const struct gateway *gw, const struct store_case *c,
-				  const struct case_record *rec, const struct case_deadlines *d,
-				  const struct case_command *cmd)
+GHashTable *gateway_notice_values(const struct gateway *gw, const struct gateway_facts *f)
 {
 	GHashTable *vars = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-	put_case(vars, gw, c);
-	put_record(vars, rec, d);
-	put_court(vars, gw, rec);
-	put_command(vars, cmd);
-	put(vars, "commands_text", commands_lines(c, rec->state));
+	put_case(vars, gw, f->c);
+	put_kinds(vars, f);
+	put_clocks(vars, f);
+	put_command(vars, gw, f);
+	put(vars, "commands_text", commands_lines(f->c, f->rec->state));
 	put(vars, "why_text", NULL);
 	put(vars, "attachments_text", NULL);
 	return vars;
 }
 
-static GHashTable *deadline_row(const struct case_deadline *it)
+static GHashTable *row_new(const struct gateway_facts *f, const struct case_deadline *it)
 {
 	GHashTable *row = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
-	g_hash_table_insert(row, "kind_words", g_strdup(case_kind_words(it->kind)));
-	g_hash_table_insert(row, "date", clock_date_long(clock_result_due(&it->res)));
-	g_hash_table_insert(row, "days_left", g_strdup_printf("%d", it->days_left));
-	g_hash_table_insert(row, "unit", g_strdup(it->res.unit == CLOCK_UNIT_WORKING_DAYS ?
-						  "working days" : "days"));
+	int dated = it->clock == CASE_CLOCK_RUNNING || it->clock == CASE_CLOCK_STOPPED;
+
+	g_hash_table_insert(row, "kind_words", g_strdup(case_kind_words(it->kind,
+									child_words(f))));
+	g_hash_table_insert(row, "date", dated ? clock_date_long(clock_result_due(&it->res)) :
+			    g_strdup(""));
+	g_hash_table_insert(row, "target", g_strdup(dated && it->res.basis !=
+						    CLOCK_BASIS_STATUTORY ? "yes" : ""));
 	return row;
 }
 
-GHashTable *gateway_notice_lists(const struct case_deadlines *d)
+static GHashTable *deadline_row(const struct gateway_facts *f, const struct case_deadline *it)
+{
+	GHashTable *row = row_new(f, it);
+	g_hash_table_insert(row, "days_left", g_strdup_printf("%d", it->days_left));
+	g_hash_table_insert(row, "unit", g_strdup(it->res.unit == CLOCK_UNIT_WORKING_DAYS ?
+						  "working days" : "days"));
+	g_hash_table_insert(row, "extended", g_strdup(g_date_valid(&it->res.extended_deadline) ?
+						      "yes" : ""));
+	g_hash_table_insert(row, "paused", g_strdup(it->clock == CASE_CLOCK_STOPPED ? "yes" : ""));
+	return row;
+}
+
+/* A clock and what a clarification does to it: paused (access), running (the other
+   rights), restarts (FOI, EIR) or not started (waiting for identity). */
+static GHashTable *clock_row(const struct gateway_facts *f, const struct case_deadline *it)
+{
+	GHashTable *row = row_new(f, it);
+	int foi = it->kind == CLOCK_KIND_FOI || it->kind == CLOCK_KIND_EIR;
+	int waiting = it->clock == CASE_CLOCK_NOT_STARTED;
+
+	g_hash_table_insert(row, "paused", g_strdup(it->clock == CASE_CLOCK_STOPPED ? "yes" : ""));
+	g_hash_table_insert(row, "running", g_strdup(it->clock == CASE_CLOCK_RUNNING ? "yes" : ""));
+	g_hash_table_insert(row, "restarts", g_strdup(waiting && foi ? "yes" : ""));
+	g_hash_table_insert(row, "not_started", g_strdup(waiting && !foi ? "yes" : ""));
+	return row;
+}
+
+GHashTable *gateway_notice_lists(const struct gateway_facts *f)
 {
 	GHashTable *lists = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 						  (GDestroyNotify)g_ptr_array_unref);
 	GPtrArray *rows = g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
+	GPtrArray *clocks = g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
 
-	for (unsigned i = 0; i < d->n; i++) {
-		if (d->item[i].has_days_left)
-			g_ptr_array_add(rows, deadline_row(&d->item[i]));
+	for (unsigned i = 0; i < f->d->n; i++) {
+		const struct case_deadline *it = &f->d->item[i];
+		if (!shown(f, it))
+			continue;
+		if (it->has_days_left)
+			g_ptr_array_add(rows, deadline_row(f, it));
+		if (it->has_days_left || it->clock == CASE_CLOCK_NOT_STARTED)
+			g_ptr_array_add(clocks, clock_row(f, it));
 	}
 	g_hash_table_insert(lists, "deadlines", rows);
+	g_hash_table_insert(lists, "clocks", clocks);
 	return lists;
 }
 

@@ -40,6 +40,9 @@ static enum case_action action_of(const char *notice)
 		{ "restriction_lift_notice", CASE_LIFT_RESTRICTION },
 		{ "response_cover", CASE_RESPOND },
 		{ "withdrawal_confirmation", CASE_WITHDRAW },
+		{ "redirect_notice", CASE_REDIRECT },
+		{ "clock_started", CASE_VERIFY_IDENTITY },
+		{ "deadline_changed", CASE_CLARIFIED },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(map); i++) {
 		if (strcmp(map[i].notice, notice) == 0)
@@ -57,9 +60,11 @@ static void sample_command(const char *notice, struct case_command *cmd,
 	cmd->text = cmd->action == CASE_CLARIFY ? "[the question the team member asks]" :
 		    "[the reason the team member gives]";
 	cmd->ground = CASE_GROUND_EXCESSIVE;
+	cmd->redirect = cmd->action == CASE_REDIRECT ? CASE_REDIRECT_OTHER : CASE_REDIRECT_NONE;
 	cmd->on = env->today;
 	g_date_add_days(&cmd->on, 14);
 }
+
 
 /* The extension notice shows the extended date: preview it as if extended today. */
 static void as_if_extended(const char *notice, const struct case_env *env,
@@ -83,15 +88,18 @@ static int preview(struct gateway *gw, const struct gateway_preview *p,
 		   size_t *len_r, char **error_r)
 {
 	const char *team = gw->config->gateway.team != NULL ? gw->config->gateway.team[0] : NULL;
-	int to_team = strcmp(p->name, "team_new_case") == 0;
+	int to_team = g_str_has_prefix(p->name, "team_");
 	struct case_command cmd;
 	struct case_deadlines d;
 	int ret;
 
 	sample_command(p->name, &cmd, gateway_env(gw));
 	if ((ret = case_deadlines_compute(gateway_env(gw), rec, &d, error_r)) == 1) {
-		GHashTable *vars = gateway_notice_values(gw, c, rec, &d, &cmd);
-		GHashTable *lists = gateway_notice_lists(&d);
+		struct gateway_facts f = { .c = c, .rec = rec, .d = &d, .cmd = &cmd,
+					   .change_reason = case_change_reason(cmd.action),
+					   .to_team = to_team };
+		GHashTable *vars = gateway_notice_values(gw, &f);
+		GHashTable *lists = gateway_notice_lists(&f);
 		struct gateway_notice n = {
 			.name = p->name, .case_id = c->id, .reference = c->reference,
 			.rcpt = to_team ? (team != NULL && *team != '\0' ? team :

@@ -20,6 +20,8 @@ enum need {
 	NEED_GDPR = 0x40,   /* the general (UK GDPR) regime */
 	NEED_RESTRICTION = 0x80, /* a restriction-of-processing request */
 	FUTURE_ON = 0x100,  /* --on is a day to come (today at the earliest) */
+	NEED_COMPLAINT = 0x200, /* a complaint */
+	DATES_TOLD = 0x400, /* may start or move a date the requester was told */
 };
 
 struct action_rule {
@@ -31,22 +33,25 @@ struct action_rule {
 };
 
 static const struct action_rule rules[CASE_ACTION_COUNT] = {
-	[CASE_VERIFY_IDENTITY] = { ACTIVE, SAME, NEED_DP | ALLOW_ON, "identity_verified", NULL },
+	[CASE_VERIFY_IDENTITY] = { ACTIVE, SAME, NEED_DP | ALLOW_ON | DATES_TOLD,
+				   "identity_verified", NULL },
 	[CASE_REQUEST_IDENTITY] = { S(CASE_OPEN), CASE_AWAITING_IDENTITY, NEED_DP,
 				    "identity_requested", "identity_request" },
 	[CASE_CLARIFY] = { S(CASE_OPEN) | S(CASE_EXTENDED), CASE_AWAITING_CLARIFICATION,
 			   NEED_TEXT | ALLOW_ON, "clarification_requested",
 			   "clarification_request" },
-	[CASE_CLARIFIED] = { S(CASE_AWAITING_CLARIFICATION), SAME, ALLOW_ON, "clarified", NULL },
-	[CASE_SET_REGIME] = { ACTIVE, SAME, 0, "regime_set", NULL },
-	[CASE_SET_KINDS] = { ACTIVE, SAME, 0, "kinds_set", NULL },
+	[CASE_CLARIFIED] = { S(CASE_AWAITING_CLARIFICATION), SAME, ALLOW_ON | DATES_TOLD,
+			     "clarified", NULL },
+	[CASE_SET_REGIME] = { ACTIVE, SAME, DATES_TOLD, "regime_set", NULL },
+	[CASE_SET_KINDS] = { ACTIVE, SAME, DATES_TOLD, "kinds_set", NULL },
 	[CASE_EXTEND] = { S(CASE_OPEN), CASE_EXTENDED, NEED_TEXT | NEED_REGIME, "extended",
 			  "extension_notice" },
 	[CASE_RESTRICT] = { S(CASE_OPEN) | S(CASE_EXTENDED) | S(CASE_AWAITING_CLARIFICATION),
 			    CASE_RESPONDED, NEED_DP | NEED_PART3, "restricted",
 			    "restriction_notice" },
-	[CASE_REFUSE] = { ACTIVE, CASE_REFUSED, NEED_TEXT | NEED_GROUND | NEED_REGIME, "refused",
-			  "refusal_notice" },
+	/* DPA s53 / UK GDPR Art 12(5): a data-protection ground; the reasons are always given. */
+	[CASE_REFUSE] = { ACTIVE, CASE_REFUSED, NEED_TEXT | NEED_DP | NEED_GROUND | NEED_REGIME,
+			  "refused", "refusal_notice" },
 	[CASE_RESPOND] = { S(CASE_OPEN) | S(CASE_EXTENDED) | S(CASE_AWAITING_CLARIFICATION),
 			   CASE_RESPONDED, NEED_REGIME, "responded", "response_cover" },
 	[CASE_WITHDRAW] = { ACTIVE, CASE_WITHDRAWN, 0, "withdrawn", "withdrawal_confirmation" },
@@ -60,7 +65,26 @@ static const struct action_rule rules[CASE_ACTION_COUNT] = {
 	[CASE_LIFT_RESTRICTION] = { S(CASE_OPEN) | S(CASE_EXTENDED) | S(CASE_RESPONDED), SAME,
 				    NEED_RESTRICTION | FUTURE_ON, "restriction_lift_notified",
 				    "restriction_lift_notice" },
+	[CASE_SET_COMPLAINT_TYPE] = { ACTIVE, SAME, NEED_COMPLAINT | DATES_TOLD,
+				      "complaint_type_set", NULL },
+	/* Not a disclosure matter (an emergency, a crime report, police conduct...): closed, and
+	   the requester told where to go. */
+	[CASE_REDIRECT] = { ACTIVE, CASE_CLOSED, 0, "redirected", "redirect_notice" },
 };
+
+/* What the requester is told when the team's word starts or moves a date. */
+static const char *const change_reasons[CASE_ACTION_COUNT] = {
+	[CASE_VERIFY_IDENTITY] = "we have confirmed your identity",
+	[CASE_CLARIFIED] = "we have received your answer to our question",
+	[CASE_SET_KINDS] = "we have corrected what we understood you are asking for",
+	[CASE_SET_REGIME] = "we have confirmed which law applies to your request",
+	[CASE_SET_COMPLAINT_TYPE] = "we have confirmed what your complaint is about",
+};
+
+const char *case_change_reason(enum case_action action)
+{
+	return (unsigned)action < CASE_ACTION_COUNT ? change_reasons[action] : NULL;
+}
 
 unsigned lifecycle_allowed(enum case_state state)
 {
@@ -137,8 +161,19 @@ static int check_needs(const struct action_rule *r, const struct case_record *re
 	    !(rec->kinds & CASE_KIND_BIT(CLOCK_KIND_RESTRICTION)))
 		return error_set(error_r, 0, "lift-restriction applies to requests to restrict "
 				 "processing only (use set-kinds if the kinds are wrong)");
+	if ((r->needs & NEED_COMPLAINT) && !(rec->kinds & CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)))
+		return error_set(error_r, 0, "%s applies to complaints only (use set-kinds if the "
+				 "kinds are wrong)", case_action_name(cmd->action));
 	if ((r->needs & NEED_GROUND) && cmd->ground == CASE_GROUND_NONE)
 		return error_set(error_r, 0, "refuse needs --ground manifestly_unfounded|excessive");
+	if (cmd->action == CASE_REDIRECT && cmd->redirect == CASE_REDIRECT_NONE)
+		return error_set(error_r, 0, "redirect needs --to emergency|crime|conduct|acro|"
+				 "other_force|other");
+	if (cmd->action == CASE_EXTEND && (rec->kinds & CASE_KIND_BIT(CLOCK_KIND_FOI)) &&
+	    cmd->exemptions == NULL)
+		return error_set(error_r, 0, "an FOI extension is time to consider the public "
+				 "interest (FOIA s10(3)): name the exemption(s) with --exemption, "
+				 "as the notice must (s17(2))");
 	if (cmd->action == CASE_REFUSE &&
 	    (rec->kinds & CASE_KIND_BIT(CLOCK_KIND_AUTOMATED_DECISION)))
 		return error_set(error_r, 0, "a request about an automated decision can never be "
@@ -301,6 +336,16 @@ static int effect(const struct action_rule *r, const struct case_command *cmd,
 		return set_regime(rec, cmd, error_r);
 	case CASE_SET_KINDS:
 		return set_kinds(rec, cmd, ch, error_r);
+	case CASE_SET_COMPLAINT_TYPE:
+		if (cmd->complaint == rec->complaint)
+			return error_set(error_r, 0, "the complaint type is already %s",
+					 clock_complaint_name(rec->complaint));
+		rec->complaint = cmd->complaint;
+		if (rec->complaint == CLOCK_COMPLAINT_CONDUCT)
+			ch->warning = g_strdup("a complaint about police conduct is not a disclosure "
+					       "matter: redirect --to conduct sends the requester to "
+					       "Professional Standards");
+		return 1;
 	case CASE_EXTEND:
 		rec->extended_on = *day;
 		break;
@@ -351,6 +396,18 @@ static void describe(const struct case_record *before, const struct case_command
 		g_free(a);
 		g_free(b);
 	}
+	if (cmd->action == CASE_SET_COMPLAINT_TYPE)
+		g_string_append_printf(s, "complaint type %s -> %s; ",
+				       clock_complaint_name(before->complaint),
+				       clock_complaint_name(ch->after.complaint));
+	if (cmd->redirect != CASE_REDIRECT_NONE)
+		g_string_append_printf(s, "to %s; ", case_redirect_name(cmd->redirect));
+	if (cmd->action == CASE_RESPOND)
+		g_string_append_printf(s, "outcome %s; ", case_outcome_name(
+				       cmd->outcome != CASE_OUTCOME_NONE ? cmd->outcome :
+				       CASE_OUTCOME_FULL));
+	if (cmd->exemptions != NULL)
+		g_string_append_printf(s, "exemptions %s; ", cmd->exemptions);
 	if (rules[cmd->action].needs & ALLOW_ON)
 		g_string_append_printf(s, "on %s; ", when);
 	if (rules[cmd->action].needs & FUTURE_ON)
@@ -366,6 +423,75 @@ static void describe(const struct case_record *before, const struct case_command
 		g_string_truncate(s, s->len - 1);
 	ch->detail = g_string_free(s, FALSE);
 	g_free(when);
+}
+
+/* A date the requester may be told of: a running clock with a limit that is not only the
+   force's internal target. */
+static const GDate *told_date(const struct case_deadline *it)
+{
+	if (it->clock != CASE_CLOCK_RUNNING || !it->has_days_left ||
+	    it->res.basis == CLOCK_BASIS_INTERNAL)
+		return NULL;
+	return clock_result_due(&it->res);
+}
+
+static const struct case_deadline *find_kind(const struct case_deadlines *d,
+					     enum clock_kind kind)
+{
+	for (unsigned i = 0; i < d->n; i++) {
+		if (d->item[i].kind == kind)
+			return &d->item[i];
+	}
+	return NULL;
+}
+
+/* clock_started when no date was running or paused before and one is now; deadline_changed
+   when a running date is new or moved; else NULL. */
+static const char *date_notice(const struct case_deadlines *old, const struct case_deadlines *now)
+{
+	int had = 0, changed = 0;
+
+	for (unsigned i = 0; i < old->n; i++)
+		had |= told_date(&old->item[i]) != NULL || old->item[i].clock == CASE_CLOCK_STOPPED;
+	for (unsigned i = 0; i < now->n; i++) {
+		const GDate *a = told_date(&now->item[i]), *b;
+		const struct case_deadline *prev = find_kind(old, now->item[i].kind);
+		if (a == NULL)
+			continue;
+		b = prev != NULL ? told_date(prev) : NULL;
+		changed |= b == NULL || g_date_compare(a, b) != 0;
+	}
+	if (!changed)
+		return NULL;
+	return had ? "deadline_changed" : "clock_started";
+}
+
+/* A question on a case with no access request pauses nothing: say so to the team. */
+static char *clarify_warning(const struct case_record *rec, const struct case_deadlines *d)
+{
+	for (unsigned i = 0; i < d->n; i++) {
+		if (d->item[i].clock == CASE_CLOCK_STOPPED)
+			return NULL;
+	}
+	if (!case_kinds_need_identity(rec->kinds))
+		return NULL;
+	return g_strdup("no clock is paused: the clarification stop is for access requests only "
+			"(UK GDPR Art 12A, DPA 2018 s54(3C)); the other deadlines keep running, "
+			"and the notice says so");
+}
+
+/* The notice and warnings that follow from the new deadlines. */
+static void follow_up(const struct action_rule *r, const struct case_command *cmd,
+		      const struct case_deadlines *old, const struct case_deadlines *now,
+		      struct case_change *ch)
+{
+	ch->event = r->event;
+	ch->notice = r->notice;
+	if (r->notice == NULL && (r->needs & DATES_TOLD) &&
+	    (ch->notice = date_notice(old, now)) != NULL)
+		ch->change_reason = change_reasons[cmd->action];
+	if (cmd->action == CASE_CLARIFY && ch->warning == NULL)
+		ch->warning = clarify_warning(&ch->after, now);
 }
 
 static int check_text_value(const struct case_command *cmd, char **error_r)
@@ -407,8 +533,7 @@ int lifecycle_apply(const struct case_env *env, const struct case_record *before
 	old_s = case_deadlines_summary(&old_d);
 	new_s = case_deadlines_summary(&new_d);
 	describe(before, cmd, &day, old_s, new_s, change_r);
-	change_r->event = r->event;
-	change_r->notice = r->notice;
+	follow_up(r, cmd, &old_d, &new_d, change_r);
 	ret = 1;
 out:
 	g_free(old_s);

@@ -12,15 +12,20 @@ static const char *const usage[CASE_ACTION_COUNT] = {
 	[CASE_CLARIFIED] = "clarified [--on YYYY-MM-DD]",
 	[CASE_SET_REGIME] = "set-regime law_enforcement|general",
 	[CASE_SET_KINDS] = "set-kinds KIND[,KIND...]",
-	[CASE_EXTEND] = "extend --reason TEXT",
+	[CASE_EXTEND] = "extend --reason TEXT [--exemption S[,S]] (FOI: the exemption(s) whose "
+			"public interest test needs the time)",
 	[CASE_RESTRICT] = "restrict [--reason TEXT]",
 	[CASE_REFUSE] = "refuse --ground manifestly_unfounded|excessive --reason TEXT",
-	[CASE_RESPOND] = "respond [--reason TEXT]",
+	[CASE_RESPOND] = "respond [--outcome full|part|not_held] [--reason TEXT]",
 	[CASE_WITHDRAW] = "withdraw [--reason TEXT]",
 	[CASE_CLOSE] = "close --reason TEXT",
 	[CASE_NOTE] = "note TEXT",
 	[CASE_NO_ACTION] = "no-action --reason TEXT",
 	[CASE_LIFT_RESTRICTION] = "lift-restriction --on YYYY-MM-DD [--reason TEXT]",
+	[CASE_SET_COMPLAINT_TYPE] = "set-complaint-type data_protection|foi_review|"
+				    "eir_reconsideration|conduct",
+	[CASE_REDIRECT] = "redirect --to emergency|crime|conduct|acro|other_force|other "
+			  "[--reason TEXT]",
 };
 
 /* The one positional value: set-regime, set-kinds and note take one. */
@@ -33,6 +38,8 @@ static int positional(struct case_command *cmd, const char *value)
 			cmd->regime == CLOCK_REGIME_GENERAL);
 	case CASE_SET_KINDS:
 		return case_kinds_parse(value, &cmd->kinds);
+	case CASE_SET_COMPLAINT_TYPE:
+		return clock_complaint_parse(value, &cmd->complaint);
 	case CASE_NOTE:
 		cmd->text = value;
 		return 1;
@@ -57,6 +64,13 @@ static int option(struct case_command *cmd, const char *opt, const char *val)
 	}
 	if (strcmp(opt, "--ground") == 0 && cmd->action == CASE_REFUSE)
 		return case_ground_parse(val, &cmd->ground) ? 2 : 0;
+	if (strcmp(opt, "--outcome") == 0 && cmd->action == CASE_RESPOND)
+		return case_outcome_parse(val, &cmd->outcome) ? 2 : 0;
+	if (strcmp(opt, "--to") == 0 && cmd->action == CASE_REDIRECT)
+		return case_redirect_parse(val, &cmd->redirect) ? 2 : 0;
+	if (strcmp(opt, "--exemption") == 0 && cmd->action == CASE_EXTEND &&
+	    cmd->exemptions == NULL)
+		return case_exemptions_parse(val, &cmd->exemptions) ? 2 : 0;
 	if (strcmp(opt, "--on") == 0)
 		return clock_date_parse(val, &cmd->on) ? 2 : 0;
 	return 0;
@@ -64,7 +78,8 @@ static int option(struct case_command *cmd, const char *opt, const char *val)
 
 static int needs_positional(enum case_action action)
 {
-	return action == CASE_SET_REGIME || action == CASE_SET_KINDS || action == CASE_NOTE;
+	return action == CASE_SET_REGIME || action == CASE_SET_KINDS ||
+	       action == CASE_SET_COMPLAINT_TYPE || action == CASE_NOTE;
 }
 
 /* What the usage line marks as required, beyond the positional value. */
@@ -78,6 +93,8 @@ static int has_required(const struct case_command *cmd)
 		return cmd->text != NULL;
 	case CASE_LIFT_RESTRICTION:
 		return g_date_valid(&cmd->on);
+	case CASE_REDIRECT:
+		return cmd->redirect != CASE_REDIRECT_NONE;
 	case CASE_REFUSE:
 		return cmd->text != NULL && cmd->ground != CASE_GROUND_NONE;
 	default:
@@ -100,6 +117,12 @@ static int parse_args(struct case_command *cmd, int argc, char **argv)
 		i += used;
 	}
 	return (have_positional || !needs_positional(cmd->action)) && has_required(cmd);
+}
+
+void case_command_clear(struct case_command *cmd)
+{
+	g_free(cmd->exemptions);
+	cmd->exemptions = NULL;
 }
 
 int case_command_parse(int argc, char **argv, struct case_command *cmd, char **error_r)

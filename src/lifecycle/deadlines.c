@@ -60,6 +60,7 @@ static void request_of(const struct case_env *env, const struct case_record *rec
 {
 	memset(req, 0, sizeof(*req));
 	req->kind = kind;
+	req->complaint = rec->complaint;
 	req->regime = rec->regime;
 	req->received = rec->received;
 	req->holidays = env->holidays;

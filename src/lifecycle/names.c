@@ -11,24 +11,43 @@ static const char *const state_names[CASE_STATE_COUNT] = {
 static const char *const action_names[CASE_ACTION_COUNT] = {
 	"verify-identity", "request-identity", "clarify", "clarified", "set-regime", "set-kinds",
 	"extend", "restrict", "refuse", "respond", "withdraw", "close", "note", "no-action",
-	"lift-restriction",
+	"lift-restriction", "set-complaint-type", "redirect",
 };
 static const char *const ground_names[] = { "none", "manifestly_unfounded", "excessive" };
+static const char *const outcome_names[CASE_OUTCOME_COUNT] = { "none", "full", "part",
+							     "not_held" };
+static const char *const redirect_names[CASE_REDIRECT_COUNT] = {
+	"none", "emergency", "crime", "conduct", "acro", "other_force", "other",
+};
 static const char *const clock_names[] = { "running", "stopped", "not_started", "no_limit",
 					   "ended" };
-/* What the requester asked for, as the notices say it. */
-static const char *const kind_words[CLOCK_KIND_COUNT] = {
-	"a copy of your personal data",
-	"the correction of your personal data",
-	"the deletion of your personal data",
-	"a restriction on the use of your personal data",
-	"your personal data in a portable, machine-readable form",
-	"your objection to the use of your personal data",
-	"a review of a decision made about you by automated means",
-	"information under the Freedom of Information Act",
-	"environmental information under the Environmental Information Regulations",
-	"your complaint",
-	"your message",
+/* What the requester asked for, as the notices say it; a complaint and "other" are said in
+   the notices' own sentences ("asking for: your complaint" reads wrongly). */
+static const char *const kind_words[2][CLOCK_KIND_COUNT] = {
+	{
+		"a copy of your personal data",
+		"the correction of your personal data",
+		"the deletion of your personal data",
+		"a restriction on the use of your personal data",
+		"your personal data in a portable, machine-readable form",
+		"your objection to the use of your personal data",
+		"a person to review a decision made about you by automated means",
+		"information under the Freedom of Information Act",
+		"environmental information under the Environmental Information Regulations",
+		"", "",
+	},
+	{ /* a child's notice: plain words */
+		"a copy of the information we have about you",
+		"to put right information we have about you that is wrong",
+		"to delete information we have about you",
+		"for us to stop using information about you for now",
+		"a copy of your information that you can take somewhere else",
+		"for us to stop using information about you",
+		"for a person to look again at a decision a computer made about you",
+		"information the police hold (a Freedom of Information question)",
+		"information the police hold about the environment",
+		"", "",
+	},
 };
 
 G_STATIC_ASSERT(CLOCK_KIND_OTHER == 10 && CLOCK_KIND_COMPLAINT == 9);
@@ -87,6 +106,99 @@ int case_ground_parse(const char *name, enum case_ground *ground_r)
 	return i > 0;
 }
 
+const char *case_outcome_name(enum case_outcome outcome)
+{
+	return (unsigned)outcome < CASE_OUTCOME_COUNT ? outcome_names[outcome] : "?";
+}
+
+int case_outcome_parse(const char *name, enum case_outcome *outcome_r)
+{
+	int i = index_of(outcome_names, CASE_OUTCOME_COUNT, name);
+	if (i > 0)
+		*outcome_r = (enum case_outcome)i;
+	return i > 0;
+}
+
+const char *case_redirect_name(enum case_redirect to)
+{
+	return (unsigned)to < CASE_REDIRECT_COUNT ? redirect_names[to] : "?";
+}
+
+int case_redirect_parse(const char *name, enum case_redirect *to_r)
+{
+	int i = index_of(redirect_names, CASE_REDIRECT_COUNT, name);
+	if (i > 0)
+		*to_r = (enum case_redirect)i;
+	return i > 0;
+}
+
+/* ---- FOI exemptions ---- */
+
+/* One section: "s31", "s.31", "section 31", "31(1)(a)"; FOIA Part II is s21 to s44.
+   Appends "s31(1)(a)" to out. 1 or 0. */
+static int exemption_one(const char *token, GString *out)
+{
+	const char *p = token;
+	unsigned n = 0;
+	size_t digits;
+
+	if (g_ascii_strncasecmp(p, "section", 7) == 0)
+		p += 7;
+	else if (*p == 's' || *p == 'S')
+		p += 1 + (p[1] == '.');
+	while (*p == ' ')
+		p++;
+	digits = strspn(p, "0123456789");
+	if (digits == 0 || digits > 2)
+		return 0;
+	for (size_t i = 0; i < digits; i++)
+		n = n * 10 + (unsigned)(p[i] - '0');
+	if (n < 21 || n > 44)
+		return 0;
+	for (const char *q = p + digits; *q != '\0'; q++) {
+		if (!g_ascii_isalnum(*q) && *q != '(' && *q != ')')
+			return 0;
+	}
+	if (strlen(p + digits) > 16)
+		return 0;
+	g_string_append_printf(out, "%ss%s", out->len > 0 ? "," : "", p);
+	return 1;
+}
+
+int case_exemptions_parse(const char *text, char **canonical_r)
+{
+	char **parts = g_strsplit_set(text != NULL ? text : "", ",;", -1);
+	GString *out = g_string_new(NULL);
+	int ok = 1;
+
+	for (char **p = parts; ok && *p != NULL; p++) {
+		g_strstrip(*p);
+		if (**p != '\0')
+			ok = exemption_one(*p, out);
+	}
+	g_strfreev(parts);
+	if (!ok || out->len == 0) {
+		g_string_free(out, TRUE);
+		return 0;
+	}
+	*canonical_r = g_string_free(out, FALSE);
+	return 1;
+}
+
+char *case_exemptions_words(const char *canonical)
+{
+	char **parts = g_strsplit(canonical != NULL ? canonical : "", ",", -1);
+	GString *s = g_string_new(NULL);
+	guint n = g_strv_length(parts);
+
+	for (guint i = 0; i < n; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " and " : ", ";
+		g_string_append_printf(s, "%ssection %s", sep, parts[i] + (parts[i][0] == 's'));
+	}
+	g_strfreev(parts);
+	return g_string_free(s, FALSE);
+}
+
 const char *case_clock_name(enum case_clock clock)
 {
 	return (unsigned)clock < G_N_ELEMENTS(clock_names) ? clock_names[clock] : "?";
@@ -135,17 +247,15 @@ char *case_kinds_string(unsigned kinds)
 }
 
 /* "a, b and c" */
-char *case_kinds_words(unsigned kinds)
+char *case_kinds_words(unsigned kinds, int child)
 {
 	GPtrArray *words = g_ptr_array_new();
 	GString *s = g_string_new(NULL);
 
-	for (int k = 0; k < CLOCK_KIND_OTHER; k++) {
+	for (int k = 0; k < CLOCK_KIND_COMPLAINT; k++) {
 		if (kinds & CASE_KIND_BIT(k))
-			g_ptr_array_add(words, (gpointer)kind_words[k]);
+			g_ptr_array_add(words, (gpointer)kind_words[child != 0][k]);
 	}
-	if (words->len == 0)
-		g_ptr_array_add(words, (gpointer)kind_words[CLOCK_KIND_OTHER]);
 	for (guint i = 0; i < words->len; i++) {
 		const char *sep = i == 0 ? "" : i + 1 == words->len ? " and " : ", ";
 		g_string_append_printf(s, "%s%s", sep, (const char *)words->pdata[i]);
@@ -154,9 +264,20 @@ char *case_kinds_words(unsigned kinds)
 	return g_string_free(s, FALSE);
 }
 
-const char *case_kind_words(enum clock_kind kind)
+const char *case_kind_words(enum clock_kind kind, int child)
 {
-	return (unsigned)kind < CLOCK_KIND_COUNT ? kind_words[kind] : "?";
+	if (kind == CLOCK_KIND_COMPLAINT)
+		return "your complaint";
+	return (unsigned)kind < CLOCK_KIND_COUNT ? kind_words[child != 0][kind] : "?";
+}
+
+enum clock_complaint case_complaint_about(unsigned earlier_kinds)
+{
+	if (earlier_kinds & CASE_KIND_BIT(CLOCK_KIND_FOI))
+		return CLOCK_COMPLAINT_FOI_REVIEW;
+	if (earlier_kinds & CASE_KIND_BIT(CLOCK_KIND_EIR))
+		return CLOCK_COMPLAINT_EIR_RECONSIDERATION;
+	return CLOCK_COMPLAINT_DATA_PROTECTION;
 }
 
 int case_kinds_need_identity(unsigned kinds)

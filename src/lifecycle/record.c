@@ -25,6 +25,9 @@ int case_record_from_store(const struct store_case *c, struct case_record *rec,
 		return error_set(error_r, 0, "%s: unknown state %s", c->reference, c->state);
 	if (!clock_regime_parse(c->regime, &rec->regime) || rec->regime == CLOCK_REGIME_ANY)
 		return error_set(error_r, 0, "%s: unknown regime %s", c->reference, c->regime);
+	if (c->complaint_type != NULL && !clock_complaint_parse(c->complaint_type, &rec->complaint))
+		return error_set(error_r, 0, "%s: unknown complaint type %s", c->reference,
+				 c->complaint_type);
 	if (!parse_day(c->identity_on, &rec->identity_on, "identity day", error_r) ||
 	    !parse_day(c->restart_on, &rec->restart_on, "restart day", error_r) ||
 	    !parse_day(c->extended_on, &rec->extended_on, "extension day", error_r))
@@ -51,6 +54,8 @@ void case_record_to_store(const struct case_record *rec, struct store_case *c)
 	g_free(c->kinds);
 	c->kinds = case_kinds_string(rec->kinds);
 	c->kinds_mask = rec->kinds;
+	g_free(c->complaint_type);
+	c->complaint_type = g_strdup(clock_complaint_name(rec->complaint));
 	set_day(&c->identity_on, &rec->identity_on);
 	set_day(&c->restart_on, &rec->restart_on);
 	set_day(&c->extended_on, &rec->extended_on);

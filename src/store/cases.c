@@ -6,7 +6,7 @@
 
 #define CASE_COLUMNS "id, received, reference, state, regime, kinds, requester_addr," \
 	" requester_name, subject, kinds_mask, child, identity_on, restart_on, extended_on," \
-	" stops, deadlines"
+	" stops, deadlines, complaint_type, on_behalf, related_case"
 
 static char *column_dup(sqlite3_stmt *st, int col)
 {
@@ -32,6 +32,9 @@ static void read_case(sqlite3_stmt *st, struct store_case *c)
 	c->extended_on = column_dup(st, 13);
 	c->stops = column_dup(st, 14);
 	c->deadlines = column_dup(st, 15);
+	c->complaint_type = column_dup(st, 16);
+	c->on_behalf = column_dup(st, 17);
+	c->related_case = column_dup(st, 18);
 }
 
 void store_case_clear(struct store_case *c)
@@ -39,7 +42,8 @@ void store_case_clear(struct store_case *c)
 	char **strings[] = { &c->reference, &c->state, &c->regime, &c->kinds,
 			     &c->requester_addr, &c->requester_name, &c->subject,
 			     &c->identity_on, &c->restart_on, &c->extended_on, &c->stops,
-			     &c->deadlines };
+			     &c->deadlines, &c->complaint_type, &c->on_behalf,
+			     &c->related_case };
 	for (size_t i = 0; i < G_N_ELEMENTS(strings); i++) {
 		g_free(*strings[i]);
 		*strings[i] = NULL;
@@ -73,9 +77,12 @@ int store_case_save(struct store *store, const struct store_case *c, char **erro
 {
 	return store_stmt_exec(store, error_r,
 		"UPDATE cases SET state = ?, regime = ?, kinds = ?, kinds_mask = ?,"
+		" complaint_type = ?,"
 		" identity_on = ?, restart_on = ?, extended_on = ?, stops = ?, deadlines = ?"
-		" WHERE id = ?", "sssisssssi", c->state, c->regime, c->kinds,
-		(int64_t)c->kinds_mask, c->identity_on, c->restart_on, c->extended_on,
+		" WHERE id = ?", "sssissssssi", c->state, c->regime, c->kinds,
+		(int64_t)c->kinds_mask,
+		c->complaint_type != NULL ? c->complaint_type : "data_protection",
+		c->identity_on, c->restart_on, c->extended_on,
 		c->stops != NULL ? c->stops : "", c->deadlines != NULL ? c->deadlines : "", c->id);
 }
 

@@ -446,14 +446,16 @@ int store_case_create(struct store *store, const struct store_new_case *nc, int6
 	ret = store_stmt_exec(store, error_r,
 			"INSERT INTO cases (reference, requester_addr, requester_name, subject,"
 			" state, received, created, kinds, kinds_mask, regime_hint, on_behalf,"
-			" child, vague, identity_attached)"
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			"sssssiisissiii", ref, nc->requester_addr, nc->requester_name,
+			" child, vague, identity_attached, complaint_type, related_case)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			"sssssiisissiiiss", ref, nc->requester_addr, nc->requester_name,
 			nc->subject, nc->state, nc->received, pd_now(),
 			nc->kinds != NULL ? nc->kinds : "other", (int64_t)nc->kinds_mask,
 			nc->regime_hint != NULL ? nc->regime_hint : "unknown",
 			nc->on_behalf != NULL ? nc->on_behalf : "none", (int64_t)nc->child,
-			(int64_t)nc->vague, (int64_t)nc->identity_attached);
+			(int64_t)nc->vague, (int64_t)nc->identity_attached,
+			nc->complaint_type != NULL ? nc->complaint_type : "data_protection",
+			nc->related_case);
 	if (ret != 1) {
 		g_free(ref);
 		return ret;

@@ -41,6 +41,17 @@ static void test_minimal_defaults_and_paths(void **state)
 	assert_string_equal(c->store.spool, "/abs/spool");
 	assert_int_equal(c->gateway.identity_reuse_days, 365);
 	assert_null(c->holidays.added[0][0]); /* no bank holiday changes */
+	assert_null(c->warnings[0]);
+	/* Every notice text has a default that names the routes the law and safety need. */
+	assert_non_null(strstr(c->notices.not_for_emergencies, "999"));
+	assert_non_null(strstr(c->notices.not_for_emergencies, "101"));
+	assert_non_null(strstr(c->notices.identity_routes, "police station"));
+	assert_non_null(strstr(c->notices.identity_retention, "delete"));
+	assert_non_null(strstr(c->notices.redirect[0], "999"));
+	assert_non_null(strstr(c->notices.redirect[2], "Professional Standards"));
+	assert_non_null(strstr(c->notices.redirect[3], "ACRO"));
+	for (size_t i = 0; i < G_N_ELEMENTS(c->notices.redirect); i++)
+		assert_true(c->notices.redirect[i][0] != '\0');
 	g_free(expect);
 	config_free(&c);
 	assert_null(c);
@@ -68,7 +79,7 @@ static const struct bad_case bad_cases[] = {
 	{ "[holidays]\nadd_wales = 2026-06-01\n", "[holidays] add_wales: unknown key" },
 	{ "[gateway]\nidentity_reuse_days = -1\n", "[gateway] identity_reuse_days" },
 	{ "[smtp]\njournal = disclosure journal\n", "[smtp] journal: not an e-mail address" },
-	{ "[gateway]\ncourt_section_access = 166\n", "[gateway] court_section_access" },
+	{ "[notices]\nnot_for_emergency = x\n", "[notices] not_for_emergency: unknown key" },
 };
 
 static void test_bad_values(void **state)
@@ -106,6 +117,30 @@ static void test_holiday_lists(void **state)
 	assert_string_equal(c->holidays.added[2][1], "2027-07-13");
 	assert_string_equal(c->holidays.cancelled[1][0], "2027-11-30");
 	assert_int_equal(g_strv_length(c->holidays.added[0]), 0);
+	config_free(&c);
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(text);
+	g_free(dir);
+}
+
+/* A key an older version read is a warning, never an error: an upgrade keeps working. The
+   court route is no longer a setting (DPA 2018 s167 always). */
+static void test_obsolete_key_warns(void **state)
+{
+	(void)state;
+	char *dir = g_dir_make_tmp("pdgate-conf-XXXXXX", NULL);
+	char *text = g_strconcat(minimal, "[gateway]\ncourt_section_access = 165\n"
+				 "[notices]\nredirect_acro = Write to ACRO.\n", NULL);
+	char *path = write_conf(dir, text), *error = NULL;
+	struct config *c = NULL;
+	assert_int_equal(config_load(path, &c, &error), 1);
+	assert_null(error);
+	assert_int_equal(g_strv_length(c->warnings), 1);
+	assert_non_null(strstr(c->warnings[0], "[gateway] court_section_access: no longer used"));
+	assert_non_null(strstr(c->warnings[0], "s167"));
+	assert_string_equal(c->notices.redirect[3], "Write to ACRO.");
 	config_free(&c);
 	g_unlink(path);
 	g_rmdir(dir);
@@ -158,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_minimal_defaults_and_paths),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_holiday_lists),
+		cmocka_unit_test(test_obsolete_key_warns),
 		cmocka_unit_test(test_missing_required_all_reported),
 		cmocka_unit_test(test_secret_file_permissions),
 	};

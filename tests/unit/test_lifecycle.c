@@ -28,6 +28,7 @@ struct rec_spec {
 	const char *kinds, *regime, *received;
 	const char *identity_on, *restart_on, *extended_on;
 	const char *stops; /* case_stops_format text, or NULL */
+	const char *complaint; /* complaint type, NULL = data_protection */
 };
 
 static void rec_make(const struct rec_spec *s, struct case_record *rec)
@@ -44,6 +45,8 @@ static void rec_make(const struct rec_spec *s, struct case_record *rec)
 	rec->extended_on = tu_date(s->extended_on);
 	if (s->stops != NULL && !case_stops_parse(s->stops, rec))
 		fail_msg("bad stops in test: %s", s->stops);
+	if (s->complaint != NULL && !clock_complaint_parse(s->complaint, &rec->complaint))
+		fail_msg("bad complaint type in test: %s", s->complaint);
 }
 
 static struct case_env env_on(const char *today, const struct clock_holiday_overrides *ov)
@@ -56,6 +59,7 @@ static struct case_env env_on(const char *today, const struct clock_holiday_over
 struct cmd_spec {
 	enum case_action action;
 	const char *text, *ground, *regime, *kinds, *on;
+	const char *exemptions, *outcome, *to, *complaint;
 };
 
 static void cmd_make(const struct cmd_spec *c, struct case_command *cmd)
@@ -72,6 +76,14 @@ static void cmd_make(const struct cmd_spec *c, struct case_command *cmd)
 		fail_msg("bad regime in test: %s", c->regime);
 	if (c->kinds != NULL && !case_kinds_parse(c->kinds, &cmd->kinds))
 		fail_msg("bad kinds in test: %s", c->kinds);
+	if (c->exemptions != NULL && !case_exemptions_parse(c->exemptions, &cmd->exemptions))
+		fail_msg("bad exemptions in test: %s", c->exemptions);
+	if (c->outcome != NULL && !case_outcome_parse(c->outcome, &cmd->outcome))
+		fail_msg("bad outcome in test: %s", c->outcome);
+	if (c->to != NULL && !case_redirect_parse(c->to, &cmd->redirect))
+		fail_msg("bad redirect in test: %s", c->to);
+	if (c->complaint != NULL && !clock_complaint_parse(c->complaint, &cmd->complaint))
+		fail_msg("bad complaint type in test: %s", c->complaint);
 }
 
 /* ---- 1. names ---- */
@@ -84,7 +96,7 @@ static const char *const state_names[CASE_STATE_COUNT] = {
 static const char *const action_names[CASE_ACTION_COUNT] = {
 	"verify-identity", "request-identity", "clarify", "clarified", "set-regime", "set-kinds",
 	"extend", "restrict", "refuse", "respond", "withdraw", "close", "note", "no-action",
-	"lift-restriction",
+	"lift-restriction", "set-complaint-type", "redirect",
 };
 
 static void test_state_names(void **state)
@@ -204,23 +216,48 @@ static void test_kinds_identity_and_words(void **state)
 	assert_false(case_kinds_need_identity(0x380u));
 	assert_false(case_kinds_need_identity(0));
 
-	/* Words for notices: non-empty, and no two kinds worded alike. */
-	for (int i = CLOCK_KIND_ACCESS; i <= CLOCK_KIND_COMPLAINT; i++) {
-		words[i] = case_kinds_words(CASE_KIND_BIT(i));
-		assert_non_null(words[i]);
-		assert_true(words[i][0] != '\0');
-		tu_assert_clean(words[i], 400, 0);
-		for (int j = 0; j < i; j++)
-			assert_string_not_equal(words[i], words[j]);
+	/* Words for notices: every right requested non-empty, in plain and in a child's words,
+	   no two kinds worded alike; a complaint and "other" have none ("asking for: your
+	   complaint" reads wrongly: the notices say those in their own sentences). */
+	for (int child = 0; child < 2; child++) {
+		for (int i = CLOCK_KIND_ACCESS; i < CLOCK_KIND_COMPLAINT; i++) {
+			words[i] = case_kinds_words(CASE_KIND_BIT(i), child);
+			assert_non_null(words[i]);
+			assert_true(words[i][0] != '\0');
+			tu_assert_clean(words[i], 400, 0);
+			for (int j = 0; j < i; j++)
+				assert_string_not_equal(words[i], words[j]);
+		}
+		/* A child's words never say "personal data". */
+		for (int i = CLOCK_KIND_ACCESS; child && i < CLOCK_KIND_COMPLAINT; i++)
+			assert_null(strstr(words[i], "personal data"));
+		/* Two kinds are joined for a sentence (lifecycle.h's example). */
+		both = case_kinds_words(0x5u, child);
+		assert_non_null(strstr(both, " and "));
+		assert_non_null(strstr(both, words[CLOCK_KIND_ACCESS]));
+		assert_non_null(strstr(both, words[CLOCK_KIND_ERASURE]));
+		g_free(both);
+		for (int i = CLOCK_KIND_ACCESS; i < CLOCK_KIND_COMPLAINT; i++)
+			g_free(words[i]);
+		both = case_kinds_words(CASE_KIND_BIT(CLOCK_KIND_COMPLAINT), child);
+		assert_string_equal(both, "");
+		g_free(both);
+		both = case_kinds_words(0, child);
+		assert_string_equal(both, "");
+		g_free(both);
+		/* A complaint alongside a request: only the request is worded. */
+		both = case_kinds_words(CASE_KIND_BIT(CLOCK_KIND_COMPLAINT) | 1u, child);
+		assert_null(strstr(both, " and "));
+		g_free(both);
 	}
-	/* Two kinds are joined for a sentence (lifecycle.h's example). */
-	both = case_kinds_words(0x5u);
-	assert_non_null(strstr(both, " and "));
-	assert_non_null(strstr(both, words[CLOCK_KIND_ACCESS]));
-	assert_non_null(strstr(both, words[CLOCK_KIND_ERASURE]));
-	g_free(both);
-	for (int i = CLOCK_KIND_ACCESS; i <= CLOCK_KIND_COMPLAINT; i++)
-		g_free(words[i]);
+	/* What a complaint about an earlier case is about. */
+	assert_int_equal(case_complaint_about(CASE_KIND_BIT(CLOCK_KIND_FOI)),
+			 CLOCK_COMPLAINT_FOI_REVIEW);
+	assert_int_equal(case_complaint_about(CASE_KIND_BIT(CLOCK_KIND_EIR)),
+			 CLOCK_COMPLAINT_EIR_RECONSIDERATION);
+	assert_int_equal(case_complaint_about(CASE_KIND_BIT(CLOCK_KIND_ACCESS)),
+			 CLOCK_COMPLAINT_DATA_PROTECTION);
+	assert_int_equal(case_complaint_about(0), CLOCK_COMPLAINT_DATA_PROTECTION);
 }
 
 /* ---- 2. stops as text ---- */
@@ -304,6 +341,7 @@ struct want_dl {
 	int days;             /* days_left, unless no_days */
 	int no_days;          /* has_days_left must be 0 */
 	const char *refused;  /* substring of extension_refused; NULL = none */
+	const char *ack;      /* acknowledge_by; NULL = not checked */
 };
 
 struct dl_case {
@@ -342,17 +380,17 @@ struct dl_case {
 
 static const struct dl_case dl_cases[] = {
 	/* domain-rules 3.4: Part 3 access from Tue 3 Mar 2026, stopped 5-12 Mar (8 days, both
-	   ends): 3 Apr + 8 = Sat 11 Apr, Sun 12: Mon 13 Apr. Notice by the first deadline.
-	   Days left from Fri 20 Mar: 11 to 31 Mar + 13 = 24. */
+	   ends): 3 Apr + 8 = Sat 11 Apr, Sun 12: Mon 13 Apr. Notice by the period's end, Sat
+	   11 Apr. Days left from Fri 20 Mar: 11 to 31 Mar + 13 = 24. */
 	{ "Part 3 access, closed stop", "2026-03-20", PART3_STOPPED(OP), 1,
-	  { { "access", RUNNING, "2026-03-03", "2026-04-13", "2026-04-13", .days = 24 } },
+	  { { "access", RUNNING, "2026-03-03", "2026-04-13", "2026-04-11", .days = 24 } },
 	  "access", "2026-04-13" },
 	/* Waiting since Thu 5 Mar, today 5 Mar: as if answered today, a 1-day stop: 3 Apr + 1 =
 	   Sat 4 Apr, Sun 5, Easter Monday 6: Tue 7 Apr. 26 days to 31 Mar + 7 = 33. */
 	{ "Part 3 access, stopped today", "2026-03-05",
 	  { AC, "access", "law_enforcement", .received = "2026-03-03",
 	    .identity_on = "2026-03-03", .stops = "2026-03-05:" }, 1,
-	  { { "access", STOPPED, "2026-03-03", "2026-04-07", "2026-04-07", .days = 33 } },
+	  { { "access", STOPPED, "2026-03-03", "2026-04-07", "2026-04-04", .days = 33 } },
 	  "access", "2026-04-07" },
 	/* Same, today Tue 10 Mar: 5-10 Mar is 6 days: 3 Apr + 6 = Thu 9 Apr. 21 + 9 = 30. */
 	{ "Part 3 access, stopped 6 days", "2026-03-10",
@@ -374,6 +412,19 @@ static const struct dl_case dl_cases[] = {
 	    .identity_on = "2026-03-03", .stops = "2026-03-05:" }, 1,
 	  { { "rectification", RUNNING, "2026-03-03", "2026-04-07", .days = 28 } },
 	  "rectification", "2026-04-07" },
+	/* Nor does UK GDPR erasure: the clarification stop is for access only (Art 12A). */
+	{ "UK GDPR erasure does not stop", "2026-03-10",
+	  { AC, "erasure", "general", .received = "2026-03-03", .identity_on = "2026-03-03",
+	    .stops = "2026-03-05:" }, 1,
+	  { { "erasure", RUNNING, "2026-03-03", "2026-04-07", "2026-04-03", .days = 28 } },
+	  "erasure", "2026-04-07" },
+	/* Access and erasure waiting for the same answer: access paused, erasure running. */
+	{ "access paused, erasure running", "2026-03-10",
+	  { AC, "access,erasure", "general", .received = "2026-03-03",
+	    .identity_on = "2026-03-03", .stops = "2026-03-05:" }, 2,
+	  { { "access", STOPPED, "2026-03-03", "2026-04-09", .days = 30 },
+	    { "erasure", RUNNING, "2026-03-03", "2026-04-07", .days = 28 } },
+	  "erasure", "2026-04-07" },
 	/* Identity asked for, none yet: the access clock has not started (domain-rules 2). */
 	{ "awaiting identity, access only", "2026-03-10",
 	  { AI, "access", "unknown", .received = "2026-03-03" }, 1,
@@ -448,21 +499,21 @@ static const struct dl_case dl_cases[] = {
 	  { { "access", STOPPED, "2026-03-03", "2026-04-09", .days = 30 },
 	    { "foi", NOT_STARTED, .deadline = "-", .no_days = 1 } },
 	  "access", "2026-04-09" },
-	/* Extended on Wed 1 Apr, within the first period (to 13 Apr): 3 months from 3 Mar =
+	/* Extended on Wed 1 Apr, within the first period (to Sat 11 Apr): 3 months from 3 Mar =
 	   3 Jun + 8 stopped days = Thu 11 Jun. From Mon 20 Apr: 10 + 31 + 11 = 52. */
 	{ "Part 3 extended in time", "2026-04-20",
 	  { EX, "access", "law_enforcement", .received = "2026-03-03", .identity_on = "2026-03-03",
 	    .extended_on = "2026-04-01", .stops = "2026-03-05:2026-03-12" }, 1,
-	  { { "access", RUNNING, "2026-03-03", "2026-04-13", "2026-04-13", "2026-06-11",
+	  { { "access", RUNNING, "2026-03-03", "2026-04-13", "2026-04-11", "2026-06-11",
 	      .days = 52 } },
 	  "access", "2026-06-11" },
-	/* Extended on Tue 14 Apr, a day after the first period ended (13 Apr): refused; due
-	   13 Apr, 7 days overdue on 20 Apr. */
+	/* Extended on Mon 13 Apr, the first deadline but after the period ended (Sat 11 Apr):
+	   refused; due 13 Apr, 7 days overdue on 20 Apr. */
 	{ "Part 3 extended too late", "2026-04-20",
 	  { EX, "access", "law_enforcement", .received = "2026-03-03", .identity_on = "2026-03-03",
-	    .extended_on = "2026-04-14", .stops = "2026-03-05:2026-03-12" }, 1,
-	  { { "access", RUNNING, "2026-03-03", "2026-04-13", "2026-04-13", .days = -7,
-	      .refused = "13 April 2026" } },
+	    .extended_on = "2026-04-13", .stops = "2026-03-05:2026-03-12" }, 1,
+	  { { "access", RUNNING, "2026-03-03", "2026-04-13", "2026-04-11", .days = -7,
+	      .refused = "11 April 2026" } },
 	  "access", "2026-04-13" },
 	/* Regime unknown, valid Sat 10 Jan 2026, before Part 3 had an extension (5 Feb): both
 	   regimes give Tue 10 Feb, but the stricter allows no extension. 11 + 10 = 21 days. */
@@ -502,11 +553,29 @@ static const struct dl_case dl_cases[] = {
 	  { { "access", RUNNING, "2026-03-03", "2026-04-13", .days = 24 },
 	    { "foi", RUNNING, "2026-03-12", "2026-04-14", .days = 15 } },
 	  "access", "2026-04-13" },
-	/* Complaint: 3 Mar + 30 days = Thu 2 Apr, a working day; 21 + 2 = 23 days. */
+	/* Complaint about data protection: the outcome's internal target, 3 Mar + 30 days = Thu
+	   2 Apr, a working day; 21 + 2 = 23 days. No statutory acknowledgement before s164A. */
 	{ "complaint 30 days", "2026-03-10",
 	  { OP, "complaint", "unknown", .received = "2026-03-03" }, 1,
-	  { { "complaint", RUNNING, "2026-03-03", "2026-04-02", .days = 23 } },
+	  { { "complaint", RUNNING, "2026-03-03", "2026-04-02", .days = 23, .ack = "-" } },
 	  "complaint", "2026-04-02" },
+	/* From 19 June 2026 (s164A): acknowledge within 30 days beginning with receipt, Mon 22
+	   Jun: Tue 21 Jul; the target 22 Jul. */
+	{ "complaint acknowledged under s164A", "2026-06-25",
+	  { OP, "complaint", "general", .received = "2026-06-22" }, 1,
+	  { { "complaint", RUNNING, "2026-06-22", "2026-07-22", .days = 27,
+	      .ack = "2026-07-21" } },
+	  "complaint", "2026-07-22" },
+	/* FOI internal review from Mon 1 Jun 2026: Mon 29 Jun (a target); working days after
+	   Mon 15 Jun: 16-19 (4), 22-26 (9), 29 (10). */
+	{ "FOI internal review", "2026-06-15",
+	  { OP, "complaint", "unknown", .received = "2026-06-01", .complaint = "foi_review" }, 1,
+	  { { "complaint", RUNNING, "2026-06-01", "2026-06-29", "2026-06-29", .days = 10 } },
+	  "complaint", "2026-06-29" },
+	/* A conduct complaint is not a disclosure matter: no clock. */
+	{ "conduct complaint", "2026-06-15",
+	  { OP, "complaint", "unknown", .received = "2026-06-01", .complaint = "conduct" }, 1,
+	  { { "complaint", NO_LIMIT, .deadline = "-", .no_days = 1 } }, NULL, NULL },
 	/* Responded: the Part 3 deadline (13 Apr) is kept for the record, nothing runs. */
 	{ "responded", "2026-05-01", PART3_STOPPED(CASE_RESPONDED), 1,
 	  { { "access", ENDED, "2026-03-03", "2026-04-13", .no_days = 1 } }, NULL, NULL },
@@ -553,6 +622,8 @@ static void check_item(const struct case_deadline *it, const struct want_dl *w, 
 				   strstr(it->res.extension_refused, w->refused) == NULL))
 		fail_msg("%s: expected refusal with \"%s\", got \"%s\"", name, w->refused,
 			 it->res.extension_refused != NULL ? it->res.extension_refused : "(none)");
+	if (w->ack != NULL)
+		tu_assert_date("acknowledge_by", name, &it->res.acknowledge_by, w->ack);
 }
 
 static void check_next(const struct case_deadlines *d, const struct dl_case *c)
@@ -775,6 +846,10 @@ static const int matrix[CASE_ACTION_COUNT][CASE_STATE_COUNT] = {
 	   restriction requests only (their states are checked in apply_cases). */
 	[CASE_NO_ACTION] = { REF, REF, REF, REF, REF, REF, REF, REF },
 	[CASE_LIFT_RESTRICTION] = { REF, REF, REF, REF, REF, REF, REF, REF },
+	/* ...and set-complaint-type is for complaints. */
+	[CASE_SET_COMPLAINT_TYPE] = { REF, REF, REF, REF, REF, REF, REF, REF },
+	[CASE_REDIRECT] = { CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, REF, REF, REF,
+			    REF },
 };
 
 /* The notice each allowed action queues (README), NULL for none. */
@@ -786,7 +861,22 @@ static const char *const matrix_notice[CASE_ACTION_COUNT] = {
 	[CASE_REFUSE] = "refusal_notice",
 	[CASE_RESPOND] = "response_cover",
 	[CASE_WITHDRAW] = "withdrawal_confirmation",
+	[CASE_REDIRECT] = "redirect_notice",
 };
+
+/* Beyond an action's own notice: the requester is told when the team's word starts the
+   clock (identity verified) or moves a date they were told (the answer arrived, a kind
+   added with its own date). */
+static const char *expected_notice(int action, int state)
+{
+	if (action == CASE_VERIFY_IDENTITY && state == AI)
+		return "clock_started";
+	if (action == CASE_CLARIFIED)
+		return "deadline_changed";
+	if (action == CASE_SET_KINDS && state != AI)
+		return "deadline_changed";
+	return matrix_notice[action];
+}
 
 /* One command per action with everything it could need, so only the state decides. */
 static const struct cmd_spec matrix_cmd[CASE_ACTION_COUNT] = {
@@ -806,6 +896,8 @@ static const struct cmd_spec matrix_cmd[CASE_ACTION_COUNT] = {
 	[CASE_NOTE] = { CASE_NOTE, .text = "phoned the requester" },
 	[CASE_NO_ACTION] = { CASE_NO_ACTION, .text = "no data held" },
 	[CASE_LIFT_RESTRICTION] = { CASE_LIFT_RESTRICTION, .on = "2026-03-20" },
+	[CASE_SET_COMPLAINT_TYPE] = { CASE_SET_COMPLAINT_TYPE, .complaint = "foi_review" },
+	[CASE_REDIRECT] = { CASE_REDIRECT, .to = "crime" },
 };
 
 /* A Part 3 access case received Tue 3 Mar 2026 in each state, seen on Tue 10 Mar: inside the
@@ -849,10 +941,15 @@ static void test_matrix(void **state)
 			if (ret && (int)ch.after.state != matrix[a][s])
 				fail_msg("%s: expected %s, got %s", name, state_names[matrix[a][s]],
 					 case_state_name(ch.after.state));
-			if (ret && g_strcmp0(ch.notice, matrix_notice[a]) != 0)
+			if (ret && g_strcmp0(ch.notice, expected_notice(a, s)) != 0)
 				fail_msg("%s: expected notice %s, got %s", name,
-					 matrix_notice[a] != NULL ? matrix_notice[a] : "(none)",
-					 ch.notice != NULL ? ch.notice : "(none)");
+					 expected_notice(a, s) != NULL ? expected_notice(a, s) :
+					 "(none)", ch.notice != NULL ? ch.notice : "(none)");
+			/* A date notice always says why. */
+			if (ret && (g_strcmp0(ch.notice, "clock_started") == 0 ||
+				    g_strcmp0(ch.notice, "deadline_changed") == 0) &&
+			    (ch.change_reason == NULL || ch.change_reason[0] == '\0'))
+				fail_msg("%s: %s without a reason", name, ch.notice);
 			assert_int_equal(before.state, s);
 			event = ch.event;
 			case_change_clear(&ch);
@@ -864,12 +961,13 @@ static void test_matrix(void **state)
 				refused++;
 			g_free(error);
 			g_free(name);
+			case_command_clear(&cmd);
 			case_record_clear(&before);
 		}
 	}
-	/* Counted from the README table: 43 of the 15 x 8 pairs are allowed. */
-	assert_int_equal(allowed, 43);
-	assert_int_equal(refused, 77);
+	/* Counted from the README table: 47 of the 17 x 8 pairs are allowed. */
+	assert_int_equal(allowed, 47);
+	assert_int_equal(refused, 89);
 }
 
 /* One action on one case with what must come of it. */
@@ -884,16 +982,31 @@ struct apply_case {
 	const char *error_has;   /* substring of the refusal, or NULL */
 	/* After the change, NULL = not checked, "-" = cleared. */
 	const char *identity_on, *restart_on, *extended_on, *stops, *regime, *kinds;
+	const char *warning_has; /* substring of the warning to the team; NULL = none */
+	const char *complaint;   /* complaint type after; NULL = not checked */
 };
 
 static const struct apply_case apply_cases[] = {
 	/* -- verify-identity, request-identity -- */
-	/* Identity arrived Tue 3 Mar: valid from then, case open. */
+	/* Identity arrived Tue 3 Mar: valid from then, case open, and the requester is told the
+	   date (they must never learn it only when it has passed). */
 	{ "verify on 3 Mar", "2026-03-10", NEW_PART3,
-	  { CASE_VERIFY_IDENTITY, .on = "2026-03-03" }, .ok = 1, OP, .identity_on = "2026-03-03" },
+	  { CASE_VERIFY_IDENTITY, .on = "2026-03-03" }, .ok = 1, OP, "clock_started",
+	  .identity_on = "2026-03-03" },
 	/* No --on: today, Tue 10 Mar. */
 	{ "verify today", "2026-03-10", NEW_PART3,
-	  { .action = CASE_VERIFY_IDENTITY }, .ok = 1, OP, .identity_on = "2026-03-10" },
+	  { .action = CASE_VERIFY_IDENTITY }, .ok = 1, OP, "clock_started",
+	  .identity_on = "2026-03-10" },
+	/* An earlier day corrected on an open case moves the date: deadline_changed. */
+	{ "verify corrects the day", "2026-03-20",
+	  { OP, "access", "general", .received = "2026-03-03", .identity_on = "2026-03-10" },
+	  { CASE_VERIFY_IDENTITY, .on = "2026-03-05" }, .ok = 1, OP, "deadline_changed",
+	  .identity_on = "2026-03-05" },
+	/* The same day again changes no date: nothing to tell. */
+	{ "verify the same day", "2026-03-20",
+	  { OP, "access", "general", .received = "2026-03-03", .identity_on = "2026-03-10" },
+	  { CASE_VERIFY_IDENTITY, .on = "2026-03-10" }, .ok = 1, OP, NULL,
+	  .identity_on = "2026-03-10" },
 	/* Wed 11 Mar is after today: never in the future. */
 	{ "verify in the future", "2026-03-10", NEW_PART3,
 	  { CASE_VERIFY_IDENTITY, .on = "2026-03-11" }, .ok = 0 },
@@ -929,28 +1042,50 @@ static const struct apply_case apply_cases[] = {
 	  .stops = "2026-03-04:2026-03-05 2026-03-10:" },
 	{ "clarify in the future", "2026-03-10", OPEN_PART3,
 	  { CASE_CLARIFY, .text = "Which incident?", .on = "2026-03-11" }, .ok = 0 },
+	/* A question on an erasure request is allowed but stops no clock (Art 12A is for access):
+	   the team is told. */
+	{ "clarify erasure", "2026-03-10",
+	  { OP, "erasure", "general", .received = "2026-03-03", .identity_on = "2026-03-03" },
+	  { CASE_CLARIFY, .text = "Which records?" }, .ok = 1, AC, "clarification_request",
+	  .stops = "2026-03-10:", .warning_has = "access requests only" },
+	/* With an access part, the access clock is paused: no warning. */
+	{ "clarify access and erasure", "2026-03-10",
+	  { OP, "access,erasure", "general", .received = "2026-03-03",
+	    .identity_on = "2026-03-03" },
+	  { CASE_CLARIFY, .text = "Which records?" }, .ok = 1, AC, "clarification_request",
+	  .stops = "2026-03-10:" },
 
 	/* -- clarified -- */
-	/* Answer today, Thu 12 Mar: the stop closes on 12 Mar (both ends count). */
+	/* Answer today, Thu 12 Mar: the stop closes on 12 Mar (both ends count); the requester
+	   is told the new date, as the clarification request promised. */
 	{ "clarified today", "2026-03-12", WAITING_PART3,
-	  { .action = CASE_CLARIFIED }, .ok = 1, OP, .stops = "2026-03-05:2026-03-12" },
+	  { .action = CASE_CLARIFIED }, .ok = 1, OP, "deadline_changed",
+	  .stops = "2026-03-05:2026-03-12" },
 	{ "clarified on 11 Mar", "2026-03-12", WAITING_PART3,
-	  { CASE_CLARIFIED, .on = "2026-03-11" }, .ok = 1, OP, .stops = "2026-03-05:2026-03-11" },
+	  { CASE_CLARIFIED, .on = "2026-03-11" }, .ok = 1, OP, "deadline_changed",
+	  .stops = "2026-03-05:2026-03-11" },
+	/* An erasure request never stopped: the answer moves no date, nothing to tell. */
+	{ "clarified erasure", "2026-03-12",
+	  { AC, "erasure", "general", .received = "2026-03-03", .identity_on = "2026-03-03",
+	    .stops = "2026-03-05:" },
+	  { .action = CASE_CLARIFIED }, .ok = 1, OP, NULL, .stops = "2026-03-05:2026-03-12" },
 	/* Extended on 4 Mar before the question: back to extended, the extension kept. */
 	{ "clarified back to extended", "2026-03-12",
 	  { AC, "access", "law_enforcement", .received = "2026-03-03", .identity_on = "2026-03-03",
 	    .extended_on = "2026-03-04", .stops = "2026-03-05:" },
-	  { .action = CASE_CLARIFIED }, .ok = 1, EX, .extended_on = "2026-03-04",
-	  .stops = "2026-03-05:2026-03-12" },
+	  { .action = CASE_CLARIFIED }, .ok = 1, EX, "deadline_changed",
+	  .extended_on = "2026-03-04", .stops = "2026-03-05:2026-03-12" },
 	/* A FOI part starts afresh on the answer's day. */
 	{ "clarified with FOI", "2026-03-12",
 	  { AC, "access,foi", "general", .received = "2026-03-03", .identity_on = "2026-03-03",
 	    .stops = "2026-03-05:" },
-	  { .action = CASE_CLARIFIED }, .ok = 1, OP, .restart_on = "2026-03-12",
-	  .stops = "2026-03-05:2026-03-12" },
+	  { .action = CASE_CLARIFIED }, .ok = 1, OP, "deadline_changed",
+	  .restart_on = "2026-03-12", .stops = "2026-03-05:2026-03-12" },
+	/* FOI starts afresh on the answer: its clock starts. */
 	{ "clarified FOI on 9 Mar", "2026-03-12",
 	  { AC, "foi", "unknown", .received = "2026-03-02", .stops = "2026-03-04:" },
-	  { CASE_CLARIFIED, .on = "2026-03-09" }, .ok = 1, OP, .restart_on = "2026-03-09" },
+	  { CASE_CLARIFIED, .on = "2026-03-09" }, .ok = 1, OP, "clock_started",
+	  .restart_on = "2026-03-09" },
 	/* An answer on 4 Mar, before the question of 5 Mar: a stop cannot end before it starts. */
 	{ "clarified before the question", "2026-03-12", WAITING_PART3,
 	  { CASE_CLARIFIED, .on = "2026-03-04" }, .ok = 0 },
@@ -958,17 +1093,18 @@ static const struct apply_case apply_cases[] = {
 	  { CASE_CLARIFIED, .on = "2026-03-13" }, .ok = 0 },
 
 	/* -- extend -- */
-	/* First period ended Mon 13 Apr (3.4 example): on Tue 14 Apr too late, and the refusal
-	   names the date. */
-	{ "extend a day late", "2026-04-14", PART3_STOPPED(OP),
-	  { CASE_EXTEND, .text = "complex" }, .ok = 0, .error_has = "13 April 2026" },
-	/* On the last day itself: granted, notified today. */
-	{ "extend on the last day", "2026-04-13", PART3_STOPPED(OP),
+	/* The first period ended Sat 11 Apr (3.4 example; the deadline moved to Mon 13 Apr, the
+	   notice did not): on Mon 13 Apr too late, and the refusal names the date. */
+	{ "extend on the moved deadline", "2026-04-13", PART3_STOPPED(OP),
+	  { CASE_EXTEND, .text = "complex" }, .ok = 0, .error_has = "11 April 2026" },
+	/* On the period's last day itself, a Saturday: granted, notified today. */
+	{ "extend on the last day", "2026-04-11", PART3_STOPPED(OP),
 	  { CASE_EXTEND, .text = "complex" }, .ok = 1, EX, "extension_notice",
-	  .extended_on = "2026-04-13" },
-	/* No stop: 3 Apr Good Friday, weekend, Easter Monday: first period to Tue 7 Apr. */
-	{ "extend after Easter", "2026-04-08", OPEN_PART3,
-	  { CASE_EXTEND, .text = "complex" }, .ok = 0, .error_has = "7 April 2026" },
+	  .extended_on = "2026-04-11" },
+	/* No stop: the period ends Fri 3 Apr (Good Friday), the deadline Tue 7 Apr: on Tue
+	   7 Apr it is too late. */
+	{ "extend after Easter", "2026-04-07", OPEN_PART3,
+	  { CASE_EXTEND, .text = "complex" }, .ok = 0, .error_has = "3 April 2026" },
 	/* domain-rules 3: the extension is notified "with reasons". */
 	{ "extend without a reason", "2026-03-10", OPEN_PART3,
 	  { .action = CASE_EXTEND }, .ok = 0 },
@@ -976,25 +1112,36 @@ static const struct apply_case apply_cases[] = {
 	{ "extend, regime unknown", "2026-03-10",
 	  { OP, "access", "unknown", .received = "2026-03-03", .identity_on = "2026-03-03" },
 	  { CASE_EXTEND, .text = "complex" }, .ok = 0, .error_has = "set-regime" },
-	/* Automated decisions have no extension under either regime. */
-	{ "extend automated decision", "2026-03-10",
+	/* Automated decisions: none under Part 3 (s50)... */
+	{ "extend automated decision Part 3", "2026-03-10",
+	  { OP, "automated_decision", "law_enforcement", .received = "2026-03-03",
+	    .identity_on = "2026-03-03" },
+	  { CASE_EXTEND, .text = "complex" }, .ok = 0, .error_has = "no extension" },
+	/* ...+2 months under UK GDPR like the other rights (Art 12(3)). */
+	{ "extend automated decision UK GDPR", "2026-03-10",
 	  { OP, "automated_decision", "general", .received = "2026-03-03",
 	    .identity_on = "2026-03-03" },
-	  { CASE_EXTEND, .text = "complex" }, .ok = 0 },
+	  { CASE_EXTEND, .text = "complex" }, .ok = 1, EX, "extension_notice" },
 	/* One kind allowing it is enough; the other keeps its first deadline. */
 	{ "extend access and automated", "2026-03-10",
 	  { OP, "access,automated_decision", "law_enforcement", .received = "2026-03-03",
 	    .identity_on = "2026-03-03" },
 	  { CASE_EXTEND, .text = "complex" }, .ok = 1, EX, "extension_notice",
 	  .extended_on = "2026-03-10" },
-	/* FOI (public interest) needs no regime; within day 20 (Tue 31 Mar). */
+	/* FOI (public interest) needs no regime; within day 20 (Tue 31 Mar); it names the
+	   exemption(s) whose public interest test needs the time (s17(2)). */
 	{ "extend FOI", "2026-03-16", OPEN_FOI,
-	  { CASE_EXTEND, .text = "public interest test" }, .ok = 1, EX, "extension_notice",
-	  .extended_on = "2026-03-16" },
+	  { CASE_EXTEND, .text = "public interest test", .exemptions = "s31" }, .ok = 1, EX,
+	  "extension_notice", .extended_on = "2026-03-16" },
+	{ "extend FOI without an exemption", "2026-03-16", OPEN_FOI,
+	  { CASE_EXTEND, .text = "public interest test" }, .ok = 0, .error_has = "--exemption" },
 	/* Wed 1 Apr is after day 20, Tue 31 Mar. */
 	{ "extend FOI late", "2026-04-01", OPEN_FOI,
-	  { CASE_EXTEND, .text = "public interest test" }, .ok = 0,
+	  { CASE_EXTEND, .text = "public interest test", .exemptions = "30,31" }, .ok = 0,
 	  .error_has = "31 March 2026" },
+	/* EIR's extension is for complex and voluminous requests: no exemption. */
+	{ "extend EIR", "2026-03-16", { OP, "eir", "unknown", .received = "2026-03-02" },
+	  { CASE_EXTEND, .text = "complex and voluminous" }, .ok = 1, EX, "extension_notice" },
 
 	/* -- restrict: a Part 3 notice -- */
 	{ "restrict Part 3", "2026-03-10", OPEN_PART3,
@@ -1025,10 +1172,17 @@ static const struct apply_case apply_cases[] = {
 	{ "refuse, regime unknown", "2026-03-10",
 	  { OP, "access", "unknown", .received = "2026-03-03", .identity_on = "2026-03-03" },
 	  { CASE_REFUSE, .text = "repeat", .ground = "excessive" }, .ok = 0 },
+	/* Manifestly unfounded or excessive is data-protection law (s53, Art 12(5)); FOI has
+	   its own grounds. */
+	{ "refuse FOI", "2026-03-10", OPEN_FOI,
+	  { CASE_REFUSE, .text = "repeat", .ground = "excessive" }, .ok = 0,
+	  .error_has = "data-protection" },
 
 	/* -- respond, withdraw, close, note -- */
 	{ "respond", "2026-03-10", OPEN_PART3,
 	  { .action = CASE_RESPOND }, .ok = 1, CASE_RESPONDED, "response_cover" },
+	{ "respond in part", "2026-03-10", OPEN_PART3,
+	  { CASE_RESPOND, .outcome = "part" }, .ok = 1, CASE_RESPONDED, "response_cover" },
 	{ "respond, regime unknown", "2026-03-10",
 	  { OP, "access", "unknown", .received = "2026-03-03", .identity_on = "2026-03-03" },
 	  { .action = CASE_RESPOND }, .ok = 0 },
@@ -1063,8 +1217,18 @@ static const struct apply_case apply_cases[] = {
 	{ "set-regime while awaiting identity", "2026-03-10",
 	  { AI, "access", "unknown", .received = "2026-03-03" },
 	  { CASE_SET_REGIME, .regime = "general" }, .ok = 1, AI, .regime = "general" },
+	/* The erasure part brings a date the requester has not been told. */
 	{ "set-kinds", "2026-03-10", OPEN_PART3,
-	  { CASE_SET_KINDS, .kinds = "access,erasure" }, .ok = 1, OP, .kinds = "access,erasure" },
+	  { CASE_SET_KINDS, .kinds = "access,erasure" }, .ok = 1, OP, "deadline_changed",
+	  .kinds = "access,erasure" },
+	/* From access to FOI while identity is awaited: FOI runs from receipt, a first date. */
+	{ "set-kinds to FOI", "2026-03-10", NEW_PART3,
+	  { CASE_SET_KINDS, .kinds = "foi" }, .ok = 1, OP, "clock_started", .kinds = "foi" },
+	/* Dropping a kind moves no date that was told. */
+	{ "set-kinds drops one", "2026-03-10",
+	  { OP, "access,erasure", "general", .received = "2026-03-03",
+	    .identity_on = "2026-03-03" },
+	  { CASE_SET_KINDS, .kinds = "access" }, .ok = 1, OP, NULL, .kinds = "access" },
 	/* As with set-regime: no Part 3 rule for portability. */
 	{ "set-kinds portability under Part 3", "2026-03-10", OPEN_PART3,
 	  { CASE_SET_KINDS, .kinds = "portability" }, .ok = 0 },
@@ -1107,6 +1271,38 @@ static const struct apply_case apply_cases[] = {
 	{ "lift restriction after withdrawal", "2026-05-01",
 	  { CASE_WITHDRAWN, "restriction", "general", .received = "2026-03-03" },
 	  { CASE_LIFT_RESTRICTION, .on = "2026-05-15" }, .ok = 0 },
+
+	/* -- set-complaint-type -- */
+	/* A data-protection complaint's target is internal (never told); an FOI internal
+	   review's is a published target: its date is new to the requester. */
+	{ "complaint type foi_review", "2026-03-10",
+	  { OP, "complaint", "unknown", .received = "2026-03-03" },
+	  { CASE_SET_COMPLAINT_TYPE, .complaint = "foi_review" }, .ok = 1, OP, "clock_started",
+	  .complaint = "foi_review" },
+	/* Conduct: no clock here; the team is pointed to redirect. */
+	{ "complaint type conduct", "2026-03-10",
+	  { OP, "complaint", "unknown", .received = "2026-03-03" },
+	  { CASE_SET_COMPLAINT_TYPE, .complaint = "conduct" }, .ok = 1, OP, NULL,
+	  .complaint = "conduct", .warning_has = "redirect --to conduct" },
+	{ "complaint type unchanged", "2026-03-10",
+	  { OP, "complaint", "unknown", .received = "2026-03-03" },
+	  { CASE_SET_COMPLAINT_TYPE, .complaint = "data_protection" }, .ok = 0,
+	  .error_has = "already" },
+	{ "complaint type on an access case", "2026-03-10", OPEN_PART3,
+	  { CASE_SET_COMPLAINT_TYPE, .complaint = "foi_review" }, .ok = 0,
+	  .error_has = "complaints only" },
+
+	/* -- redirect: not a disclosure matter -- */
+	{ "redirect to conduct", "2026-03-10",
+	  { OP, "complaint", "unknown", .received = "2026-03-03", .complaint = "conduct" },
+	  { CASE_REDIRECT, .to = "conduct" }, .ok = 1, CASE_CLOSED, "redirect_notice" },
+	{ "redirect a crime report", "2026-03-10", OPEN_OTHER,
+	  { CASE_REDIRECT, .to = "crime" }, .ok = 1, CASE_CLOSED, "redirect_notice" },
+	{ "redirect nowhere", "2026-03-10", OPEN_OTHER,
+	  { .action = CASE_REDIRECT }, .ok = 0, .error_has = "--to" },
+	{ "redirect a closed case", "2026-03-10",
+	  { CASE_CLOSED, "other", "unknown", .received = "2026-03-03" },
+	  { CASE_REDIRECT, .to = "crime" }, .ok = 0 },
 };
 
 static void check_after(const struct apply_case *c, const struct case_record *after)
@@ -1130,6 +1326,8 @@ static void check_after(const struct apply_case *c, const struct case_record *af
 		assert_string_equal(s, c->kinds);
 		g_free(s);
 	}
+	if (c->complaint != NULL)
+		assert_string_equal(clock_complaint_name(after->complaint), c->complaint);
 }
 
 static void run_apply_case(const struct apply_case *c)
@@ -1159,7 +1357,14 @@ static void run_apply_case(const struct apply_case *c)
 			 ch.notice != NULL ? ch.notice : "(none)");
 	if (ret)
 		check_after(c, &ch.after);
+	if (ret && c->warning_has == NULL && ch.warning != NULL)
+		fail_msg("%s: unexpected warning: %s", c->name, ch.warning);
+	if (ret && c->warning_has != NULL &&
+	    (ch.warning == NULL || strstr(ch.warning, c->warning_has) == NULL))
+		fail_msg("%s: expected a warning with \"%s\", got \"%s\"", c->name,
+			 c->warning_has, ch.warning != NULL ? ch.warning : "(none)");
 	case_change_clear(&ch);
+	case_command_clear(&cmd);
 	g_free(error);
 	case_record_clear(&before);
 }
@@ -1182,6 +1387,7 @@ static void test_extend_then_compute(void **state)
 	char *error = NULL;
 	const struct cmd_spec spec = { .action = CASE_EXTEND, "complex" };
 
+	env.today = tu_date("2026-04-11");
 	rec_make(&part3, &before);
 	cmd_make(&spec, &cmd);
 	assert_int_equal(apply("extend, recompute", &env, &before, &cmd, &ch, &error), 1);
@@ -1190,8 +1396,8 @@ static void test_extend_then_compute(void **state)
 	assert_int_equal(d.n, 1);
 	tu_assert_date("extended_deadline", "extend, recompute", &d.item[0].res.extended_deadline,
 		    "2026-06-11");
-	/* 17 days to 30 Apr + 31 in May + 11 = 59. */
-	assert_int_equal(d.item[0].days_left, 59);
+	/* 19 days to 30 Apr + 31 in May + 11 = 61. */
+	assert_int_equal(d.item[0].days_left, 61);
 	case_deadlines_clear(&d);
 	case_change_clear(&ch);
 	case_record_clear(&before);
@@ -1208,6 +1414,10 @@ struct parse_case {
 	const char *regime;  /* set-regime */
 	const char *kinds;   /* set-kinds */
 	enum case_ground ground;
+	const char *exemptions; /* extend, canonical */
+	enum case_outcome outcome;
+	enum case_redirect to;
+	const char *complaint;
 };
 
 #define PARSED(a) 1, CASE_##a
@@ -1270,6 +1480,30 @@ static const struct parse_case parse_cases[] = {
 	  .on = "2026-05-15" },
 	REFUSED("lift-restriction"),
 	REFUSED("respond", "--bogus", "x"),
+	/* FOI extensions name the exemptions: canonical "sNN", sections 21 to 44 only. */
+	{ PARSED(EXTEND), { "extend", "--reason", "PIT", "--exemption", "31, s.30(1)(a)" },
+	  .text = "PIT", .exemptions = "s31,s30(1)(a)" },
+	{ PARSED(EXTEND), { "extend", "--exemption", "section 40", "--reason", "PIT" },
+	  .text = "PIT", .exemptions = "s40" },
+	REFUSED("extend", "--reason", "PIT", "--exemption", "s12"),
+	REFUSED("extend", "--reason", "PIT", "--exemption", "s45"),
+	REFUSED("extend", "--reason", "PIT", "--exemption", "s31;drop table"),
+	REFUSED("extend", "--reason", "PIT", "--exemption", ""),
+	REFUSED("extend", "--reason", "PIT", "--exemption", "s31", "--exemption", "s30"),
+	{ PARSED(RESPOND), { "respond", "--outcome", "part" }, .outcome = CASE_OUTCOME_PART },
+	{ PARSED(RESPOND), { "respond", "--outcome", "not_held", "--reason", "none held" },
+	  .text = "none held", .outcome = CASE_OUTCOME_NOT_HELD },
+	REFUSED("respond", "--outcome", "partly"),
+	{ PARSED(REDIRECT), { "redirect", "--to", "acro" }, .to = CASE_REDIRECT_ACRO },
+	{ PARSED(REDIRECT), { "redirect", "--to", "other_force", "--reason", "Kent" },
+	  .text = "Kent", .to = CASE_REDIRECT_OTHER_FORCE },
+	REFUSED("redirect"),
+	REFUSED("redirect", "--to", "none"),
+	REFUSED("redirect", "--to", "ipcc"),
+	{ PARSED(SET_COMPLAINT_TYPE), { "set-complaint-type", "eir_reconsideration" },
+	  .complaint = "eir_reconsideration" },
+	REFUSED("set-complaint-type"),
+	REFUSED("set-complaint-type", "appeal"),
 };
 
 /* What differs between the parsed command and the row, appended to bad. */
@@ -1292,6 +1526,16 @@ static void compare_parsed(const struct parse_case *c, const struct case_command
 		g_string_append_printf(bad, " kinds %s;", kinds);
 	if (c->action == CASE_REFUSE && cmd->ground != c->ground)
 		g_string_append_printf(bad, " ground %d;", cmd->ground);
+	if (g_strcmp0(cmd->exemptions, c->exemptions) != 0)
+		g_string_append_printf(bad, " exemptions %s;",
+				       cmd->exemptions != NULL ? cmd->exemptions : "(null)");
+	if (cmd->outcome != c->outcome)
+		g_string_append_printf(bad, " outcome %s;", case_outcome_name(cmd->outcome));
+	if (cmd->redirect != c->to)
+		g_string_append_printf(bad, " to %s;", case_redirect_name(cmd->redirect));
+	if (c->complaint != NULL &&
+	    strcmp(clock_complaint_name(cmd->complaint), c->complaint) != 0)
+		g_string_append_printf(bad, " complaint %s;", clock_complaint_name(cmd->complaint));
 	g_free(kinds);
 }
 
@@ -1325,6 +1569,7 @@ static void run_parse_case(const struct parse_case *c, GString *failures)
 	if (bad->len > 0)
 		g_string_append_printf(failures, "\n  \"%s\":%s", name, bad->str);
 	g_string_free(bad, TRUE);
+	case_command_clear(&cmd);
 	g_free(error);
 	g_free(name);
 	for (int i = 0; i < argc; i++)
