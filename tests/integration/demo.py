@@ -75,7 +75,8 @@ def main():
             subprocess.run([PDGATE, "-c", conf, "case"] + words, stdin=subprocess.DEVNULL)
         print("\n$ pdgate cases", flush=True)
         subprocess.run([PDGATE, "-c", conf, "cases"], stdin=subprocess.DEVNULL)
-        print("\n$ pdgate poll --once    (sends the clarification question)", flush=True)
+        print("\n$ pdgate poll --once    (sends the date the clock started and the question)",
+              flush=True)
         subprocess.run([PDGATE, "-c", conf, "poll", "--once"], stdin=subprocess.DEVNULL)
         ms.settle()
         print("\nDisclosure mailbox now: %r" % ms.imap_list(DISC))

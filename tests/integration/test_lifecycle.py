@@ -5,8 +5,9 @@ commands run on chosen days under libfaketime (every pdgate command of this file
 faketime at the scenario's "now", so the clock, the events' times and the notices agree).
 
 One timeline in one database, three requests received on Monday 2 March 2026:
-  A  jane (requester@): subject access, no identity document: awaiting_identity, identity sent
-     on Tue 3 Mar, verified, Part 3, a clarification stop 5-12 March, extended, responded;
+  A  jane (requester@): subject access, no identity document: one acknowledgement that asks
+     for it, awaiting_identity, identity sent on Tue 3 Mar, verified (jane is told the date),
+     Part 3, a clarification stop 5-12 March (told the new date), extended, responded;
   B  bob@: subject access with a passport attached: open at once, UK GDPR, extension refused
      after the first month;
   C  alice@: FOI, 20 UK working days (17 March is a Northern Ireland bank holiday).
@@ -263,21 +264,24 @@ class Timeline:
                        "deadline": None, "due": None, "days_left": None}, "A's access deadline")
         check(show.get("next_deadline") is None, "next_deadline %r: nothing is running"
               % show.get("next_deadline"))
-        msgs = self.new_mail(JANE, 2)
+        # One message per new request: the acknowledgement asks for identity itself.
+        msgs = self.new_mail(JANE, 1)
         names = self.named(a, msgs)
-        check(sorted(names) == ["acknowledgement", "identity_request"],
-              "jane received %r, expected the acknowledgement and the identity_request"
-              % names)
-        ack = flat(body_of(msgs[names.index("acknowledgement")]))
+        check(names == ["acknowledgement"],
+              "jane received %r, expected only the acknowledgement" % names)
+        ack = flat(body_of(msgs[0]))
         check("2 March 2026" in ack, "the acknowledgement does not give the received day "
               "2 March 2026 (the INTERNALDATE)", ack)
         check(re.search(r"starts?\b[^.]*\bidentity", ack, re.I),
               "the acknowledgement does not say the clock starts when identity arrives", ack)
         check(not re.search(r"\b(April|May|June) 2026\b", ack),
               "the acknowledgement gives a deadline although the clock has not started", ack)
-        idr = flat(body_of(msgs[names.index("identity_request")]))
-        check(re.search(r"not valid until", idr, re.I),
-              "the identity request does not say the request is not valid until then", idr)
+        for phrase in ("cannot start", "full name", "current address", "police station",
+                       "999"):
+            check(phrase in ack.lower(), "the acknowledgement lacks %r (it asks for identity "
+                  "and says the mailbox is not for emergencies)" % phrase, ack)
+        check(not re.search(r"not valid", ack, re.I),
+              "the acknowledgement calls the request not valid", ack)
 
     def b1_open_with_identity(self):
         b, = self.need("B")
@@ -319,8 +323,8 @@ class Timeline:
     # ---- Tue 3 March: the identity document arrives
     def a2_identity_reply(self):
         a, = self.need("A")
-        idr = self.sent.get("identity_request")
-        check(idr is not None, "jane has no identity request to reply to")
+        idr = self.sent.get("acknowledgement")
+        check(idr is not None, "jane has no acknowledgement to reply to")
         raw = mail(JANE, "Jane Smith", "Re: " + str(idr["Subject"]),
                    "Here is a scan of my passport as proof of identity.\n\nJane Smith\n",
                    utc(2026, 3, 3, 14, 0), attachment=JPEG,
@@ -354,7 +358,14 @@ class Timeline:
                 "due": "2026-04-07", "unit": "calendar_days", "days_left": 34,
                 "stopped_days": 0}, "A's access deadline")
         after = self.counts(show)
-        check(after[1] == before[1], "verify-identity queued a notice")
+        check(after[1] == before[1] + 1, "verify-identity queued %d notices, expected one "
+              "(the date the clock started)" % (after[1] - before[1]))
+        self.poll("2026-03-04 10:01:00")
+        msgs = self.new_mail(JANE, 1)
+        check(self.named(a, msgs) == ["clock_started"], "jane should be told the date")
+        text = flat(body_of(msgs[0]))
+        check("7 April 2026" in text, "clock_started does not give 7 April 2026", text)
+        check("identity" in text.lower(), "clock_started does not say why (identity)", text)
 
     def a4_set_regime(self):
         a, = self.need("A")
@@ -420,11 +431,17 @@ class Timeline:
         expect(show, {"state": "open", "stops": "2026-03-05:2026-03-12",
                       "identity_on": "2026-03-03"}, "case A after clarified (no --on)")
         # domain-rules 3.4: 3 Apr + 8 stopped days (5-12 Mar, both counted) = Sat 11 Apr:
-        # Mon 13 Apr. Days left on 13 Mar: 31.
+        # Mon 13 Apr; an extension must be notified by Sat 11 Apr. Days left on 13 Mar: 31.
         expect(deadline_item(show, "access"),
                {"clock": "running", "start": "2026-03-03", "stopped_days": 8,
-                "deadline": "2026-04-13", "extension_notice_by": "2026-04-13",
+                "deadline": "2026-04-13", "extension_notice_by": "2026-04-11",
                 "due": "2026-04-13", "days_left": 31}, "A's access deadline")
+        # The clarification request promised the new date: it comes now.
+        self.poll("2026-03-13 10:30:00")
+        msgs = self.new_mail(JANE, 1)
+        check(self.named(a, msgs) == ["deadline_changed"], "jane should get the new date")
+        text = flat(body_of(msgs[0]))
+        check("13 April 2026" in text, "deadline_changed does not give 13 April 2026", text)
 
     # ---- Fri 20 March: extension
     def a7_extend(self):
@@ -572,11 +589,11 @@ def timeline():
         run_test("b1_access_with_passport_opens_deadline_2_april", t.b1_open_with_identity)
         run_test("c1_foi_opens_deadline_31_march_working_days", t.c1_foi_open)
         run_test("a2_identity_reply_joins_case_still_awaiting", t.a2_identity_reply)
-        run_test("a3_verify_identity_starts_clock_on_reply_day", t.a3_verify_identity)
+        run_test("a3_verify_identity_starts_clock_and_tells_the_date", t.a3_verify_identity)
         run_test("a4_set_regime_keeps_deadline", t.a4_set_regime)
         run_test("b2_set_regime_general", t.b2_set_regime_general)
         run_test("a5_clarify_stops_clock_and_sends_question", t.a5_clarify)
-        run_test("a6_clarified_adds_8_stopped_days_13_april", t.a6_clarified)
+        run_test("a6_clarified_adds_8_stopped_days_13_april_and_tells", t.a6_clarified)
         run_test("a7_extend_to_11_june_and_notify", t.a7_extend)
         run_test("c2_cases_most_urgent_first_working_days_left", t.c2_cases_most_urgent_first)
         run_test("c3_cases_overdue_lists_foi_on_1_april", t.c3_cases_overdue)

@@ -193,12 +193,18 @@ CASES = {
           ["erasure"], True),
     "D": ("dan@public.test", "Dan Black", "Restriction of processing", RESTRICTION_BODY, JPEG,
           ["restriction"], True),
-    "E": ("bob@public.test", "Bob Green", "Freedom of Information request",
-          "Under the Freedom of Information Act please send me every e-mail sent by every "
-          "officer of the force since 1990.\n\nBob Green\n", None, ["foi"], False),
+    "E": ("bob@public.test", "Bob Green", "Subject access request",
+          "Under the UK GDPR I am asking for a copy of all personal data you hold about me, "
+          "including every email that mentions me since 1990. My passport is attached as "
+          "proof of identity.\n\nBob Green\n", JPEG, ["access"], True),
     "F": ("peer@public.test", "Pat Peer", "FOI request",
           "Under the Freedom of Information Act please tell me how many police dogs the force "
           "has.\n\nPat Peer\n", None, ["foi"], False),
+    # A crime report sent to the wrong place: not a disclosure matter, redirected.
+    "G": ("gail@public.test", "Gail Grey", "My bike was stolen",
+          "Someone stole my bicycle from outside the library yesterday afternoon. It is a "
+          "blue Raleigh. Can you please look into it?\n\nGail Grey\n", None, ["other"],
+          False),
 }
 QUESTION = "Which custody record dates do you mean?"
 EXT_REASON = "The records span several systems and need to be collected by hand."
@@ -206,6 +212,14 @@ RESTRICT_REASON = "Giving you some of the records would prejudice an ongoing inv
 NO_ACTION_REASON = "We hold no personal data about you that we could erase."
 LIFT_REASON = "The accuracy check has finished and the record was found to be correct."
 REFUSE_REASON = "The request would cover several million messages."
+ID_REASON = "The copy of your passport you sent cannot be read."
+# [notices] redirect_other and redirect_crime as shipped (src/config/config.c): the sample
+# redirect_notice shows the first, the real one the second.
+REDIRECT_OTHER = ("Your message is not a request for information, so we have not opened a "
+                  "request. To contact us about something else, please use the contact details "
+                  "on our website.")
+REDIRECT_CRIME = ("To report a crime, call 101 or report it online on our website. In an "
+                  "emergency, call 999.")
 
 
 # ------------------------------------------------------------------ a: every notice
@@ -297,7 +311,6 @@ class Notices:
         for k in sorted(CASES):
             self.expect(k, "acknowledgement")
             self.expect(k, "team_new_case", rcpt=TEAM, subs=self.team_subs(k))
-        self.expect("A", "identity_request")
 
     def team_subs(self, letter):
         """team_new_case's intake-time values that `templates render` cannot know (it has no
@@ -322,9 +335,11 @@ class Notices:
     def identity_reply(self):
         ms, pd = self.ms, self.pd
         a, = self.need("A")
-        idreq = [m for m in self.inbox(CASES["A"][0]) if notice_kind(m) == "identity_request"]
-        check(len(idreq) == 1, "jane holds %d identity requests, expected 1" % len(idreq))
-        q = idreq[0]
+        # One mail per new request: the acknowledgement asks for identity; jane answers it.
+        got = [notice_kind(m) for m in self.inbox(CASES["A"][0])]
+        check(got == ["acknowledgement"], "jane holds %r, expected only the acknowledgement"
+              % got)
+        q = self.inbox(CASES["A"][0])[0]
         raw = mail(CASES["A"][0], "Jane Smith", "Re: " + hdr(q, "Subject"),
                    "Here is my passport as proof of identity.\n\nJane Smith\n", attachment=JPEG,
                    in_reply_to=hdr(q, "Message-ID"),
@@ -341,16 +356,19 @@ class Notices:
 
     def actions(self):
         pd = self.pd
-        a, b, c, d, e, f = self.need("A", "B", "C", "D", "E", "F")
+        a, b, c, d, e, f, g = self.need("A", "B", "C", "D", "E", "F", "G")
         check(self.latest_mid["A"] != self.request_mid["A"], "needs a_identity_reply_joins_case")
         today = london_today()
         sample_lift = today + datetime.timedelta(days=SAMPLE_LIFT_DAYS)
-        # A: identity, Part 3, a question, answered, more time, then restricted.
+        # A: identity (jane is told the date), Part 3, a question, answered (told the new
+        # date), more time, then restricted.
         pd.action(a, "verify-identity")
+        self.expect("A", "clock_started")
         pd.action(a, "set-regime", "law_enforcement")
         pd.action(a, "clarify", "--question", QUESTION)
         self.expect("A", "clarification_request", subs=[(SAMPLE_QUESTION, QUESTION)])
         pd.action(a, "clarified")
+        self.expect("A", "deadline_changed")
         pd.action(a, "extend", "--reason", EXT_REASON)
         self.expect("A", "extension_notice", subs=[(SAMPLE_REASON, EXT_REASON)])
         pd.action(a, "restrict", "--reason", RESTRICT_REASON)
@@ -358,7 +376,9 @@ class Notices:
         # B: FOI answered.
         pd.action(b, "respond")
         self.expect("B", "response_cover")
-        # C: UK GDPR erasure, no action.
+        # C: UK GDPR erasure: the passport was unreadable, identity asked again; no action.
+        pd.action(c, "request-identity", "--reason", ID_REASON)
+        self.expect("C", "identity_request", subs=[(SAMPLE_REASON, ID_REASON)])
         pd.action(c, "set-regime", "general")
         pd.action(c, "no-action", "--reason", NO_ACTION_REASON)
         self.expect("C", "no_action_notice", subs=[(SAMPLE_REASON, NO_ACTION_REASON)])
@@ -367,15 +387,19 @@ class Notices:
         self.expect("D", "restriction_lift_notice",
                     subs=[(SAMPLE_REASON, LIFT_REASON),
                           (long_date(sample_lift), long_date(today))])
-        # E: FOI refused as excessive (the sample's ground too).
+        # E: UK GDPR access refused as excessive (the sample's ground too).
+        pd.action(e, "set-regime", "general")
         pd.action(e, "refuse", "--ground", "excessive", "--reason", REFUSE_REASON)
         self.expect("E", "refusal_notice", subs=[(SAMPLE_REASON, REFUSE_REASON)])
         # F: withdrawn.
         pd.action(f, "withdraw")
         self.expect("F", "withdrawal_confirmation")
+        # G: a crime report, redirected (the sample's destination is "other").
+        pd.action(g, "redirect", "--to", "crime")
+        self.expect("G", "redirect_notice", subs=[(REDIRECT_OTHER, REDIRECT_CRIME)])
         states = {k: pd.case(self.ref[k]).get("state") for k in sorted(CASES)}
         want = {"A": "responded", "B": "responded", "C": "refused", "D": "open",
-                "E": "refused", "F": "withdrawn"}
+                "E": "refused", "F": "withdrawn", "G": "closed"}
         check(states == want, "states %r, expected %r" % (states, want))
 
     def send(self):
@@ -493,23 +517,24 @@ class Notices:
 ALL_NOTICES = ("acknowledgement", "identity_request", "clarification_request",
                "extension_notice", "restriction_notice", "refusal_notice", "no_action_notice",
                "restriction_lift_notice", "response_cover", "withdrawal_confirmation",
-               "team_new_case")
+               "clock_started", "deadline_changed", "redirect_notice", "team_new_case")
 
 # (letter, notice) checked one test each.
-A_CHECKS = [("A", "acknowledgement"), ("A", "identity_request"),
-            ("A", "clarification_request"), ("A", "extension_notice"),
-            ("A", "restriction_notice"), ("E", "refusal_notice"), ("C", "no_action_notice"),
+A_CHECKS = [("A", "acknowledgement"), ("A", "clock_started"),
+            ("A", "clarification_request"), ("A", "deadline_changed"),
+            ("A", "extension_notice"), ("A", "restriction_notice"), ("C", "identity_request"),
+            ("E", "refusal_notice"), ("C", "no_action_notice"),
             ("D", "restriction_lift_notice"), ("B", "response_cover"),
-            ("F", "withdrawal_confirmation")] + \
-           [(k, "acknowledgement") for k in "BCDEF"] + \
-           [(k, "team_new_case") for k in "ABCDEF"]
+            ("F", "withdrawal_confirmation"), ("G", "redirect_notice")] + \
+           [(k, "acknowledgement") for k in "BCDEFG"] + \
+           [(k, "team_new_case") for k in "ABCDEFG"]
 
 
 def a_every_notice():
     with servers() as (ms, _):
         s = Notices(ms)
         run_test("a_requests_classified_as_the_scenario_needs", s.classified)
-        run_test("a_six_requests_open_six_cases", s.cases_opened)
+        run_test("a_seven_requests_open_seven_cases", s.cases_opened)
         run_test("a_identity_reply_joins_case", s.identity_reply)
         run_test("a_team_actions_valid_today", s.actions)
         run_test("a_send_everything", s.send)

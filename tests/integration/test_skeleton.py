@@ -84,11 +84,11 @@ class Story:
         check(c.get("requester") == REQ, "requester %r" % c.get("requester"))
         check(c.get("requester_name") == "Jane Smith", "requester_name %r"
               % c.get("requester_name"))
-        # An access request without proof of identity: the acknowledgement and the request
-        # for identity, nothing else.
+        # An access request without proof of identity: exactly one mail, the
+        # acknowledgement, which asks for identity itself.
         got = sorted(notice_kind(m) for m in inbox(ms, REQ))
-        check(got == ["acknowledgement", "identity_request"],
-              "requester INBOX holds %r, expected an acknowledgement and an identity request"
+        check(got == ["acknowledgement"],
+              "requester INBOX holds %r, expected one acknowledgement (asking for identity)"
               % got, pd.diag())
         acks = acks_for(ms, REQ)
         ack = acks[0]
