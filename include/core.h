@@ -56,4 +56,8 @@ void pd_secret_free(char **secret);
    truncated to at most max bytes on a character boundary. Never NULL for non-NULL s. */
 char *pd_utf8_clean(const char *s, size_t max, int keep_newlines);
 
+/* local@domain, printable ASCII, no spaces or angle brackets: what SMTP would accept. 1/0.
+   NULL-safe. */
+int pd_address_plausible(const char *a);
+
 #endif

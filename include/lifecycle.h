@@ -24,7 +24,7 @@ enum case_action {
 	CASE_VERIFY_IDENTITY, CASE_REQUEST_IDENTITY, CASE_CLARIFY, CASE_CLARIFIED,
 	CASE_SET_REGIME, CASE_SET_KINDS, CASE_EXTEND, CASE_RESTRICT, CASE_REFUSE, CASE_RESPOND,
 	CASE_WITHDRAW, CASE_CLOSE, CASE_NOTE, CASE_NO_ACTION, CASE_LIFT_RESTRICTION,
-	CASE_SET_COMPLAINT_TYPE, CASE_REDIRECT,
+	CASE_SET_COMPLAINT_TYPE, CASE_REDIRECT, CASE_ASSIGN, CASE_REOPEN,
 	CASE_ACTION_COUNT
 };
 
@@ -91,6 +91,8 @@ struct case_record {
 	GDate identity_on;          /* identity information received; cleared = not yet */
 	GDate restart_on;           /* FOI/EIR: the clarified request received; cleared = none */
 	GDate extended_on;          /* extension notified; cleared = not extended */
+	GDate reopened_on;          /* an ended case reopened: its clocks count from this day as
+				       if the request came then; cleared = never */
 	GArray *stops;              /* of struct clock_stop, in order; the last one's `to` is
 				       cleared while the clock stands stopped. NULL = none */
 };
@@ -172,19 +174,48 @@ struct case_command {
 	enum case_outcome outcome; /* respond (NONE = full) */
 	enum case_redirect redirect; /* redirect --to */
 	char *exemptions;          /* extend --exemption, canonical (owned: case_command_clear) */
-	const char *text;          /* reason, question or note (borrowed) */
+	const char *text;          /* reason, question, note or owner (borrowed) */
+	const char *answer;        /* respond: the answer sent to the requester (borrowed) */
 	GDate on;                  /* the day it happened (identity or answer received, question
 				      sent); cleared = today. lift-restriction: the day the
 				      restriction of processing will be lifted (required) */
 };
 
 /* Parse "ACTION [ARGS]" (argv[0] is the action): --reason TEXT, --ground G, --question TEXT,
-   --on YYYY-MM-DD, --exemption S[,S], --outcome O, --to WHERE; set-regime, set-kinds,
-   set-complaint-type and note take one value (a note is one argument). Options the action's
-   usage marks as required are checked. cmd->text points into argv. 1, or 0 with *error_r
-   (usage message). Clear *cmd with case_command_clear whatever the return. */
+   --on YYYY-MM-DD, --exemption S[,S], --outcome O, --to WHERE, --answer TEXT; set-regime,
+   set-kinds, set-complaint-type, assign and note take one value (a note is one argument).
+   Options the action's usage marks as required are checked. cmd->text points into argv.
+   1, or 0 with *error_r (usage message). Clear *cmd with case_command_clear whatever the
+   return. */
 int case_command_parse(int argc, char **argv, struct case_command *cmd, char **error_r);
 void case_command_clear(struct case_command *cmd);
+/* "extend --reason TEXT [--exemption S[,S]] ...": the command line of an action, static. */
+const char *case_action_usage(enum case_action action);
+
+/* ---- the same actions as e-mail commands (command.c) ----
+   Each action has one "#name [args]" form, made from the same table, and is turned into the
+   argv of case_command_parse, so an e-mail command follows exactly the rules and the code
+   path of `pdgate case REF ACTION`. */
+struct case_email {
+	struct case_command cmd;   /* cmd.text etc. point into argv */
+	char **argv;               /* owned */
+};
+/* name: the command without '#' ("verified", "extend"...); args: the rest of its line;
+   rest: the text below the command lines (the question of #clarify, the answer of
+   #respond; ignored by the others); today: for DATE ("today", "yesterday", YYYY-MM-DD or
+   DD/MM/YYYY, UK order). 1 with *out filled (clear with case_email_clear), or 0 with
+   *error_r saying what is wrong and how the command is written. */
+int case_email_parse(const char *name, const char *args, const char *rest, const GDate *today,
+		     struct case_email *out, char **error_r);
+void case_email_clear(struct case_email *e);
+/* "#extend [sNN ...] REASON": the e-mail form of an action, static. */
+const char *case_email_usage(enum case_action action);
+/* 1 when the action takes the text below the command lines for the requester (#clarify's
+   question, #respond's answer); for every other action that text is an internal note. */
+int case_email_uses_rest(enum case_action action);
+/* A day as the team writes it: YYYY-MM-DD, DD/MM/YYYY (UK order, never US), "today",
+   "yesterday". 1 or 0. */
+int case_date_parse(const char *text, const GDate *today, GDate *day_r);
 
 struct case_change {
 	struct case_record after;
@@ -196,6 +227,10 @@ struct case_change {
 				      told (they must never learn it only when it has passed) */
 	const char *change_reason; /* why, in the requester's words (those two notices), static */
 	char *warning;             /* something the team member should know, or NULL */
+	const char *owner;         /* assign: the new owner (borrowed from the command), or NULL */
+	const char *outcome;       /* how the case ended ("full", "part", "not_held",
+				      "refused_excessive", "redirected_crime"...: the statutory
+				      report counts them), "" when reopened, NULL unchanged; static */
 };
 
 /* Why a date changed when `action` changed it, in the requester's words, or NULL. Static. */

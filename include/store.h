@@ -67,6 +67,7 @@ struct store_message {
 	const char *classification; /* JSON of the classification (inbound), or NULL */
 	const char *notice;       /* outbound: the notice's template name, or NULL */
 	int from_team;            /* inbound from our own or a team address */
+	const char *auth;         /* a team address's mail: "pass", or why it failed; NULL */
 };
 
 int store_message_add(struct store *store, const struct store_message *m, int64_t *id_r,
@@ -122,13 +123,16 @@ struct store_case {
 	int child;
 	char *identity_on, *restart_on, *extended_on, *stops, *deadlines;
 	char *complaint_type, *on_behalf, *related_case;
+	char *owner, *reopened_on, *outcome;
 };
 void store_case_clear(struct store_case *c);
+/* Replace one of c's strings with a copy of value ("" and NULL clear it). */
+void store_case_set_text(char **field, const char *value);
 /* By reference: 1, 0 no such case, -1 database error. */
 int store_case_load(struct store *store, const char *reference, struct store_case *c,
 		    char **error_r);
 /* Write state, regime, kinds, kinds_mask, complaint_type, identity_on, restart_on,
-   extended_on, stops and deadlines of c (by c->id). Inside the caller's transaction. 1/0/-1. */
+   extended_on, reopened_on, stops, deadlines, owner and outcome of c (by c->id). Inside the caller's transaction. 1/0/-1. */
 int store_case_save(struct store *store, const struct store_case *c, char **error_r);
 /* Every case in reference order; cb returns 1 to go on, 0 to stop. 1, or 0/-1 on error. */
 typedef int store_case_cb(void *ctx, const struct store_case *c);

@@ -235,19 +235,6 @@ static void check_unknown_keys(GKeyFile *kf, GString *errors)
 	g_strfreev(groups);
 }
 
-/* local@domain, printable ASCII, no spaces or angle brackets: what SMTP would accept. */
-static int address_plausible(const char *a)
-{
-	const char *at = strchr(a, '@');
-	if (at == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@') != NULL)
-		return 0;
-	for (const char *p = a; *p != '\0'; p++) {
-		if (*p <= ' ' || *p >= 0x7f || *p == '<' || *p == '>')
-			return 0;
-	}
-	return 1;
-}
-
 /* An obsolete key that is set: a warning, never an error. */
 static void warn_obsolete(const struct key_def *k, const char *value, GPtrArray *warnings)
 {
@@ -283,7 +270,7 @@ static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *
 	if (c->gateway.log_level != NULL && !log_level_parse(c->gateway.log_level, &lvl))
 		g_string_append(errors, "\n  [gateway] log_level: must be error, warn, info or debug");
 	if (c->smtp.journal != NULL && *c->smtp.journal != '\0' &&
-	    !address_plausible(c->smtp.journal))
+	    !pd_address_plausible(c->smtp.journal))
 		g_string_append(errors, "\n  [smtp] journal: not an e-mail address");
 }
 

@@ -226,3 +226,17 @@ void pd_london_day(int64_t when, GDate *day_r)
 		       (GDateMonth)g_date_time_get_month(t), (GDateYear)g_date_time_get_year(t));
 	g_date_time_unref(t);
 }
+
+int pd_address_plausible(const char *a)
+{
+	const char *at = a != NULL ? strchr(a, '@') : NULL;
+
+	if (at == NULL || at == a || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+	    strlen(a) > 254)
+		return 0;
+	for (const char *p = a; *p != '\0'; p++) {
+		if (*p <= ' ' || *p >= 0x7f || *p == '<' || *p == '>')
+			return 0;
+	}
+	return 1;
+}

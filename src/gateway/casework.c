@@ -168,6 +168,10 @@ static int action_write(struct gateway *gw, struct store_case *c, const struct c
 	default_day(gw, c, &rec, &t, &cmd);
 	if ((ret = lifecycle_apply(gateway_env(gw), &rec, &cmd, &ch, error_r)) != 1)
 		goto out;
+	if (ch.owner != NULL)
+		store_case_set_text(&c->owner, ch.owner);
+	if (ch.outcome != NULL)
+		store_case_set_text(&c->outcome, ch.outcome);
 	if ((ret = gateway_case_save(gw, c, &ch.after, &d, error_r)) != 1 ||
 	    (ret = store_event_add(gw->store, c->id, actor, ch.event, ch.detail, error_r)) != 1)
 		goto out;

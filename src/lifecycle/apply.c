@@ -8,6 +8,7 @@
 #define ACTIVE (S(CASE_AWAITING_IDENTITY) | S(CASE_AWAITING_CLARIFICATION) | S(CASE_OPEN) | \
 		S(CASE_EXTENDED))
 #define ANY ((1u << CASE_STATE_COUNT) - 1)
+#define ENDS (S(CASE_RESPONDED) | S(CASE_REFUSED) | S(CASE_WITHDRAWN) | S(CASE_CLOSED))
 #define SAME CASE_STATE_COUNT /* the state does not change */
 
 enum need {
@@ -22,6 +23,7 @@ enum need {
 	FUTURE_ON = 0x100,  /* --on is a day to come (today at the earliest) */
 	NEED_COMPLAINT = 0x200, /* a complaint */
 	DATES_TOLD = 0x400, /* may start or move a date the requester was told */
+	NEED_ADDRESS = 0x800, /* the text is an e-mail address */
 };
 
 struct action_rule {
@@ -70,6 +72,17 @@ static const struct action_rule rules[CASE_ACTION_COUNT] = {
 	/* Not a disclosure matter (an emergency, a crime report, police conduct...): closed, and
 	   the requester told where to go. */
 	[CASE_REDIRECT] = { ACTIVE, CASE_CLOSED, 0, "redirected", "redirect_notice" },
+	/* Who in the team owns the case: shown in listings and the digest. */
+	[CASE_ASSIGN] = { ANY, SAME, NEED_TEXT | NEED_ADDRESS, "assigned", NULL },
+	/* A late reply may be a complaint, or the answer was wrong: the case runs again, its
+	   clocks counted from the reopening as if the request came that day. */
+	[CASE_REOPEN] = { ENDS, CASE_OPEN, NEED_TEXT | DATES_TOLD, "reopened", NULL },
+};
+
+/* How each ending action ends a case, for the record and the statutory report. */
+static const char *const redirect_outcomes[CASE_REDIRECT_COUNT] = {
+	NULL, "redirected_emergency", "redirected_crime", "redirected_conduct",
+	"redirected_acro", "redirected_other_force", "redirected_other",
 };
 
 /* What the requester is told when the team's word starts or moves a date. */
@@ -79,6 +92,7 @@ static const char *const change_reasons[CASE_ACTION_COUNT] = {
 	[CASE_SET_KINDS] = "we have corrected what we understood you are asking for",
 	[CASE_SET_REGIME] = "we have confirmed which law applies to your request",
 	[CASE_SET_COMPLAINT_TYPE] = "we have confirmed what your complaint is about",
+	[CASE_REOPEN] = "we have reopened your request",
 };
 
 const char *case_change_reason(enum case_action action)
@@ -161,6 +175,9 @@ static int check_needs(const struct action_rule *r, const struct case_record *re
 	    !(rec->kinds & CASE_KIND_BIT(CLOCK_KIND_RESTRICTION)))
 		return error_set(error_r, 0, "lift-restriction applies to requests to restrict "
 				 "processing only (use set-kinds if the kinds are wrong)");
+	if ((r->needs & NEED_ADDRESS) && !pd_address_plausible(cmd->text))
+		return error_set(error_r, 0, "%s needs an e-mail address, not \"%s\"",
+				 case_action_name(cmd->action), cmd->text);
 	if ((r->needs & NEED_COMPLAINT) && !(rec->kinds & CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)))
 		return error_set(error_r, 0, "%s applies to complaints only (use set-kinds if the "
 				 "kinds are wrong)", case_action_name(cmd->action));
@@ -351,6 +368,16 @@ static int effect(const struct action_rule *r, const struct case_command *cmd,
 		break;
 	case CASE_LIFT_RESTRICTION:
 		return 1;
+	case CASE_ASSIGN:
+		ch->owner = cmd->text;
+		return 1;
+	case CASE_REOPEN:
+		rec->reopened_on = *day;
+		g_date_clear(&rec->extended_on, 1);
+		g_date_clear(&rec->restart_on, 1);
+		g_array_set_size(rec->stops, 0);
+		rec->state = CASE_OPEN;
+		return 1;
 	default:
 		break;
 	}
@@ -408,13 +435,15 @@ static void describe(const struct case_record *before, const struct case_command
 				       CASE_OUTCOME_FULL));
 	if (cmd->exemptions != NULL)
 		g_string_append_printf(s, "exemptions %s; ", cmd->exemptions);
+	if (cmd->action == CASE_ASSIGN)
+		g_string_append_printf(s, "owner %s; ", cmd->text);
 	if (rules[cmd->action].needs & ALLOW_ON)
 		g_string_append_printf(s, "on %s; ", when);
 	if (rules[cmd->action].needs & FUTURE_ON)
 		g_string_append_printf(s, "to be lifted on %s; ", when);
 	if (cmd->ground != CASE_GROUND_NONE)
 		g_string_append_printf(s, "ground %s; ", case_ground_name(cmd->ground));
-	if (cmd->text != NULL && *cmd->text != '\0')
+	if (cmd->text != NULL && *cmd->text != '\0' && cmd->action != CASE_ASSIGN)
 		g_string_append_printf(s, "%s: %s; ", cmd->action == CASE_CLARIFY ? "question" :
 				       cmd->action == CASE_NOTE ? "note" : "reason", cmd->text);
 	if (strcmp(old_deadlines, new_deadlines) != 0)
@@ -481,12 +510,39 @@ static char *clarify_warning(const struct case_record *rec, const struct case_de
 }
 
 /* The notice and warnings that follow from the new deadlines. */
+static const char *outcome_of(const struct case_command *cmd)
+{
+	switch (cmd->action) {
+	case CASE_RESPOND:
+		return case_outcome_name(cmd->outcome != CASE_OUTCOME_NONE ? cmd->outcome :
+					 CASE_OUTCOME_FULL);
+	case CASE_REFUSE:
+		return cmd->ground == CASE_GROUND_EXCESSIVE ? "refused_excessive" :
+		       "refused_manifestly_unfounded";
+	case CASE_NO_ACTION:
+		return "no_action";
+	case CASE_RESTRICT:
+		return "restricted";
+	case CASE_WITHDRAW:
+		return "withdrawn";
+	case CASE_CLOSE:
+		return "closed";
+	case CASE_REDIRECT:
+		return redirect_outcomes[cmd->redirect];
+	case CASE_REOPEN:
+		return "";
+	default:
+		return NULL;
+	}
+}
+
 static void follow_up(const struct action_rule *r, const struct case_command *cmd,
 		      const struct case_deadlines *old, const struct case_deadlines *now,
 		      struct case_change *ch)
 {
 	ch->event = r->event;
 	ch->notice = r->notice;
+	ch->outcome = outcome_of(cmd);
 	if (r->notice == NULL && (r->needs & DATES_TOLD) &&
 	    (ch->notice = date_notice(old, now)) != NULL)
 		ch->change_reason = change_reasons[cmd->action];

@@ -3,6 +3,7 @@
    checked, never trusted. */
 #include "lifecycle-private.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const usage[CASE_ACTION_COUNT] = {
@@ -16,7 +17,7 @@ static const char *const usage[CASE_ACTION_COUNT] = {
 			"public interest test needs the time)",
 	[CASE_RESTRICT] = "restrict [--reason TEXT]",
 	[CASE_REFUSE] = "refuse --ground manifestly_unfounded|excessive --reason TEXT",
-	[CASE_RESPOND] = "respond [--outcome full|part|not_held] [--reason TEXT]",
+	[CASE_RESPOND] = "respond [--outcome full|part|not_held] [--answer TEXT] [--reason TEXT]",
 	[CASE_WITHDRAW] = "withdraw [--reason TEXT]",
 	[CASE_CLOSE] = "close --reason TEXT",
 	[CASE_NOTE] = "note TEXT",
@@ -26,7 +27,14 @@ static const char *const usage[CASE_ACTION_COUNT] = {
 				    "eir_reconsideration|conduct",
 	[CASE_REDIRECT] = "redirect --to emergency|crime|conduct|acro|other_force|other "
 			  "[--reason TEXT]",
+	[CASE_ASSIGN] = "assign ADDRESS",
+	[CASE_REOPEN] = "reopen --reason TEXT",
 };
+
+const char *case_action_usage(enum case_action action)
+{
+	return (unsigned)action < CASE_ACTION_COUNT ? usage[action] : "?";
+}
 
 /* The one positional value: set-regime, set-kinds and note take one. */
 static int positional(struct case_command *cmd, const char *value)
@@ -40,6 +48,7 @@ static int positional(struct case_command *cmd, const char *value)
 		return case_kinds_parse(value, &cmd->kinds);
 	case CASE_SET_COMPLAINT_TYPE:
 		return clock_complaint_parse(value, &cmd->complaint);
+	case CASE_ASSIGN:
 	case CASE_NOTE:
 		cmd->text = value;
 		return 1;
@@ -53,8 +62,12 @@ static int option(struct case_command *cmd, const char *opt, const char *val)
 {
 	if (val == NULL)
 		return 0;
+	if (strcmp(opt, "--answer") == 0 && cmd->action == CASE_RESPOND) {
+		cmd->answer = val;
+		return 2;
+	}
 	if (strcmp(opt, "--reason") == 0 && cmd->action != CASE_CLARIFY &&
-	    cmd->action != CASE_NOTE) {
+	    cmd->action != CASE_NOTE && cmd->action != CASE_ASSIGN) {
 		cmd->text = val;
 		return 2;
 	}
@@ -79,7 +92,7 @@ static int option(struct case_command *cmd, const char *opt, const char *val)
 static int needs_positional(enum case_action action)
 {
 	return action == CASE_SET_REGIME || action == CASE_SET_KINDS ||
-	       action == CASE_SET_COMPLAINT_TYPE || action == CASE_NOTE;
+	       action == CASE_SET_COMPLAINT_TYPE || action == CASE_NOTE || action == CASE_ASSIGN;
 }
 
 /* What the usage line marks as required, beyond the positional value. */
@@ -90,6 +103,7 @@ static int has_required(const struct case_command *cmd)
 	case CASE_EXTEND:
 	case CASE_CLOSE:
 	case CASE_NO_ACTION:
+	case CASE_REOPEN:
 		return cmd->text != NULL;
 	case CASE_LIFT_RESTRICTION:
 		return g_date_valid(&cmd->on);
@@ -141,4 +155,295 @@ int case_command_parse(int argc, char **argv, struct case_command *cmd, char **e
 	if (!parse_args(cmd, argc, argv))
 		return error_set(error_r, 0, "usage: %s", usage[cmd->action]);
 	return 1;
+}
+
+/* ---- e-mail commands ---- */
+
+/* What follows "#name": the shapes an action's arguments take in a reply. */
+enum email_args {
+	EA_NONE,        /* nothing */
+	EA_DATE_OPT,    /* [DATE] -> --on */
+	EA_DATE,        /* DATE -> --on */
+	EA_REASON_OPT,  /* [REASON] -> --reason */
+	EA_REASON,      /* REASON -> --reason */
+	EA_VALUE,       /* VALUE -> the positional value */
+	EA_TEXT,        /* TEXT -> the positional value, the whole line (a note) */
+	EA_EXTEND,      /* [sNN ...] REASON -> --exemption, --reason */
+	EA_GROUND,      /* GROUND REASON -> --ground, --reason */
+	EA_OUTCOME,     /* [OUTCOME], the rest -> --outcome, --answer */
+	EA_QUESTION,    /* the rest -> --question */
+	EA_REDIRECT,    /* WHERE [REASON] -> --to, --reason */
+};
+
+struct email_form {
+	const char *name;
+	enum email_args args;
+	const char *usage;
+};
+
+static const struct email_form email_forms[CASE_ACTION_COUNT] = {
+	[CASE_VERIFY_IDENTITY] = { "verified", EA_DATE_OPT, "#verified [DATE]" },
+	[CASE_REQUEST_IDENTITY] = { "request-identity", EA_REASON_OPT,
+				    "#request-identity [REASON]" },
+	[CASE_CLARIFY] = { "clarify", EA_QUESTION,
+			   "#clarify (the question goes below the command lines)" },
+	[CASE_CLARIFIED] = { "clarified", EA_DATE_OPT, "#clarified [DATE]" },
+	[CASE_SET_REGIME] = { "regime", EA_VALUE, "#regime law_enforcement|general" },
+	[CASE_SET_KINDS] = { "kinds", EA_VALUE, "#kinds KIND[,KIND]" },
+	[CASE_EXTEND] = { "extend", EA_EXTEND, "#extend [s31 s30 ...] REASON" },
+	[CASE_RESTRICT] = { "restrict", EA_REASON_OPT, "#restrict [REASON]" },
+	[CASE_REFUSE] = { "refuse", EA_GROUND, "#refuse manifestly_unfounded|excessive REASON" },
+	[CASE_RESPOND] = { "respond", EA_OUTCOME,
+			   "#respond [full|part|not_held] (the answer goes below, files attached)" },
+	[CASE_WITHDRAW] = { "withdraw", EA_NONE, "#withdraw" },
+	[CASE_CLOSE] = { "close", EA_REASON, "#close REASON" },
+	[CASE_NOTE] = { "note", EA_TEXT, "#note TEXT" },
+	[CASE_NO_ACTION] = { "no-action", EA_REASON, "#no-action REASON" },
+	[CASE_LIFT_RESTRICTION] = { "lift-restriction", EA_DATE, "#lift-restriction DATE" },
+	[CASE_SET_COMPLAINT_TYPE] = { "complaint-type", EA_VALUE,
+				      "#complaint-type data_protection|foi_review|"
+				      "eir_reconsideration|conduct" },
+	[CASE_REDIRECT] = { "redirect", EA_REDIRECT,
+			    "#redirect emergency|crime|conduct|acro|other_force|other" },
+	[CASE_ASSIGN] = { "assign", EA_VALUE, "#assign ADDRESS" },
+	[CASE_REOPEN] = { "reopen", EA_REASON, "#reopen REASON" },
+};
+
+/* Words the team may write for a value (the CLI's names work too). */
+static const struct { const char *word, *value; } email_aliases[] = {
+	{ "law", "law_enforcement" }, { "part3", "law_enforcement" },
+	{ "gdpr", "general" }, { "uk_gdpr", "general" },
+	{ "unfounded", "manifestly_unfounded" },
+};
+
+const char *case_email_usage(enum case_action action)
+{
+	return (unsigned)action < CASE_ACTION_COUNT ? email_forms[action].usage : "?";
+}
+
+int case_email_uses_rest(enum case_action action)
+{
+	return action == CASE_CLARIFY || action == CASE_RESPOND;
+}
+
+int case_date_parse(const char *text, const GDate *today, GDate *day_r)
+{
+	unsigned d, m, y;
+	char tail;
+
+	if (g_ascii_strcasecmp(text, "today") == 0 || g_ascii_strcasecmp(text, "yesterday") == 0) {
+		if (!g_date_valid(today))
+			return 0;
+		*day_r = *today;
+		if (g_ascii_tolower(text[0]) == 'y')
+			g_date_subtract_days(day_r, 1);
+		return 1;
+	}
+	if (clock_date_parse(text, day_r))
+		return 1;
+	/* UK order only: 03/12/2026 is the 3rd of December. */
+	if (sscanf(text, "%2u/%2u/%4u%c", &d, &m, &y, &tail) != 3 || strlen(text) != 10 ||
+	    y < 1900 || y > 9000 || !g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y))
+		return 0;
+	g_date_clear(day_r, 1);
+	g_date_set_dmy(day_r, (GDateDay)d, (GDateMonth)m, (GDateYear)y);
+	return 1;
+}
+
+static const char *alias(const char *word)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(email_aliases); i++) {
+		if (g_ascii_strcasecmp(word, email_aliases[i].word) == 0)
+			return email_aliases[i].value;
+	}
+	return word;
+}
+
+/* The first word of args (into *word_r, g_malloc'd) and what follows it, trimmed. */
+static const char *first_word(const char *args, char **word_r)
+{
+	const char *p = args + strspn(args, " \t"), *end = p + strcspn(p, " \t");
+
+	*word_r = g_strndup(p, (gsize)(end - p));
+	return end + strspn(end, " \t");
+}
+
+static void push(GPtrArray *argv, const char *s)
+{
+	g_ptr_array_add(argv, g_strdup(s));
+}
+
+static int push_date(GPtrArray *argv, const char *text, const GDate *today, char **error_r)
+{
+	GDate day;
+	char buf[11];
+
+	if (*text == '\0')
+		return error_set(error_r, 0, "a DATE is needed (YYYY-MM-DD, DD/MM/YYYY, today or "
+				 "yesterday)");
+	if (!case_date_parse(text, today, &day))
+		return error_set(error_r, 0, "\"%s\" is not a date (YYYY-MM-DD, DD/MM/YYYY, today "
+				 "or yesterday)", text);
+	push(argv, "--on");
+	push(argv, clock_date_iso(&day, buf));
+	return 1;
+}
+
+/* "#extend s31 s30(1) reason...": leading words that are FOI sections name the exemptions
+   (an 's' or "section" is required, so "#extend 40 hours of video" stays a reason). */
+static void push_extend(GPtrArray *argv, const char *args)
+{
+	GString *sections = g_string_new(NULL);
+	const char *p = args;
+	char *word = NULL, *canon = NULL;
+
+	for (;;) {
+		const char *next = first_word(p, &word);
+		int named = g_ascii_tolower(word[0]) == 's' && g_ascii_isdigit(word[1 + (word[1] == '.')]);
+		if (!named || !case_exemptions_parse(word, &canon))
+			break;
+		g_string_append_printf(sections, "%s%s", sections->len > 0 ? "," : "", canon);
+		g_clear_pointer(&canon, g_free);
+		g_clear_pointer(&word, g_free);
+		p = next;
+	}
+	if (sections->len > 0) {
+		push(argv, "--exemption");
+		push(argv, sections->str);
+	}
+	if (*p != '\0') {
+		push(argv, "--reason");
+		push(argv, p);
+	}
+	g_free(word);
+	g_string_free(sections, TRUE);
+}
+
+/* The value of EA_VALUE-like forms, with its aliases. */
+static const char *push_value(GPtrArray *argv, const char *option, const char *args)
+{
+	char *word = NULL;
+	const char *after = first_word(args, &word);
+
+	if (*word != '\0') {
+		if (option != NULL)
+			push(argv, option);
+		push(argv, alias(word));
+	}
+	g_free(word);
+	return after;
+}
+
+static void push_reason(GPtrArray *argv, const char *text)
+{
+	if (*text == '\0')
+		return;
+	push(argv, "--reason");
+	push(argv, text);
+}
+
+static int email_argv(enum case_action action, const char *args, const char *rest,
+		      const GDate *today, GPtrArray *argv, char **error_r)
+{
+	const char *after;
+
+	push(argv, case_action_name(action));
+	switch (email_forms[action].args) {
+	case EA_NONE:
+		return *args == '\0' ? 1 :
+		       error_set(error_r, 0, "%s takes nothing after it", email_forms[action].usage);
+	case EA_DATE_OPT:
+		return *args == '\0' || push_date(argv, args, today, error_r);
+	case EA_DATE:
+		return push_date(argv, args, today, error_r);
+	case EA_REASON_OPT:
+	case EA_REASON:
+		push_reason(argv, args);
+		return 1;
+	case EA_VALUE:
+		after = push_value(argv, NULL, args);
+		return *after == '\0' ? 1 :
+		       error_set(error_r, 0, "one value only: %s", email_forms[action].usage);
+	case EA_TEXT:
+		if (*args != '\0')
+			push(argv, args);
+		return 1;
+	case EA_EXTEND:
+		push_extend(argv, args);
+		return 1;
+	case EA_GROUND:
+		push_reason(argv, push_value(argv, "--ground", args));
+		return 1;
+	case EA_OUTCOME:
+		after = push_value(argv, "--outcome", args);
+		if (*after != '\0')
+			return error_set(error_r, 0, "%s: the answer goes below the command lines",
+					 email_forms[action].usage);
+		if (rest != NULL && *rest != '\0') {
+			push(argv, "--answer");
+			push(argv, rest);
+		}
+		return 1;
+	case EA_QUESTION:
+		if (rest != NULL && *rest != '\0') {
+			push(argv, "--question");
+			push(argv, rest);
+		}
+		return 1;
+	case EA_REDIRECT:
+		push_reason(argv, push_value(argv, "--to", args));
+		return 1;
+	}
+	return 0;
+}
+
+static int email_action(const char *name, enum case_action *action_r)
+{
+	for (int a = 0; a < CASE_ACTION_COUNT; a++) {
+		if (g_ascii_strcasecmp(name, email_forms[a].name) == 0 ||
+		    g_ascii_strcasecmp(name, case_action_name((enum case_action)a)) == 0) {
+			*action_r = (enum case_action)a;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int case_email_parse(const char *name, const char *args, const char *rest, const GDate *today,
+		     struct case_email *out, char **error_r)
+{
+	GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+	enum case_action action;
+	char *why = NULL;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!email_action(name, &action)) {
+		error_set(error_r, 0, "#%s is not a command (#help lists them)", name);
+		goto out;
+	}
+	if (!email_argv(action, args != NULL ? args : "", rest, today, argv, error_r))
+		goto out;
+	g_ptr_array_add(argv, NULL);
+	out->argv = (char **)g_ptr_array_free(argv, FALSE);
+	argv = NULL;
+	if (!case_command_parse((int)g_strv_length(out->argv), out->argv, &out->cmd, &why)) {
+		error_set(error_r, 0, "#%s: write it as %s", name, email_forms[action].usage);
+		goto out;
+	}
+	ret = 1;
+out:
+	g_free(why);
+	if (argv != NULL)
+		g_ptr_array_free(argv, TRUE);
+	if (ret != 1)
+		case_email_clear(out);
+	return ret;
+}
+
+void case_email_clear(struct case_email *e)
+{
+	case_command_clear(&e->cmd);
+	g_strfreev(e->argv);
+	e->argv = NULL;
 }

@@ -62,15 +62,18 @@ static void request_of(const struct case_env *env, const struct case_record *rec
 	req->kind = kind;
 	req->complaint = rec->complaint;
 	req->regime = rec->regime;
-	req->received = rec->received;
+	/* A reopened case counts as a request received on the day it was reopened. */
+	req->received = g_date_valid(&rec->reopened_on) &&
+			g_date_compare(&rec->reopened_on, &rec->received) > 0 ?
+			rec->reopened_on : rec->received;
 	req->holidays = env->holidays;
 	g_date_clear(&req->valid_from, 1);
 	g_date_clear(&req->extension_asked_on, 1);
 	if (is_data_protection(kind) && g_date_valid(&rec->identity_on) &&
-	    g_date_compare(&rec->identity_on, &rec->received) > 0)
+	    g_date_compare(&rec->identity_on, &req->received) > 0)
 		req->valid_from = rec->identity_on;
 	if (is_foi(kind) && g_date_valid(&rec->restart_on) &&
-	    g_date_compare(&rec->restart_on, &rec->received) > 0)
+	    g_date_compare(&rec->restart_on, &req->received) > 0)
 		req->valid_from = rec->restart_on;
 	/* FOI/EIR clarification restarts the clock rather than stopping it. */
 	if (is_data_protection(kind)) {

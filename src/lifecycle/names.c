@@ -11,7 +11,7 @@ static const char *const state_names[CASE_STATE_COUNT] = {
 static const char *const action_names[CASE_ACTION_COUNT] = {
 	"verify-identity", "request-identity", "clarify", "clarified", "set-regime", "set-kinds",
 	"extend", "restrict", "refuse", "respond", "withdraw", "close", "note", "no-action",
-	"lift-restriction", "set-complaint-type", "redirect",
+	"lift-restriction", "set-complaint-type", "redirect", "assign", "reopen",
 };
 static const char *const ground_names[] = { "none", "manifestly_unfounded", "excessive" };
 static const char *const outcome_names[CASE_OUTCOME_COUNT] = { "none", "full", "part",

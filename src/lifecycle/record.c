@@ -30,7 +30,8 @@ int case_record_from_store(const struct store_case *c, struct case_record *rec,
 				 c->complaint_type);
 	if (!parse_day(c->identity_on, &rec->identity_on, "identity day", error_r) ||
 	    !parse_day(c->restart_on, &rec->restart_on, "restart day", error_r) ||
-	    !parse_day(c->extended_on, &rec->extended_on, "extension day", error_r))
+	    !parse_day(c->extended_on, &rec->extended_on, "extension day", error_r) ||
+	    !parse_day(c->reopened_on, &rec->reopened_on, "reopening day", error_r))
 		return 0;
 	if (!case_stops_parse(c->stops, rec))
 		return error_set(error_r, 0, "%s: stored stops not understood: %s", c->reference,
@@ -59,6 +60,7 @@ void case_record_to_store(const struct case_record *rec, struct store_case *c)
 	set_day(&c->identity_on, &rec->identity_on);
 	set_day(&c->restart_on, &rec->restart_on);
 	set_day(&c->extended_on, &rec->extended_on);
+	set_day(&c->reopened_on, &rec->reopened_on);
 	g_free(c->stops);
 	c->stops = case_stops_format(rec->stops);
 }

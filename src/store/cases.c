@@ -6,7 +6,7 @@
 
 #define CASE_COLUMNS "id, received, reference, state, regime, kinds, requester_addr," \
 	" requester_name, subject, kinds_mask, child, identity_on, restart_on, extended_on," \
-	" stops, deadlines, complaint_type, on_behalf, related_case"
+	" stops, deadlines, complaint_type, on_behalf, related_case, owner, reopened_on, outcome"
 
 static char *column_dup(sqlite3_stmt *st, int col)
 {
@@ -35,6 +35,9 @@ static void read_case(sqlite3_stmt *st, struct store_case *c)
 	c->complaint_type = column_dup(st, 16);
 	c->on_behalf = column_dup(st, 17);
 	c->related_case = column_dup(st, 18);
+	c->owner = column_dup(st, 19);
+	c->reopened_on = column_dup(st, 20);
+	c->outcome = column_dup(st, 21);
 }
 
 void store_case_clear(struct store_case *c)
@@ -43,11 +46,17 @@ void store_case_clear(struct store_case *c)
 			     &c->requester_addr, &c->requester_name, &c->subject,
 			     &c->identity_on, &c->restart_on, &c->extended_on, &c->stops,
 			     &c->deadlines, &c->complaint_type, &c->on_behalf,
-			     &c->related_case };
+			     &c->related_case, &c->owner, &c->reopened_on, &c->outcome };
 	for (size_t i = 0; i < G_N_ELEMENTS(strings); i++) {
 		g_free(*strings[i]);
 		*strings[i] = NULL;
 	}
+}
+
+void store_case_set_text(char **field, const char *value)
+{
+	g_free(*field);
+	*field = value != NULL && *value != '\0' ? g_strdup(value) : NULL;
 }
 
 int store_case_load(struct store *store, const char *reference, struct store_case *c,
@@ -77,12 +86,13 @@ int store_case_save(struct store *store, const struct store_case *c, char **erro
 {
 	return store_stmt_exec(store, error_r,
 		"UPDATE cases SET state = ?, regime = ?, kinds = ?, kinds_mask = ?,"
-		" complaint_type = ?,"
-		" identity_on = ?, restart_on = ?, extended_on = ?, stops = ?, deadlines = ?"
-		" WHERE id = ?", "sssissssssi", c->state, c->regime, c->kinds,
+		" complaint_type = ?, identity_on = ?, restart_on = ?, extended_on = ?,"
+		" reopened_on = ?, owner = ?, outcome = ?, stops = ?, deadlines = ?"
+		" WHERE id = ?", "sssisssssssssi", c->state, c->regime, c->kinds,
 		(int64_t)c->kinds_mask,
 		c->complaint_type != NULL ? c->complaint_type : "data_protection",
-		c->identity_on, c->restart_on, c->extended_on,
+		c->identity_on, c->restart_on, c->extended_on, c->reopened_on, c->owner,
+		c->outcome != NULL && *c->outcome != '\0' ? c->outcome : NULL,
 		c->stops != NULL ? c->stops : "", c->deadlines != NULL ? c->deadlines : "", c->id);
 }
 

@@ -101,9 +101,15 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN checked INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX messages_out_rcpt ON messages(to_addr COLLATE NOCASE, received)"
 	" WHERE direction = 'out';",
-	/* 5: what a complaint is about (its clock depends on it) and the earlier case it names */
+	/* 5: what a complaint is about (its clock depends on it) and the earlier case it names;
+	   the team's owner of a case, the day an ended case was reopened, how it ended; whether
+	   mail from a team address was authenticated (its Authentication-Results) */
 	"ALTER TABLE cases ADD COLUMN complaint_type TEXT NOT NULL DEFAULT 'data_protection';"
-	"ALTER TABLE cases ADD COLUMN related_case TEXT;",
+	"ALTER TABLE cases ADD COLUMN related_case TEXT;"
+	"ALTER TABLE cases ADD COLUMN owner TEXT;"
+	"ALTER TABLE cases ADD COLUMN reopened_on TEXT;"
+	"ALTER TABLE cases ADD COLUMN outcome TEXT;"
+	"ALTER TABLE messages ADD COLUMN auth TEXT;",
 };
 
 int store_schema_latest(void)

@@ -377,13 +377,15 @@ int store_message_add(struct store *store, const struct store_message *m, int64_
 		store, error_r,
 		"INSERT INTO messages (case_id, direction, sha256, size, message_id, in_reply_to,"
 		" refs, from_addr, from_name, to_addr, subject, date_header, date, received,"
-		" auto_reason, status, error, mailbox, created, classification, notice, from_team)"
-		" VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		"ississssssssiissssissi", m->case_id, m->direction == STORE_IN ? "in" : "out",
+		" auto_reason, status, error, mailbox, created, classification, notice, from_team,"
+		" auth)"
+		" VALUES (NULLIF(?, 0), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		" ?)",
+		"ississssssssiissssissis", m->case_id, m->direction == STORE_IN ? "in" : "out",
 		m->sha256, (int64_t)m->size, m->message_id, m->in_reply_to, m->references,
 		m->from_addr, m->from_name, m->to_addr, m->subject, m->date_header, m->date,
 		m->received, m->auto_reason, m->status, m->error, m->mailbox, pd_now(),
-		m->classification, m->notice, (int64_t)m->from_team);
+		m->classification, m->notice, (int64_t)m->from_team, m->auth);
 	if (ret == 1 && id_r != NULL)
 		*id_r = sqlite3_last_insert_rowid(store->db);
 	return ret;

@@ -29,6 +29,7 @@ struct rec_spec {
 	const char *identity_on, *restart_on, *extended_on;
 	const char *stops; /* case_stops_format text, or NULL */
 	const char *complaint; /* complaint type, NULL = data_protection */
+	const char *reopened_on;
 };
 
 static void rec_make(const struct rec_spec *s, struct case_record *rec)
@@ -43,6 +44,7 @@ static void rec_make(const struct rec_spec *s, struct case_record *rec)
 	rec->identity_on = tu_date(s->identity_on);
 	rec->restart_on = tu_date(s->restart_on);
 	rec->extended_on = tu_date(s->extended_on);
+	rec->reopened_on = tu_date(s->reopened_on);
 	if (s->stops != NULL && !case_stops_parse(s->stops, rec))
 		fail_msg("bad stops in test: %s", s->stops);
 	if (s->complaint != NULL && !clock_complaint_parse(s->complaint, &rec->complaint))
@@ -96,7 +98,7 @@ static const char *const state_names[CASE_STATE_COUNT] = {
 static const char *const action_names[CASE_ACTION_COUNT] = {
 	"verify-identity", "request-identity", "clarify", "clarified", "set-regime", "set-kinds",
 	"extend", "restrict", "refuse", "respond", "withdraw", "close", "note", "no-action",
-	"lift-restriction", "set-complaint-type", "redirect",
+	"lift-restriction", "set-complaint-type", "redirect", "assign", "reopen",
 };
 
 static void test_state_names(void **state)
@@ -572,6 +574,13 @@ static const struct dl_case dl_cases[] = {
 	  { OP, "complaint", "unknown", .received = "2026-06-01", .complaint = "foi_review" }, 1,
 	  { { "complaint", RUNNING, "2026-06-01", "2026-06-29", "2026-06-29", .days = 10 } },
 	  "complaint", "2026-06-29" },
+	/* Reopened on Mon 20 Apr after a response: counted as a request of that day, Wed 20 May;
+	   the old stop and extension count no more. 30 days from 20 Apr. */
+	{ "reopened", "2026-04-20",
+	  { OP, "access", "law_enforcement", .received = "2026-03-03",
+	    .identity_on = "2026-03-03", .reopened_on = "2026-04-20" }, 1,
+	  { { "access", RUNNING, "2026-04-20", "2026-05-20", "2026-05-20", .days = 30 } },
+	  "access", "2026-05-20" },
 	/* A conduct complaint is not a disclosure matter: no clock. */
 	{ "conduct complaint", "2026-06-15",
 	  { OP, "complaint", "unknown", .received = "2026-06-01", .complaint = "conduct" }, 1,
@@ -850,6 +859,9 @@ static const int matrix[CASE_ACTION_COUNT][CASE_STATE_COUNT] = {
 	[CASE_SET_COMPLAINT_TYPE] = { REF, REF, REF, REF, REF, REF, REF, REF },
 	[CASE_REDIRECT] = { CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, REF, REF, REF,
 			    REF },
+	[CASE_ASSIGN] = { AI, AC, OP, EX, CASE_RESPONDED, CASE_REFUSED, CASE_WITHDRAWN,
+			  CASE_CLOSED },
+	[CASE_REOPEN] = { REF, REF, REF, REF, OP, OP, OP, OP },
 };
 
 /* The notice each allowed action queues (README), NULL for none. */
@@ -875,6 +887,8 @@ static const char *expected_notice(int action, int state)
 		return "deadline_changed";
 	if (action == CASE_SET_KINDS && state != AI)
 		return "deadline_changed";
+	if (action == CASE_REOPEN)
+		return "clock_started";
 	return matrix_notice[action];
 }
 
@@ -898,6 +912,8 @@ static const struct cmd_spec matrix_cmd[CASE_ACTION_COUNT] = {
 	[CASE_LIFT_RESTRICTION] = { CASE_LIFT_RESTRICTION, .on = "2026-03-20" },
 	[CASE_SET_COMPLAINT_TYPE] = { CASE_SET_COMPLAINT_TYPE, .complaint = "foi_review" },
 	[CASE_REDIRECT] = { CASE_REDIRECT, .to = "crime" },
+	[CASE_ASSIGN] = { CASE_ASSIGN, .text = "jo.bloggs@force.police.uk" },
+	[CASE_REOPEN] = { CASE_REOPEN, .text = "the requester says records are missing" },
 };
 
 /* A Part 3 access case received Tue 3 Mar 2026 in each state, seen on Tue 10 Mar: inside the
@@ -965,9 +981,9 @@ static void test_matrix(void **state)
 			case_record_clear(&before);
 		}
 	}
-	/* Counted from the README table: 47 of the 17 x 8 pairs are allowed. */
-	assert_int_equal(allowed, 47);
-	assert_int_equal(refused, 89);
+	/* Counted from the README table: 59 of the 19 x 8 pairs are allowed. */
+	assert_int_equal(allowed, 59);
+	assert_int_equal(refused, 93);
 }
 
 /* One action on one case with what must come of it. */
@@ -984,6 +1000,9 @@ struct apply_case {
 	const char *identity_on, *restart_on, *extended_on, *stops, *regime, *kinds;
 	const char *warning_has; /* substring of the warning to the team; NULL = none */
 	const char *complaint;   /* complaint type after; NULL = not checked */
+	const char *owner;       /* the owner set; NULL = none */
+	const char *outcome;     /* the outcome recorded ("" = cleared); NULL = none */
+	const char *reopened_on;
 };
 
 static const struct apply_case apply_cases[] = {
@@ -1303,6 +1322,41 @@ static const struct apply_case apply_cases[] = {
 	{ "redirect a closed case", "2026-03-10",
 	  { CASE_CLOSED, "other", "unknown", .received = "2026-03-03" },
 	  { CASE_REDIRECT, .to = "crime" }, .ok = 0 },
+
+	/* -- how a case ends is recorded (the statutory report counts outcomes) -- */
+	{ "respond records full", "2026-03-10", OPEN_PART3,
+	  { .action = CASE_RESPOND }, .ok = 1, CASE_RESPONDED, "response_cover",
+	  .outcome = "full" },
+	{ "respond records not held", "2026-03-10", OPEN_FOI,
+	  { CASE_RESPOND, .outcome = "not_held" }, .ok = 1, CASE_RESPONDED, "response_cover",
+	  .outcome = "not_held" },
+	{ "refuse records its ground", "2026-03-10", OPEN_PART3,
+	  { CASE_REFUSE, .text = "repeat", .ground = "manifestly_unfounded" }, .ok = 1,
+	  CASE_REFUSED, "refusal_notice", .outcome = "refused_manifestly_unfounded" },
+	{ "redirect records where", "2026-03-10", OPEN_OTHER,
+	  { CASE_REDIRECT, .to = "acro" }, .ok = 1, CASE_CLOSED, "redirect_notice",
+	  .outcome = "redirected_acro" },
+
+	/* -- assign: any state, an address -- */
+	{ "assign", "2026-03-10", OPEN_PART3,
+	  { CASE_ASSIGN, .text = "jo.bloggs@force.police.uk" }, .ok = 1, OP,
+	  .owner = "jo.bloggs@force.police.uk" },
+	{ "assign a closed case", "2026-03-10",
+	  { CASE_CLOSED, "other", "unknown", .received = "2026-03-03" },
+	  { CASE_ASSIGN, .text = "jo@force.police.uk" }, .ok = 1, CASE_CLOSED,
+	  .owner = "jo@force.police.uk" },
+	{ "assign a name", "2026-03-10", OPEN_PART3,
+	  { CASE_ASSIGN, .text = "Jo Bloggs" }, .ok = 0, .error_has = "e-mail address" },
+
+	/* -- reopen: an ended case runs again from the reopening -- */
+	/* Responded Part 3 access reopened Mon 20 Apr: 1 month from then, Wed 20 May; told. */
+	{ "reopen responded", "2026-04-20", PART3_STOPPED(CASE_RESPONDED),
+	  { CASE_REOPEN, .text = "records were missing" }, .ok = 1, OP, "clock_started",
+	  .reopened_on = "2026-04-20", .stops = "", .extended_on = "-", .outcome = "" },
+	{ "reopen without a reason", "2026-04-20", PART3_STOPPED(CASE_RESPONDED),
+	  { .action = CASE_REOPEN }, .ok = 0 },
+	{ "reopen an open case", "2026-04-20", OPEN_PART3,
+	  { CASE_REOPEN, .text = "x" }, .ok = 0 },
 };
 
 static void check_after(const struct apply_case *c, const struct case_record *after)
@@ -1328,6 +1382,8 @@ static void check_after(const struct apply_case *c, const struct case_record *af
 	}
 	if (c->complaint != NULL)
 		assert_string_equal(clock_complaint_name(after->complaint), c->complaint);
+	if (c->reopened_on != NULL)
+		tu_assert_date("reopened_on", c->name, &after->reopened_on, c->reopened_on);
 }
 
 static void run_apply_case(const struct apply_case *c)
@@ -1357,6 +1413,10 @@ static void run_apply_case(const struct apply_case *c)
 			 ch.notice != NULL ? ch.notice : "(none)");
 	if (ret)
 		check_after(c, &ch.after);
+	if (ret && g_strcmp0(ch.owner, c->owner) != 0)
+		fail_msg("%s: owner %s, expected %s", c->name, ch.owner, c->owner);
+	if (ret && g_strcmp0(ch.outcome, c->outcome) != 0 && c->outcome != NULL)
+		fail_msg("%s: outcome %s, expected %s", c->name, ch.outcome, c->outcome);
 	if (ret && c->warning_has == NULL && ch.warning != NULL)
 		fail_msg("%s: unexpected warning: %s", c->name, ch.warning);
 	if (ret && c->warning_has != NULL &&
@@ -1504,6 +1564,13 @@ static const struct parse_case parse_cases[] = {
 	  .complaint = "eir_reconsideration" },
 	REFUSED("set-complaint-type"),
 	REFUSED("set-complaint-type", "appeal"),
+	{ PARSED(ASSIGN), { "assign", "jo@force.police.uk" }, .text = "jo@force.police.uk" },
+	REFUSED("assign"),
+	REFUSED("assign", "--reason", "x"),
+	{ PARSED(REOPEN), { "reopen", "--reason", "late complaint" }, .text = "late complaint" },
+	REFUSED("reopen"),
+	{ PARSED(RESPOND), { "respond", "--answer", "Your records are attached." },
+	  .text = NULL },
 };
 
 /* What differs between the parsed command and the row, appended to bad. */
@@ -1588,6 +1655,134 @@ static void test_command_parse(void **state)
 	g_string_free(failures, TRUE);
 }
 
+/* ---- 6. e-mail commands: the same actions, written in a reply ---- */
+
+struct email_case {
+	const char *name, *args, *rest;
+	int ok;
+	enum case_action action;
+	const char *text, *on, *exemptions, *answer, *regime, *error_has;
+	enum case_ground ground;
+	enum case_outcome outcome;
+	enum case_redirect to;
+};
+
+static const struct email_case email_cases[] = {
+	/* Dates: ISO, UK order, today, yesterday (today is Thu 3 Dec 2026). */
+	{ "verified", "", NULL, 1, CASE_VERIFY_IDENTITY, .text = NULL },
+	{ "verified", "2026-12-01", NULL, 1, CASE_VERIFY_IDENTITY, .on = "2026-12-01" },
+	{ "verified", "01/12/2026", NULL, 1, CASE_VERIFY_IDENTITY, .on = "2026-12-01" },
+	{ "verified", "yesterday", NULL, 1, CASE_VERIFY_IDENTITY, .on = "2026-12-02" },
+	{ "Verified", "today", NULL, 1, CASE_VERIFY_IDENTITY, .on = "2026-12-03" },
+	/* Never US order: 12/31/2026 is not a date. */
+	{ "verified", "12/31/2026", NULL, 0, .error_has = "not a date" },
+	{ "verified", "1/12/2026", NULL, 0, .error_has = "not a date" },
+	{ "clarified", "03/12/2026", NULL, 1, CASE_CLARIFIED, .on = "2026-12-03" },
+	/* The question is the text below the command lines. */
+	{ "clarify", "", "Which station were you taken to?", 1, CASE_CLARIFY,
+	  .text = "Which station were you taken to?" },
+	{ "clarify", "", "", 0, .error_has = "#clarify" },
+	{ "regime", "law", NULL, 1, CASE_SET_REGIME, .regime = "law_enforcement" },
+	{ "regime", "general", NULL, 1, CASE_SET_REGIME, .regime = "general" },
+	{ "regime", "police", NULL, 0, .error_has = "#regime law_enforcement|general" },
+	{ "kinds", "access,erasure", NULL, 1, CASE_SET_KINDS, .text = NULL },
+	{ "extend", "The records span many systems", "internal note", 1, CASE_EXTEND,
+	  .text = "The records span many systems" },
+	/* Leading FOI sections are the exemptions; "40 hours" stays a reason. */
+	{ "extend", "s31 s30(1) Public interest test", NULL, 1, CASE_EXTEND,
+	  .text = "Public interest test", .exemptions = "s31,s30(1)" },
+	{ "extend", "s31,s40 Public interest test", NULL, 1, CASE_EXTEND,
+	  .text = "Public interest test", .exemptions = "s31,s40" },
+	{ "extend", "40 hours of video to review", NULL, 1, CASE_EXTEND,
+	  .text = "40 hours of video to review" },
+	{ "extend", "", NULL, 0, .error_has = "#extend" },
+	{ "refuse", "unfounded A repeat of PD-2026-000001", NULL, 1, CASE_REFUSE,
+	  .text = "A repeat of PD-2026-000001", .ground = CASE_GROUND_MANIFESTLY_UNFOUNDED },
+	{ "refuse", "excessive Thirty years of records", NULL, 1, CASE_REFUSE,
+	  .text = "Thirty years of records", .ground = CASE_GROUND_EXCESSIVE },
+	{ "refuse", "vexatious x", NULL, 0, .error_has = "#refuse" },
+	{ "no-action", "We hold nothing", NULL, 1, CASE_NO_ACTION, .text = "We hold nothing" },
+	/* The answer of #respond is the text below; attachments travel with the mail. */
+	{ "respond", "", "Your records are attached.", 1, CASE_RESPOND,
+	  .answer = "Your records are attached." },
+	{ "respond", "part", "Some records are withheld.", 1, CASE_RESPOND,
+	  .answer = "Some records are withheld.", .outcome = CASE_OUTCOME_PART },
+	{ "respond", "not_held", "", 1, CASE_RESPOND, .outcome = CASE_OUTCOME_NOT_HELD },
+	{ "respond", "partly", "", 0, .error_has = "#respond" },
+	{ "respond", "part here is my answer", "", 0, .error_has = "below" },
+	{ "withdraw", "", "the requester rang", 1, CASE_WITHDRAW, .text = NULL },
+	{ "withdraw", "now", NULL, 0, .error_has = "nothing after it" },
+	{ "close", "Not a request", NULL, 1, CASE_CLOSE, .text = "Not a request" },
+	{ "redirect", "crime", NULL, 1, CASE_REDIRECT, .to = CASE_REDIRECT_CRIME },
+	{ "redirect", "conduct rude officer", NULL, 1, CASE_REDIRECT, .text = "rude officer",
+	  .to = CASE_REDIRECT_CONDUCT },
+	{ "redirect", "ipcc", NULL, 0, .error_has = "#redirect" },
+	{ "note", "rang the requester", NULL, 1, CASE_NOTE, .text = "rang the requester" },
+	{ "lift-restriction", "15/12/2026", NULL, 1, CASE_LIFT_RESTRICTION, .on = "2026-12-15" },
+	{ "lift-restriction", "", NULL, 0, .error_has = "DATE" },
+	{ "complaint-type", "foi_review", NULL, 1, CASE_SET_COMPLAINT_TYPE, .text = NULL },
+	{ "assign", "jo@force.police.uk", NULL, 1, CASE_ASSIGN, .text = "jo@force.police.uk" },
+	{ "assign", "jo bloggs", NULL, 0, .error_has = "one value only" },
+	{ "reopen", "A late complaint", NULL, 1, CASE_REOPEN, .text = "A late complaint" },
+	{ "request-identity", "", NULL, 1, CASE_REQUEST_IDENTITY, .text = NULL },
+	{ "restrict", "", "internal reasons", 1, CASE_RESTRICT, .text = NULL },
+	/* The CLI's names are accepted too. */
+	{ "verify-identity", "", NULL, 1, CASE_VERIFY_IDENTITY, .text = NULL },
+	{ "set-regime", "law", NULL, 1, CASE_SET_REGIME, .regime = "law_enforcement" },
+	{ "frobnicate", "", NULL, 0, .error_has = "#help" },
+};
+
+static void run_email_case(const struct email_case *c, const GDate *today, GString *bad)
+{
+	struct case_email e;
+	char *error = NULL, buf[11];
+	int ret = case_email_parse(c->name, c->args, c->rest, today, &e, &error);
+	const struct case_command *cmd = &e.cmd;
+
+	if (ret != c->ok) {
+		g_string_append_printf(bad, "\n  #%s %s: %s (%s)", c->name, c->args,
+				       ret ? "parsed" : "refused", error != NULL ? error : "");
+	} else if (!ret) {
+		if (error == NULL || strstr(error, c->error_has) == NULL)
+			g_string_append_printf(bad, "\n  #%s %s: error \"%s\" lacks \"%s\"", c->name,
+					       c->args, error != NULL ? error : "", c->error_has);
+	} else if (cmd->action != c->action || g_strcmp0(cmd->text, c->text) != 0 ||
+		   g_strcmp0(cmd->exemptions, c->exemptions) != 0 ||
+		   g_strcmp0(cmd->answer, c->answer) != 0 || cmd->ground != c->ground ||
+		   cmd->outcome != c->outcome || cmd->redirect != c->to ||
+		   strcmp(clock_date_iso(&cmd->on, buf), c->on != NULL ? c->on : "-") != 0 ||
+		   (c->regime != NULL && strcmp(clock_regime_name(cmd->regime), c->regime) != 0)) {
+		g_string_append_printf(bad, "\n  #%s %s: parsed as %s text=%s exemptions=%s "
+				       "answer=%s on=%s", c->name, c->args,
+				       case_action_name(cmd->action), cmd->text, cmd->exemptions,
+				       cmd->answer, buf);
+	}
+	if (ret)
+		case_email_clear(&e);
+	g_free(error);
+}
+
+static void test_email_commands(void **state)
+{
+	GDate today = tu_date("2026-12-03");
+	GString *bad = g_string_new(NULL);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(email_cases); i++)
+		run_email_case(&email_cases[i], &today, bad);
+	/* Every action has an e-mail form, and every form names its command. */
+	for (int a = 0; a < CASE_ACTION_COUNT; a++) {
+		const char *u = case_email_usage((enum case_action)a);
+		if (u == NULL || u[0] != '#')
+			g_string_append_printf(bad, "\n  %s has no e-mail form",
+					       case_action_name((enum case_action)a));
+	}
+	assert_true(case_email_uses_rest(CASE_CLARIFY) && case_email_uses_rest(CASE_RESPOND));
+	assert_false(case_email_uses_rest(CASE_NOTE) || case_email_uses_rest(CASE_EXTEND));
+	if (bad->len > 0)
+		fail_msg("e-mail commands:%s", bad->str);
+	g_string_free(bad, TRUE);
+}
+
 
 int main(void)
 {
@@ -1606,6 +1801,7 @@ int main(void)
 		cmocka_unit_test(test_apply_cases),
 		cmocka_unit_test(test_extend_then_compute),
 		cmocka_unit_test(test_command_parse),
+		cmocka_unit_test(test_email_commands),
 	};
 
 	return cmocka_run_group_tests(tests, tu_load_shipped, tu_free_shipped);
