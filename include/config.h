@@ -25,10 +25,21 @@ struct config {
 	struct {
 		char *reference_prefix, *templates, *rules, *deadlines, *message_id_domain;
 		char *log_level;
-		char **team;       /* NULL-terminated */
+		char **team;       /* the old name of [team] notify (read into it) */
 		int repeat_window_days, identity_reuse_days, max_auto_notices_per_day;
 		char *regulator_name, *regulator_contact;
 	} gateway;
+	struct {
+		/* Who may act on cases by mail: addresses and "@domain" entries. */
+		char **members;
+		/* Where team notifications go (NULL-terminated, never NULL). */
+		char **notify;
+		/* The authserv-id our receiving MTA writes into Authentication-Results, and the
+		   method a member's mail must pass: none, spf, dkim or dmarc. */
+		char *authserv_id, *require_auth;
+		/* Largest mail composed with attachments (a response, a reply raised), bytes. */
+		int max_response_size;
+	} team;
 	struct {
 		/* Texts notices take from the config: the force's own words and addresses. */
 		char *not_for_emergencies, *identity_routes, *identity_retention;

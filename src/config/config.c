@@ -11,7 +11,8 @@
 
 /* KEY_OBSOLETE: a key older versions read; when set it is ignored with a warning (def says
    why), so an upgrade never refuses a config that used to work. */
-enum key_type { KEY_STRING, KEY_PATH, KEY_INT, KEY_TLS, KEY_LIST, KEY_DATES, KEY_OBSOLETE };
+enum key_type { KEY_STRING, KEY_PATH, KEY_INT, KEY_TLS, KEY_LIST, KEY_DATES, KEY_OBSOLETE,
+		KEY_SIZE };
 
 struct key_def {
 	const char *group, *key;
@@ -85,6 +86,14 @@ static const struct key_def keys[] = {
 	  "no longer used: Part 3 notices always cite DPA 2018 s167 as the court route "
 	  "(s45(5)(e), s48(4)(d)); s165 is the complaint to the Commissioner. Remove the key.",
 	  0, 0, 0 },
+	/* The disclosure team by mail: who may command, how their mail is authenticated. */
+	{ "team", "members", KEY_LIST, "", 0, 0, OFF(team.members) },
+	{ "team", "notify", KEY_LIST, "", 0, 0, OFF(team.notify) },
+	{ "team", "authserv_id", KEY_STRING, "", 0, 0, OFF(team.authserv_id) },
+	{ "team", "require_auth", KEY_STRING, "dkim", 0, 0, OFF(team.require_auth) },
+	/* Outlook and Exchange refuse much larger mail; 40 MB is the message limit anyway. */
+	{ "team", "max_response_size", KEY_SIZE, "20M", 1024, 40 * 1024 * 1024,
+	  OFF(team.max_response_size) },
 	/* The force's own words in notices (domain-rules 2 and 4). */
 	{ "notices", "not_for_emergencies", KEY_STRING,
 	  "This mailbox is not for emergencies or for reporting a crime. In an emergency, "
@@ -171,6 +180,27 @@ static char *apply_dates(char ***field, const char *value)
 	return err;
 }
 
+/* "20M", "512K", "1048576": bytes, within the key's bounds. */
+static char *apply_size(void *field, const struct key_def *k, const char *value)
+{
+	char *end = NULL;
+	long n;
+
+	errno = 0;
+	n = strtol(value, &end, 10);
+	if (errno == 0 && end != value && (*end == 'K' || *end == 'k') && end[1] == '\0')
+		n *= 1024;
+	else if (errno == 0 && end != value && (*end == 'M' || *end == 'm') && end[1] == '\0')
+		n *= 1024 * 1024;
+	else if (errno != 0 || end == value || *end != '\0')
+		n = -1;
+	if (n < k->min || n > k->max)
+		return g_strdup_printf("must be a size from %dK to %dM (e.g. 20M), not '%s'",
+				       k->min / 1024, k->max / (1024 * 1024), value);
+	*(int *)field = (int)n;
+	return NULL;
+}
+
 /* Store one key's value into the struct; returns an error message or NULL. */
 static char *apply_key(struct config *c, const struct key_def *k, const char *value,
 		       const char *dir)
@@ -199,6 +229,8 @@ static char *apply_key(struct config *c, const struct key_def *k, const char *va
 		return NULL;
 	case KEY_OBSOLETE:
 		return NULL;
+	case KEY_SIZE:
+		return apply_size(field, k, value);
 	case KEY_INT:
 		errno = 0;
 		n = strtol(value, &end, 10);
@@ -233,6 +265,58 @@ static void check_unknown_keys(GKeyFile *kf, GString *errors)
 		g_strfreev(names);
 	}
 	g_strfreev(groups);
+}
+
+/* Every entry is an address or "@domain"; empty entries are dropped. */
+static void check_addresses(char ***list, const char *key, GString *errors)
+{
+	GPtrArray *kept = g_ptr_array_new();
+
+	for (char **p = *list; p != NULL && *p != NULL; p++) {
+		char *probe = **p == '@' ? g_strconcat("x", *p, NULL) : g_strdup(*p);
+		if (**p != '\0' && !pd_address_plausible(probe))
+			g_string_append_printf(errors, "\n  [team] %s: '%s' is not an address or "
+					       "@domain", key, *p);
+		if (**p != '\0')
+			g_ptr_array_add(kept, g_ascii_strdown(*p, -1));
+		g_free(probe);
+	}
+	g_ptr_array_add(kept, NULL);
+	g_strfreev(*list);
+	*list = (char **)g_ptr_array_free(kept, FALSE);
+}
+
+/* [team]: the old [gateway] team is where notifications go when notify is not set; mail
+   from members needs a way to be authenticated. */
+static void check_team(struct config *c, GString *errors, GPtrArray *warnings)
+{
+	static const char *const methods[] = { "none", "spf", "dkim", "dmarc", NULL };
+
+	if ((c->team.notify == NULL || c->team.notify[0] == NULL ||
+	     *c->team.notify[0] == '\0') && c->gateway.team != NULL && c->gateway.team[0] != NULL &&
+	    *c->gateway.team[0] != '\0') {
+		g_strfreev(c->team.notify);
+		c->team.notify = g_strdupv(c->gateway.team);
+		g_ptr_array_add(warnings, g_strdup("[gateway] team: read as [team] notify; "
+						   "move it there"));
+	}
+	check_addresses(&c->team.members, "members", errors);
+	check_addresses(&c->team.notify, "notify", errors);
+	if (c->team.require_auth == NULL ||
+	    !g_strv_contains(methods, c->team.require_auth)) {
+		g_string_append(errors, "\n  [team] require_auth: must be none, spf, dkim or dmarc");
+		return;
+	}
+	if (strcmp(c->team.require_auth, "none") == 0) {
+		g_ptr_array_add(warnings, g_strdup("[team] require_auth = none: anyone who writes "
+						   "a member's From address can act on cases (for "
+						   "local tests only)"));
+		return;
+	}
+	if (c->team.members[0] != NULL && *c->team.authserv_id == '\0')
+		g_string_append(errors, "\n  [team] authserv_id: required with members and "
+				"require_auth (the authserv-id of your own MTA's "
+				"Authentication-Results: see the README)");
 }
 
 /* An obsolete key that is set: a warning, never an error. */
@@ -272,6 +356,7 @@ static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *
 	if (c->smtp.journal != NULL && *c->smtp.journal != '\0' &&
 	    !pd_address_plausible(c->smtp.journal))
 		g_string_append(errors, "\n  [smtp] journal: not an e-mail address");
+	check_team(c, errors, warnings);
 }
 
 int config_load(const char *path, struct config **config_r, char **error_r)

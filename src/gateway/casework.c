@@ -338,7 +338,7 @@ int gateway_raise_failed_notice(struct gateway *gw, int64_t case_id, int64_t out
 	    store_case_load(gw->store, reference, &c, &err) != 1 || c.requester_addr == NULL ||
 	    g_ascii_strcasecmp(c.requester_addr, rcpt) != 0)
 		goto out;
-	for (char **t = gw->config->gateway.team; ret == 1 && t != NULL && *t != NULL; t++) {
+	for (char **t = gw->config->team.notify; ret == 1 && t != NULL && *t != NULL; t++) {
 		if (**t != '\0')
 			ret = raise_one(gw, &c, *t, outbox_id, error, &err);
 	}

@@ -95,7 +95,7 @@ static int is_own_address(struct gateway *gw, const char *addr)
 {
 	if (g_ascii_strcasecmp(addr, gw->config->smtp.from) == 0)
 		return 1;
-	for (char **t = gw->config->gateway.team; t != NULL && *t != NULL; t++) {
+	for (char **t = gw->config->team.notify; t != NULL && *t != NULL; t++) {
 		if (g_ascii_strcasecmp(addr, *t) == 0)
 			return 1;
 	}
@@ -176,7 +176,7 @@ static int notify_team(struct gateway *gw, const struct intake *in, const struct
 		       const struct case_record *rec, const struct case_deadlines *d,
 		       char **error_r)
 {
-	char **team = gw->config->gateway.team;
+	char **team = gw->config->team.notify;
 	int ret = 1;
 
 	for (; ret == 1 && team != NULL && *team != NULL; team++) {

@@ -87,7 +87,7 @@ static int preview(struct gateway *gw, const struct gateway_preview *p,
 		   const struct store_case *c, struct case_record *rec, char **raw_r,
 		   size_t *len_r, char **error_r)
 {
-	const char *team = gw->config->gateway.team != NULL ? gw->config->gateway.team[0] : NULL;
+	const char *team = gw->config->team.notify != NULL ? gw->config->team.notify[0] : NULL;
 	int to_team = g_str_has_prefix(p->name, "team_");
 	struct case_command cmd;
 	struct case_deadlines d;

@@ -64,6 +64,7 @@ PASSWORD = "Test-Passw0rd"
 USERS = (
     "disclosure@pdgate.test",
     "team@pdgate.test",
+    "officer@pdgate.test",
     "postmaster@pdgate.test",
     "requester@public.test",
     "alice@public.test",
@@ -789,9 +790,15 @@ service lmtp {{
                 "spool": os.path.join(state, "spool"),
             },
             "gateway": {
-                "reference_prefix": "PD", "team": "team@pdgate.test", "templates": TEMPLATES, "rules": RULES,
+                "reference_prefix": "PD", "templates": TEMPLATES, "rules": RULES,
                 "deadlines": DEADLINES,
                 "message_id_domain": "pdgate.test", "log_level": "info",
+            },
+            # The team: notifications to a shared address; officer@ acts by mail, its mail
+            # authenticated by DKIM as stamped by "our MTA" (the tests write the header).
+            "team": {
+                "notify": "team@pdgate.test", "members": "officer@pdgate.test",
+                "authserv_id": "mx.pdgate.test", "require_auth": "dkim",
             },
         }
         if self.tls and self.ca_file:

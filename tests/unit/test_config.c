@@ -80,6 +80,13 @@ static const struct bad_case bad_cases[] = {
 	{ "[gateway]\nidentity_reuse_days = -1\n", "[gateway] identity_reuse_days" },
 	{ "[smtp]\njournal = disclosure journal\n", "[smtp] journal: not an e-mail address" },
 	{ "[notices]\nnot_for_emergency = x\n", "[notices] not_for_emergency: unknown key" },
+	{ "[team]\nrequire_auth = arc\n", "[team] require_auth: must be none, spf, dkim or dmarc" },
+	{ "[team]\nmembers = jo@force.police.uk\n", "[team] authserv_id: required" },
+	{ "[team]\nmembers = jo bloggs\nrequire_auth = none\n",
+	  "[team] members: 'jo bloggs' is not an address or @domain" },
+	{ "[team]\nnotify = @\n", "[team] notify: '@' is not an address or @domain" },
+	{ "[team]\nmax_response_size = 50M\n", "[team] max_response_size: must be a size" },
+	{ "[team]\nmax_response_size = 20G\n", "[team] max_response_size: must be a size" },
 };
 
 static void test_bad_values(void **state)
@@ -149,6 +156,46 @@ static void test_obsolete_key_warns(void **state)
 	g_free(dir);
 }
 
+/* [team]: members and @domain entries (kept lower case), the old [gateway] team read as
+   notify with a warning, require_auth none accepted with a warning, sizes with suffixes. */
+static void test_team(void **state)
+{
+	(void)state;
+	char *dir = g_dir_make_tmp("pdgate-conf-XXXXXX", NULL);
+	char *text = g_strconcat(minimal, "[gateway]\nteam = Team@Force.Police.UK\n"
+				 "[team]\nmembers = Jo@force.police.uk; @Disclosure.force.police.uk\n"
+				 "authserv_id = mx.force.police.uk\nmax_response_size = 512K\n", NULL);
+	char *path = write_conf(dir, text), *error = NULL;
+	struct config *c = NULL;
+	assert_int_equal(config_load(path, &c, &error), 1);
+	assert_int_equal(g_strv_length(c->team.members), 2);
+	assert_string_equal(c->team.members[0], "jo@force.police.uk");
+	assert_string_equal(c->team.members[1], "@disclosure.force.police.uk");
+	assert_string_equal(c->team.notify[0], "team@force.police.uk");
+	assert_string_equal(c->team.require_auth, "dkim");
+	assert_int_equal(c->team.max_response_size, 512 * 1024);
+	assert_int_equal(g_strv_length(c->warnings), 1);
+	assert_non_null(strstr(c->warnings[0], "[gateway] team: read as [team] notify"));
+	config_free(&c);
+	g_free(text);
+	/* require_auth = none: accepted, warned; the default size is 20 MB. */
+	text = g_strconcat(minimal, "[team]\nmembers = jo@force.police.uk\nrequire_auth = none\n",
+			   NULL);
+	g_free(path);
+	path = write_conf(dir, text);
+	assert_int_equal(config_load(path, &c, &error), 1);
+	assert_int_equal(c->team.max_response_size, 20 * 1024 * 1024);
+	assert_int_equal(g_strv_length(c->warnings), 1);
+	assert_non_null(strstr(c->warnings[0], "require_auth = none"));
+	assert_null(c->team.notify[0]);
+	config_free(&c);
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(text);
+	g_free(dir);
+}
+
 static void test_missing_required_all_reported(void **state)
 {
 	(void)state;
@@ -194,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_holiday_lists),
 		cmocka_unit_test(test_obsolete_key_warns),
+		cmocka_unit_test(test_team),
 		cmocka_unit_test(test_missing_required_all_reported),
 		cmocka_unit_test(test_secret_file_permissions),
 	};
