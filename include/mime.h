@@ -54,6 +54,22 @@ void mime_message_free(struct mime_message **msg);
 /* First value of header `name` (case-insensitive), or NULL. Borrowed from msg. */
 const char *mime_message_header(const struct mime_message *msg, const char *name);
 
+/* A file attached to a message, with its decoded bytes. */
+struct mime_blob {
+	char *filename;     /* as mime_attachment's: path-free, cleaned, or NULL */
+	char *content_type; /* lowercase "type/subtype" */
+	char *data;         /* decoded bytes (g_malloc'd) */
+	size_t len;
+};
+/* The attachments of raw (the same ones, in the same order, as mime_parse lists) with their
+   decoded bytes, for passing them on (a response, a reply raised to the team). Returns 1
+   with *blobs_r (free with mime_blobs_free) and *n_r; 0 with *error_r when raw cannot be
+   parsed or the attachments add up to more than max_total bytes (nothing is returned then:
+   the caller lists names and sizes instead). */
+int mime_attachments_read(const char *raw, size_t len, size_t max_total,
+			  struct mime_blob **blobs_r, size_t *n_r, char **error_r);
+void mime_blobs_free(struct mime_blob **blobs, size_t n);
+
 /* An outgoing notice. All strings are UTF-8 and borrowed. New members go last, so that
    designated initialisers elsewhere keep compiling and leave them NULL/0. */
 struct mime_notice {
@@ -69,12 +85,15 @@ struct mime_notice {
 	int64_t date;            /* Unix time for the Date header */
 	int auto_replied;        /* add "Auto-Submitted: auto-replied" */
 	const char *body_html;   /* HTML alternative of body_text, or NULL for text only */
+	const struct mime_blob *attachments; /* files attached after the body, or NULL */
+	size_t n_attachments;
 };
 
 /* Compose n as an RFC 5322 message (CRLF line ends, UTF-8 RFC 2047 encoded headers,
    quoted-printable or base64 body as needed, lines within 998). With body_html, the body is
    multipart/alternative: text/plain then text/html, both UTF-8; without it, one text/plain
-   part. Body text never ends or breaks the multipart. Returns 1 with *raw_r
+   part. With attachments, that body and then each file (base64, its name RFC 2231-encoded)
+   make a multipart/mixed. Body text never ends or breaks the multipart. Returns 1 with *raw_r
    (g_malloc'd, NUL-terminated) and *len_r, or 0 with *error_r for invalid input
    (bad address, CR/LF in a header value). */
 int mime_compose(const struct mime_notice *n, char **raw_r, size_t *len_r, char **error_r);

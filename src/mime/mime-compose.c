@@ -1,8 +1,8 @@
 /* mime-compose.c: mime_compose, our notices as RFC 5322 text. Holds the checks on a notice
    (addresses, display names, subject, bodies, message-ids), the envelope headers and Date in
    Europe/London, the body as one text/plain part or a multipart/alternative with the HTML
-   part, encoded so no body text can end the multipart, and the final CRLF and 998-octet line
-   check. */
+   part, encoded so no body text can end the multipart, files attached after it, and the final
+   CRLF and 998-octet line check. */
 #include "mime.h"
 
 #include "core.h"
@@ -56,6 +56,12 @@ static int notice_valid(const struct mime_notice *n, char **from_r, char **to_r,
 		return error_set(error_r, 0, "invalid Subject (control characters or too long)");
 	if (!body_ok(n->body_text, "body", error_r) || !body_ok(n->body_html, "HTML body", error_r))
 		return 0;
+	for (size_t i = 0; i < n->n_attachments; i++) {
+		const struct mime_blob *b = &n->attachments[i];
+		if ((b->data == NULL && b->len > 0) || !header_text_ok(b->filename, PD_MAX_NAME) ||
+		    !header_text_ok(b->content_type, PD_MAX_NAME))
+			return error_set(error_r, 0, "invalid attachment %zu", i + 1);
+	}
 	return notice_ids_ok(n, error_r);
 }
 
@@ -170,6 +176,51 @@ static GMimeObject *notice_content(const struct mime_notice *n)
 	return GMIME_OBJECT(alternative);
 }
 
+/* A file after the body: base64 whatever it holds, its name as GMime encodes it (RFC 2231),
+   its type from the source or application/octet-stream. */
+static GMimeObject *attachment_part(const struct mime_blob *b)
+{
+	GMimeContentType *ct = b->content_type != NULL ?
+			       g_mime_content_type_parse(NULL, b->content_type) : NULL;
+	GMimePart *part = ct != NULL && g_mime_content_type_get_media_type(ct) != NULL ?
+			  g_mime_part_new_with_type(g_mime_content_type_get_media_type(ct),
+						    g_mime_content_type_get_media_subtype(ct)) :
+			  g_mime_part_new_with_type("application", "octet-stream");
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(b->data, b->len);
+	GMimeDataWrapper *content = g_mime_data_wrapper_new_with_stream(stream,
+									GMIME_CONTENT_ENCODING_DEFAULT);
+
+	g_mime_part_set_content(part, content);
+	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_BASE64);
+	g_mime_object_set_disposition(GMIME_OBJECT(part), GMIME_DISPOSITION_ATTACHMENT);
+	if (b->filename != NULL)
+		g_mime_part_set_filename(part, b->filename);
+	g_object_unref(content);
+	g_object_unref(stream);
+	if (ct != NULL)
+		g_object_unref(ct);
+	return GMIME_OBJECT(part);
+}
+
+/* The body, then the files: multipart/mixed when there are any. */
+static GMimeObject *notice_with_files(const struct mime_notice *n)
+{
+	GMimeObject *body = notice_content(n);
+	GMimeMultipart *mixed;
+
+	if (n->n_attachments == 0)
+		return body;
+	mixed = g_mime_multipart_new_with_subtype("mixed");
+	g_mime_multipart_add(mixed, body);
+	g_object_unref(body);
+	for (size_t i = 0; i < n->n_attachments; i++) {
+		GMimeObject *part = attachment_part(&n->attachments[i]);
+		g_mime_multipart_add(mixed, part);
+		g_object_unref(part);
+	}
+	return GMIME_OBJECT(mixed);
+}
+
 /* Every line ends CRLF and is at most 998 octets: what we promise the SMTP module. */
 static int lines_ok(const char *s)
 {
@@ -197,7 +248,7 @@ int mime_compose(const struct mime_notice *n, char **raw_r, size_t *len_r, char 
 		goto out;
 	gm = g_mime_message_new(TRUE);
 	set_envelope(gm, n, from, to);
-	content = notice_content(n);
+	content = notice_with_files(n);
 	g_mime_message_set_mime_part(gm, content);
 	fmt = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(fmt, GMIME_NEWLINE_FORMAT_DOS);

@@ -62,6 +62,9 @@ enum text_slot { TEXT_PLAIN, TEXT_HTML, TEXT_FWD_PLAIN, TEXT_FWD_HTML, TEXT_SLOT
 struct walk {
 	struct defects *defects;
 	GArray *attachments; /* struct mime_attachment */
+	GArray *blobs;       /* struct mime_blob, when the bytes are wanted, else NULL */
+	size_t blob_bytes, blob_max;
+	int too_big;
 	GMimePart *text[TEXT_SLOTS];
 	unsigned parts;
 	int stopped;
@@ -121,6 +124,32 @@ static size_t decoded_size(GMimeObject *obj)
 	return size;
 }
 
+/* The decoded bytes of an attachment into w->blobs, while they fit in w->blob_max. */
+static void add_blob(struct walk *w, GMimeObject *obj, const struct mime_attachment *a)
+{
+	struct mime_blob b = { NULL, NULL, NULL, 0 };
+	GMimeStream *mem;
+	GByteArray *bytes;
+
+	if (w->too_big || a->size > w->blob_max - w->blob_bytes) {
+		w->too_big = 1;
+		return;
+	}
+	mem = g_mime_stream_mem_new();
+	if (GMIME_IS_PART(obj) && g_mime_part_get_content(GMIME_PART(obj)) != NULL)
+		g_mime_data_wrapper_write_to_stream(g_mime_part_get_content(GMIME_PART(obj)), mem);
+	else if (!GMIME_IS_PART(obj))
+		g_mime_object_write_content_to_stream(obj, NULL, mem);
+	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	b.filename = g_strdup(a->filename);
+	b.content_type = g_strdup(a->content_type);
+	b.len = bytes->len;
+	b.data = g_memdup2(bytes->data, bytes->len);
+	w->blob_bytes += b.len;
+	g_array_append_val(w->blobs, b);
+	g_object_unref(mem);
+}
+
 static void add_attachment(struct walk *w, GMimeObject *obj, const char *filename)
 {
 	struct mime_attachment a;
@@ -133,6 +162,8 @@ static void add_attachment(struct walk *w, GMimeObject *obj, const char *filenam
 	a.content_type = content_type_string(obj);
 	a.size = decoded_size(obj);
 	g_array_append_val(w->attachments, a);
+	if (w->blobs != NULL)
+		add_blob(w, obj, &a);
 }
 
 static void walk_leaf(struct walk *w, GMimePart *part, int in_fwd)
@@ -376,6 +407,91 @@ out:
 		g_mime_parser_options_free(opts);
 	g_string_free(defects.text, TRUE);
 	return ret;
+}
+
+static void attachments_free(GArray *attachments)
+{
+	for (guint i = 0; i < attachments->len; i++) {
+		g_free(g_array_index(attachments, struct mime_attachment, i).filename);
+		g_free(g_array_index(attachments, struct mime_attachment, i).content_type);
+	}
+	g_array_free(attachments, TRUE);
+}
+
+static void blobs_array_free(GArray *blobs)
+{
+	for (guint i = 0; i < blobs->len; i++) {
+		struct mime_blob *b = &g_array_index(blobs, struct mime_blob, i);
+		g_free(b->filename);
+		g_free(b->content_type);
+		g_free(b->data);
+	}
+	g_array_free(blobs, TRUE);
+}
+
+/* The same walk as mime_parse's, keeping the attachments' bytes. */
+static int read_blobs(GMimeMessage *gm, size_t max_total, GArray *blobs, char **error_r)
+{
+	struct defects defects = { g_string_new(NULL), 0 };
+	struct walk w = { .defects = &defects, .blobs = blobs, .blob_max = max_total };
+
+	w.attachments = g_array_new(FALSE, TRUE, sizeof(struct mime_attachment));
+	walk_object(&w, g_mime_message_get_mime_part(gm), 0, 0);
+	attachments_free(w.attachments);
+	g_string_free(defects.text, TRUE);
+	if (w.too_big)
+		return error_set(error_r, 0, "the attachments add up to more than %zu bytes",
+				 max_total);
+	return 1;
+}
+
+int mime_attachments_read(const char *raw, size_t len, size_t max_total,
+			  struct mime_blob **blobs_r, size_t *n_r, char **error_r)
+{
+	struct defects defects = { g_string_new(NULL), 0 };
+	GArray *blobs = g_array_new(FALSE, TRUE, sizeof(struct mime_blob));
+	GMimeParserOptions *opts = NULL;
+	GMimeMessage *gm = NULL;
+	int ret = 0;
+
+	*blobs_r = NULL;
+	*n_r = 0;
+	if (raw == NULL || len == 0 || len > PD_MAX_MESSAGE_SIZE ||
+	    !structure_guard(raw, len, error_r)) {
+		ret = error_set(error_r, 0, "the message cannot be read");
+		goto out;
+	}
+	opts = parser_options_new(&defects);
+	gm = construct_message(raw, len, opts);
+	if (gm == NULL || !has_headers(gm))
+		ret = error_set(error_r, 0, "not a mail message: no headers");
+	else
+		ret = read_blobs(gm, max_total, blobs, error_r);
+	if (ret == 1) {
+		*n_r = blobs->len;
+		*blobs_r = (struct mime_blob *)(void *)g_array_free(blobs, FALSE);
+		blobs = NULL;
+	}
+out:
+	if (blobs != NULL)
+		blobs_array_free(blobs);
+	if (gm != NULL)
+		g_object_unref(gm);
+	if (opts != NULL)
+		g_mime_parser_options_free(opts);
+	g_string_free(defects.text, TRUE);
+	return ret;
+}
+
+void mime_blobs_free(struct mime_blob **blobs, size_t n)
+{
+	for (size_t i = 0; *blobs != NULL && i < n; i++) {
+		g_free((*blobs)[i].filename);
+		g_free((*blobs)[i].content_type);
+		g_free((*blobs)[i].data);
+	}
+	g_free(*blobs);
+	*blobs = NULL;
 }
 
 void mime_message_free(struct mime_message **msg)

@@ -915,6 +915,61 @@ static void test_compose_alternative_rejects(void **state)
 	g_free(big);
 }
 
+/* Files after the body: multipart/mixed, read back byte for byte with their names (a
+   non-ASCII one too) and types, in order; over the caller's limit nothing is read. */
+static void test_compose_attachments(void **state)
+{
+	static const char pdf[] = "%PDF-1.4\n\x00\x01\xff binary \r\n--boundary?\n%%EOF";
+	char jpeg[3000];
+	struct mime_blob files[] = {
+		{ "response.pdf", "application/pdf", (char *)pdf, sizeof(pdf) - 1 },
+		{ "Sch\xC3\xA9ma d'acc\xC3\xA8s.jpg", "image/jpeg", jpeg, sizeof(jpeg) },
+		{ NULL, "application/octet-stream", (char *)"x", 1 },
+	};
+	struct mime_notice n = test_notice();
+	struct mime_message *m;
+	struct mime_blob *back = NULL;
+	size_t len = 0, count = 0;
+	char *raw, *error = NULL;
+
+	for (size_t i = 0; i < sizeof(jpeg); i++)
+		jpeg[i] = (char)(i * 7);
+	n.attachments = files;
+	n.n_attachments = G_N_ELEMENTS(files);
+	n.body_html = "<p>Bonjour</p>";
+	raw = compose_ok(&n, &len);
+	assert_wire_format(raw);
+	m = parse_ok(raw, len);
+	assert_string_equal(m->content_type, "multipart/mixed");
+	assert_string_equal(m->body_text, n.body_text);
+	assert_int_equal(m->n_attachments, 3);
+	mime_message_free(&m);
+	assert_int_equal(mime_attachments_read(raw, len, 1024 * 1024, &back, &count, &error), 1);
+	assert_int_equal(count, 3);
+	for (size_t i = 0; i < count; i++) {
+		assert_int_equal(back[i].len, files[i].len);
+		assert_memory_equal(back[i].data, files[i].data, files[i].len);
+		assert_string_equal(back[i].content_type, files[i].content_type);
+		if (files[i].filename != NULL)
+			assert_string_equal(back[i].filename, files[i].filename);
+		else
+			assert_null(back[i].filename);
+	}
+	mime_blobs_free(&back, count);
+	assert_null(back);
+	/* 3 KB and more attached: a 2 KB limit reads nothing and says why. */
+	assert_int_equal(mime_attachments_read(raw, len, 2048, &back, &count, &error), 0);
+	assert_non_null(strstr(error, "more than 2048 bytes"));
+	assert_null(back);
+	assert_int_equal(count, 0);
+	g_free(error);
+	error = NULL;
+	/* Not a message at all. */
+	assert_int_equal(mime_attachments_read("\x01\x02", 2, 100, &back, &count, &error), 0);
+	g_free(error);
+	g_free(raw);
+}
+
 static int group_setup(void **state)
 {
 	mime_init();
@@ -929,7 +984,7 @@ static int group_teardown(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[G_N_ELEMENTS(golden_cases) + 19];
+	struct CMUnitTest tests[G_N_ELEMENTS(golden_cases) + 20];
 	size_t n = 0;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(golden_cases); i++) {
@@ -956,5 +1011,6 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_text_only_unchanged);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_alternative_long_lines);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_alternative_rejects);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_attachments);
 	return _cmocka_run_group_tests("mime", tests, n, group_setup, group_teardown);
 }
