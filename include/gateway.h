@@ -42,13 +42,16 @@ int gateway_reload(struct gateway *gw, char **error_r);
 int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,
 			const char *mailbox, int64_t *message_row_r, char **error_r);
 
-/* A team member's action on case `reference` (the same path for the CLI and, later, e-mail
-   commands), all in one transaction. actor says who ("local:alice", a team address).
+/* A team member's action on case `reference` (the same path for the CLI and the team's
+   e-mail commands), all in one transaction. actor says who ("local:alice", a team address).
+   files (n_files of them, may be 0): what `respond` sends with the cover (borrowed).
    1 done with *reply_r (g_malloc'd, one line per fact); 0 refused or unknown case with
    *error_r saying exactly why (nothing changed); -1 temporary (database busy). */
 struct case_command;
+struct mime_blob;
 int gateway_case_action(struct gateway *gw, const char *reference,
-			const struct case_command *cmd, const char *actor, char **reply_r,
+			const struct case_command *cmd, const char *actor,
+			const struct mime_blob *files, size_t n_files, char **reply_r,
 			char **error_r);
 
 /* Recompute the deadlines of every case still running and record a deadlines_recomputed

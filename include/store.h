@@ -25,6 +25,12 @@ int store_schema_version(struct store *store);
 int store_begin(struct store *store, char **error_r);
 int store_commit(struct store *store, char **error_r);
 void store_rollback(struct store *store);
+/* One step inside a transaction that may be undone alone (a team command refused after the
+   mail that carried it was recorded): savepoint, then release (keep) or rollback (undo).
+   Steps do not nest. */
+int store_savepoint(struct store *store, char **error_r);
+int store_savepoint_release(struct store *store, char **error_r);
+void store_savepoint_rollback(struct store *store);
 
 /* Make every commit so far durable (WAL checkpoint with fsync): call before telling the
    IMAP server it may move mail away. 1 or -1. */

@@ -5,6 +5,7 @@
 #include "core.h"
 #include "gateway.h"
 #include "lifecycle.h"
+#include "mime.h"
 #include "report.h"
 #include "store.h"
 
@@ -339,27 +340,88 @@ static char *local_actor(void)
 	return g_strdup_printf("local:%s", g_get_user_name());
 }
 
+/* One file sent with a response: its name without the path, its type guessed from its name
+   and first bytes. */
+static int read_file_blob(const char *path, size_t max, struct mime_blob *b, char **error_r)
+{
+	char *type, *mime;
+
+	memset(b, 0, sizeof(*b));
+	if (!pd_read_file(path, max, &b->data, &b->len, error_r))
+		return 0;
+	b->filename = g_path_get_basename(path);
+	type = g_content_type_guess(b->filename, (const guchar *)b->data, MIN(b->len, 4096), NULL);
+	mime = g_content_type_get_mime_type(type);
+	b->content_type = g_ascii_strdown(mime != NULL ? mime : "application/octet-stream", -1);
+	g_free(type);
+	g_free(mime);
+	return 1;
+}
+
+/* Take "--attach FILE" pairs out of argv (the lifecycle knows nothing of files) and read the
+   files, within [team] max_response_size altogether. */
+static int take_files(const struct config *config, int *argc, char **argv, GArray *files,
+		      char **error_r)
+{
+	size_t total = 0, max = (size_t)config->team.max_response_size;
+	int out = 0;
+
+	for (int i = 0; i < *argc; i++) {
+		struct mime_blob b;
+		if (strcmp(argv[i], "--attach") != 0) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= *argc)
+			return error_set(error_r, 0, "--attach needs a file");
+		if (!read_file_blob(argv[++i], max, &b, error_r))
+			return 0;
+		g_array_append_val(files, b);
+		if ((total += b.len) > max)
+			return error_set(error_r, 0, "the files add up to more than [team] "
+					 "max_response_size (%zu bytes)", max);
+	}
+	*argc = out;
+	return 1;
+}
+
+/* The array's files and the array. */
+static void files_free(GArray *files)
+{
+	size_t n = files->len;
+	struct mime_blob *blobs = (struct mime_blob *)(void *)g_array_free(files, FALSE);
+
+	mime_blobs_free(&blobs, n);
+}
+
 static int case_action(const struct config *config, const char *reference, int argc,
 		       char **argv)
 {
 	struct gateway *gw = NULL;
 	struct case_command cmd;
+	GArray *files = g_array_new(FALSE, TRUE, sizeof(struct mime_blob));
 	char *error = NULL, *reply = NULL, *actor = local_actor();
 	int status = EX_OK, ret;
 
-	if (!case_command_parse(argc, argv, &cmd, &error)) {
+	memset(&cmd, 0, sizeof(cmd));
+	if (!take_files(config, &argc, argv, files, &error) ||
+	    !case_command_parse(argc, argv, &cmd, &error)) {
 		fprintf(stderr, "pdgate case %s: %s\n", reference, error);
 		status = EX_USAGE;
 	} else if (gateway_init(config, 0, &gw, &error) != 1) {
 		log_error("%s", error);
 		status = EX_CONFIG;
-	} else if ((ret = gateway_case_action(gw, reference, &cmd, actor, &reply, &error)) != 1) {
+	} else if ((ret = gateway_case_action(gw, reference, &cmd, actor,
+					      (const struct mime_blob *)(void *)files->data,
+					      files->len, &reply, &error)) != 1) {
 		fprintf(stderr, "pdgate case %s: %s\n", reference, error);
 		status = ret < 0 ? EX_TEMPFAIL : EX_DATAERR;
 	} else {
 		printf("%s\n", reply);
 	}
 	gateway_deinit(&gw);
+	case_command_clear(&cmd);
+	files_free(files);
 	g_free(reply);
 	g_free(error);
 	g_free(actor);

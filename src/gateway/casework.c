@@ -53,7 +53,7 @@ int gateway_case_notice(struct gateway *gw, const struct gateway_facts *f, const
 		.name = name, .case_id = c->id, .reference = c->reference,
 		.rcpt = c->requester_addr, .to_name = c->requester_name,
 		.in_reply_to = in_reply_to, .references = references, .vars = vars,
-		.lists = lists, .child = c->child,
+		.lists = lists, .child = c->child, .files = f->files, .n_files = f->n_files,
 	};
 	ret = gateway_queue_notice(gw, &n, error_r);
 	g_hash_table_unref(vars);
@@ -149,9 +149,36 @@ static char *describe_result(const struct store_case *c, const struct case_chang
 	return g_string_free(s, FALSE);
 }
 
+char *gateway_files_text(const struct mime_blob *files, size_t n_files)
+{
+	GString *s = g_string_new(NULL);
+
+	for (size_t i = 0; i < n_files; i++)
+		g_string_append_printf(s, "%s- %s (%s, %zu KB)", s->len > 0 ? "\n" : "",
+				       files[i].filename != NULL ? files[i].filename : "(no name)",
+				       files[i].content_type, (files[i].len + 1023) / 1024);
+	return g_string_free(s, FALSE);
+}
+
+/* The files a response sends are part of the record: by name, type and size. */
+static int record_files(struct gateway *gw, const struct store_case *c, const char *actor,
+			const struct mime_blob *files, size_t n_files, char **error_r)
+{
+	char *list;
+	int ret;
+
+	if (n_files == 0)
+		return 1;
+	list = gateway_files_text(files, n_files);
+	ret = store_event_add(gw->store, c->id, actor, "response_files", list, error_r);
+	g_free(list);
+	return ret;
+}
+
 /* Everything inside the transaction. 1 done, 0 refused, -1 temporary. */
 static int action_write(struct gateway *gw, struct store_case *c, const struct case_command *in,
-			const char *actor, char **reply_r, char **error_r)
+			const char *actor, const struct mime_blob *files, size_t n_files,
+			char **reply_r, char **error_r)
 {
 	struct case_command cmd = *in;
 	struct case_record rec;
@@ -175,9 +202,16 @@ static int action_write(struct gateway *gw, struct store_case *c, const struct c
 	if ((ret = gateway_case_save(gw, c, &ch.after, &d, error_r)) != 1 ||
 	    (ret = store_event_add(gw->store, c->id, actor, ch.event, ch.detail, error_r)) != 1)
 		goto out;
-	if (ch.notice != NULL) {
+	if (n_files > 0 && cmd.action != CASE_RESPOND) {
+		ret = error_set(error_r, 0, "only respond sends files");
+		goto out;
+	}
+	if (ret == 1)
+		ret = record_files(gw, c, actor, files, n_files, error_r);
+	if (ret == 1 && ch.notice != NULL) {
 		struct gateway_facts f = { .c = c, .rec = &ch.after, .d = &d, .cmd = &cmd,
-					   .change_reason = ch.change_reason };
+					   .change_reason = ch.change_reason, .files = files,
+					   .n_files = n_files };
 		ret = gateway_case_notice(gw, &f, ch.notice, t.in.message_id, t.references,
 					  error_r);
 	}
@@ -191,23 +225,35 @@ out:
 	return ret;
 }
 
-int gateway_case_action(struct gateway *gw, const char *reference,
-			const struct case_command *cmd, const char *actor, char **reply_r,
-			char **error_r)
+int gateway_case_act(struct gateway *gw, const char *reference,
+		     const struct case_command *cmd, const char *actor,
+		     const struct mime_blob *files, size_t n_files, char **reply_r,
+		     char **error_r)
 {
 	struct store_case c;
 	int ret;
 
 	memset(&c, 0, sizeof(c));
+	if ((ret = store_case_load(gw->store, reference, &c, error_r)) == 1)
+		ret = action_write(gw, &c, cmd, actor, files, n_files, reply_r, error_r);
+	store_case_clear(&c);
+	return ret;
+}
+
+int gateway_case_action(struct gateway *gw, const char *reference,
+			const struct case_command *cmd, const char *actor,
+			const struct mime_blob *files, size_t n_files, char **reply_r,
+			char **error_r)
+{
+	int ret;
+
 	if ((ret = store_begin(gw->store, error_r)) != 1)
 		return ret;
-	if ((ret = store_case_load(gw->store, reference, &c, error_r)) == 1)
-		ret = action_write(gw, &c, cmd, actor, reply_r, error_r);
+	ret = gateway_case_act(gw, reference, cmd, actor, files, n_files, reply_r, error_r);
 	if (ret == 1)
 		ret = store_commit(gw->store, error_r);
 	if (ret != 1)
 		store_rollback(gw->store);
-	store_case_clear(&c);
 	return ret;
 }
 

@@ -42,7 +42,7 @@ struct intake {
 };
 
 /* A notice to queue: the template `name` rendered with `vars`, to rcpt, threaded as a reply
-   (in_reply_to and references may be NULL). Everything borrowed. */
+   (in_reply_to and references may be NULL), with files attached. Everything borrowed. */
 struct gateway_notice {
 	const char *name;
 	int64_t case_id;
@@ -52,6 +52,8 @@ struct gateway_notice {
 	GHashTable *vars;
 	GHashTable *lists;             /* list name -> GPtrArray of rows, or NULL */
 	int child;                     /* use NAME.child when there is one */
+	const struct mime_blob *files;
+	size_t n_files;
 };
 /* Render, compose, spool, record and queue it (inside the caller's transaction). 1/0/-1. */
 int gateway_queue_notice(struct gateway *gw, const struct gateway_notice *n, char **error_r);
@@ -69,6 +71,8 @@ struct gateway_facts {
 	const struct case_command *cmd;    /* the team's action, or NULL */
 	const char *change_reason;         /* clock_started / deadline_changed: why, or NULL */
 	int to_team;                       /* the team sees internal targets; a requester not */
+	const struct mime_blob *files;     /* sent with the notice (a response), or NULL */
+	size_t n_files;
 };
 
 /* The values of the placeholders for a case. g_hash_table_unref. */
@@ -76,6 +80,19 @@ GHashTable *gateway_notice_values(const struct gateway *gw, const struct gateway
 /* The lists: "deadlines" (one row per running clock shown) and "clocks" (every clock with a
    limit, any state). Unref. */
 GHashTable *gateway_notice_lists(const struct gateway_facts *f);
+
+/* The team's action inside the caller's transaction (gateway_case_action without begin and
+   commit; the team's e-mail commands run each in a savepoint). Same returns. */
+int gateway_case_act(struct gateway *gw, const char *reference,
+		     const struct case_command *cmd, const char *actor,
+		     const struct mime_blob *files, size_t n_files, char **reply_r,
+		     char **error_r);
+
+/* The e-mail commands allowed in a state, one usage per line, then #help. g_malloc'd. */
+char *gateway_commands_text(enum case_state state);
+
+/* "- name (type, 120 KB)" per file, for a notice or the record. g_malloc'd. */
+char *gateway_files_text(const struct mime_blob *files, size_t n_files);
 
 /* Queue notice `name` of case f->c to its requester, threaded as a reply. 1/0/-1. */
 int gateway_case_notice(struct gateway *gw, const struct gateway_facts *f, const char *name,

@@ -26,7 +26,7 @@ const char *const gateway_notice_vars[] = {
 	"state", "why_text", "attachments_text", "commands_text", "days_left",
 	"not_for_emergencies", "identity_routes", "identity_retention", "change_reason",
 	"exemptions", "outcome_part", "outcome_not_held", "partial_restriction",
-	"redirect_text",
+	"redirect_text", "answer_text", "signals_text", "text", "probably_text",
 	/* one row per running clock the notice's reader may be told of */
 	"deadlines[]", "deadlines.kind_words", "deadlines.date", "deadlines.days_left",
 	"deadlines.unit", "deadlines.target", "deadlines.extended", "deadlines.paused",
@@ -148,17 +148,16 @@ static void clock_facts(const struct case_deadlines *d, struct clock_facts *cf)
 	}
 }
 
-/* What the team can do now, one command per line. */
-static char *commands_lines(const struct store_case *c, enum case_state state)
+char *gateway_commands_text(enum case_state state)
 {
 	unsigned allowed = lifecycle_allowed(state);
 	GString *s = g_string_new(NULL);
 
 	for (int a = 0; a < CASE_ACTION_COUNT; a++) {
 		if (allowed & (1u << a))
-			g_string_append_printf(s, "%spdgate case %s %s", s->len > 0 ? "\n" : "",
-					       c->reference, case_action_name((enum case_action)a));
+			g_string_append_printf(s, "%s\n", case_email_usage((enum case_action)a));
 	}
+	g_string_append(s, "#help");
 	return g_string_free(s, FALSE);
 }
 
@@ -261,6 +260,7 @@ static void put_command(GHashTable *vars, const struct gateway *gw,
 		 f->rec->regime == CLOCK_REGIME_LAW_ENFORCEMENT &&
 		 (f->rec->kinds & CASE_KIND_BIT(CLOCK_KIND_ACCESS)));
 	put(vars, "redirect_text", g_strdup(redirect_text(gw, cmd)));
+	put(vars, "answer_text", g_strdup(cmd != NULL ? cmd->answer : NULL));
 	put(vars, "change_reason", g_strdup(f->change_reason));
 }
 
@@ -271,9 +271,13 @@ GHashTable *gateway_notice_values(const struct gateway *gw, const struct gateway
 	put_kinds(vars, f);
 	put_clocks(vars, f);
 	put_command(vars, gw, f);
-	put(vars, "commands_text", commands_lines(f->c, f->rec->state));
+	put(vars, "commands_text", gateway_commands_text(f->rec->state));
 	put(vars, "why_text", NULL);
-	put(vars, "attachments_text", NULL);
+	put(vars, "signals_text", NULL);
+	put(vars, "text", NULL);
+	put(vars, "probably_text", NULL);
+	put(vars, "attachments_text", f->n_files > 0 ? gateway_files_text(f->files, f->n_files) :
+	    NULL);
 	return vars;
 }
 
@@ -385,6 +389,8 @@ static int compose(struct gateway *gw, const struct gateway_notice *n,
 		.references = refs,
 		.date = out->date,
 		.auto_replied = 1,
+		.attachments = n->files,
+		.n_attachments = n->n_files,
 	};
 	ret = mime_compose(&m, &out->raw, &out->len, error_r);
 	g_free(refs);

@@ -227,6 +227,21 @@ void store_rollback(struct store *store)
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int store_savepoint(struct store *store, char **error_r)
+{
+	return store_stmt_exec(store, error_r, "SAVEPOINT step", "");
+}
+
+int store_savepoint_release(struct store *store, char **error_r)
+{
+	return store_stmt_exec(store, error_r, "RELEASE step", "");
+}
+
+void store_savepoint_rollback(struct store *store)
+{
+	sqlite3_exec(store->db, "ROLLBACK TO step; RELEASE step", NULL, NULL, NULL);
+}
+
 /* Flush the spool's file system (new spool files and their directory entries). */
 static int spool_sync(struct store *store, char **error_r)
 {

@@ -197,7 +197,7 @@ static int act(struct fixture *f, const char *words)
 	int ret;
 
 	assert_int_equal(case_command_parse((int)g_strv_length(argv), argv, &cmd, &error), 1);
-	ret = gateway_case_action(f->gw, now_ref(1), &cmd, "local:test", &reply, &error);
+	ret = gateway_case_action(f->gw, now_ref(1), &cmd, "local:test", NULL, 0, &reply, &error);
 	assert_true(ret == 1 ? reply != NULL : error != NULL);
 	g_free(reply);
 	g_free(error);
