@@ -17,6 +17,7 @@ struct classify_result {
 	int auto_mail;           /* never answer it */
 	const char *auto_reason; /* why (static or borrowed from the rules), or NULL */
 	int identity_attached, child, vague;
+	int withdrawal;          /* asks to withdraw a request (a reply: for the team to confirm) */
 	enum classify_on_behalf on_behalf;
 	enum classify_regime regime_hint;
 	char *case_ref;          /* the case it continues (set by the caller), or NULL */

@@ -21,7 +21,7 @@
    Labels: the kinds (access rectification erasure restriction portability objection
    automated_decision foi eir complaint) and the indicators auto, identity_attached, child,
    vague, on_behalf_solicitor, on_behalf_parent, on_behalf_other, regime_law_enforcement,
-   regime_general. */
+   regime_general, withdrawal (a reply asking to withdraw the request). */
 #ifndef PDGATE_RULES_H
 #define PDGATE_RULES_H
 
@@ -35,7 +35,7 @@ enum rules_label {
 	/* indicators */
 	LABEL_AUTO, LABEL_IDENTITY_ATTACHED, LABEL_CHILD, LABEL_VAGUE, LABEL_ON_BEHALF_SOLICITOR,
 	LABEL_ON_BEHALF_PARENT, LABEL_ON_BEHALF_OTHER, LABEL_REGIME_LAW_ENFORCEMENT,
-	LABEL_REGIME_GENERAL,
+	LABEL_REGIME_GENERAL, LABEL_WITHDRAWAL,
 	LABEL_COUNT
 };
 #define LABEL_KIND_COUNT (LABEL_COMPLAINT + 1)

@@ -46,6 +46,7 @@ static void set_indicators(struct classify_result *r)
 	r->identity_attached = rr->fired[LABEL_IDENTITY_ATTACHED];
 	r->child = rr->fired[LABEL_CHILD];
 	r->vague = rr->fired[LABEL_VAGUE];
+	r->withdrawal = rr->fired[LABEL_WITHDRAWAL];
 	r->on_behalf = b < 0 ? ON_BEHALF_NONE : (enum classify_on_behalf)(b + 1);
 	r->regime_hint = g < 0 ? REGIME_UNKNOWN : (enum classify_regime)(g + 1);
 }
@@ -169,6 +170,7 @@ char *classify_result_json(const struct classify_result *r, const char *file, in
 	add_member_bool(b, "child", r->child);
 	add_member_string(b, "regime_hint", classify_regime_name(r->regime_hint));
 	add_member_bool(b, "vague", r->vague);
+	add_member_bool(b, "withdrawal", r->withdrawal);
 	add_member_string(b, "case_ref", r->case_ref);
 	add_member_string(b, "repeat_of", r->repeat_of);
 	add_member_string(b, "complaint_about", r->complaint_about);

@@ -27,7 +27,7 @@ static const char *const label_names[LABEL_COUNT] = {
 	"access", "rectification", "erasure", "restriction", "portability", "objection",
 	"automated_decision", "foi", "eir", "complaint",
 	"auto", "identity_attached", "child", "vague", "on_behalf_solicitor", "on_behalf_parent",
-	"on_behalf_other", "regime_law_enforcement", "regime_general",
+	"on_behalf_other", "regime_law_enforcement", "regime_general", "withdrawal",
 };
 
 /* A file and line, for error messages. */
