@@ -269,6 +269,7 @@ class Timeline:
         names = self.named(a, msgs)
         check(names == ["acknowledgement"],
               "jane received %r, expected only the acknowledgement" % names)
+        self.jane_ack = msgs[0]
         ack = flat(body_of(msgs[0]))
         check("2 March 2026" in ack, "the acknowledgement does not give the received day "
               "2 March 2026 (the INTERNALDATE)", ack)
@@ -323,7 +324,7 @@ class Timeline:
     # ---- Tue 3 March: the identity document arrives
     def a2_identity_reply(self):
         a, = self.need("A")
-        idr = self.sent.get("acknowledgement")
+        idr = getattr(self, "jane_ack", None)
         check(idr is not None, "jane has no acknowledgement to reply to")
         raw = mail(JANE, "Jane Smith", "Re: " + str(idr["Subject"]),
                    "Here is a scan of my passport as proof of identity.\n\nJane Smith\n",
