@@ -10,7 +10,8 @@ const char *const gateway_notice_names[] = {
 	"acknowledgement", "identity_request", "clarification_request", "extension_notice",
 	"restriction_notice", "refusal_notice", "no_action_notice", "restriction_lift_notice",
 	"response_cover", "withdrawal_confirmation", "clock_started", "deadline_changed",
-	"redirect_notice", "team_new_case", "team_notice_failed",
+	"redirect_notice", "team_new_case", "team_notice_failed", "team_reply",
+	"team_case_reply", "team_alert",
 	NULL
 };
 
@@ -461,8 +462,9 @@ static int render_compose(struct gateway *gw, const struct gateway_notice *n,
 	if ((ret = template_render_values(tpl, &values, &body, error_r)) != 1)
 		goto out;
 	c->subject = g_strdup(body.subject);
-	ensure_reference(&c->subject, n->reference);
-	c->message_id = new_message_id(gw, n->reference, n->name);
+	if (n->reference != NULL)
+		ensure_reference(&c->subject, n->reference);
+	c->message_id = new_message_id(gw, n->reference != NULL ? n->reference : "pdgate", n->name);
 	ret = compose(gw, n, &body, c, error_r);
 out:
 	template_output_clear(&body);
@@ -478,7 +480,7 @@ int gateway_queue_notice(struct gateway *gw, const struct gateway_notice *n, cha
 		ret = store_spool_put(gw->store, c.raw, c.len, &c.sha256, error_r);
 	if (ret == 1)
 		ret = store_outbound(gw, n, &c, error_r);
-	if (ret == 1)
+	if (ret == 1 && n->case_id != 0)
 		ret = store_event_add(gw->store, n->case_id, "gateway", "notice_queued", n->name,
 				      error_r);
 	composed_free(&c);

@@ -110,6 +110,10 @@ static const struct notice notices[] = {
 	{ "redirect_notice", C_REGIMES, 0, 1, 0, 0 },
 	{ "team_new_case", C_REGIMES, 0, 0, 0, 0 },
 	{ "team_notice_failed", C_REGIMES, 0, 0, 0, 0 },
+	/* the answer to a member's command mail; a requester's reply raised; a possible forgery */
+	{ "team_reply", C_REGIMES, 0, 0, 0, 0 },
+	{ "team_case_reply", C_REGIMES, 0, 0, 0, 0 },
+	{ "team_alert", C_REGIMES, 0, 0, 0, 0 },
 };
 
 /* ---- sample values ---- */
@@ -127,8 +131,13 @@ static const struct notice notices[] = {
 #define S_ATTACHMENTS "- passport.jpg (image/jpeg, 120 KB)\n- bill.pdf (application/pdf, 80 KB)"
 #define S_ENCLOSED "- response-PD-2026-000123.pdf\n- custody-record-redacted.pdf"
 #define S_COMMANDS                                                                              \
-	"verify-identity [--on DATE]\nset-kinds K,...\nset-regime law_enforcement|general\n"   \
-	"clarify --question TEXT\nwithdraw [--reason TEXT]\nclose --reason TEXT"
+	"#verified [DATE]\n#kinds KIND[,KIND]\n#regime law_enforcement|general\n"               \
+	"#clarify (the question goes below the command lines)\n#withdraw\n#close REASON\n#help"
+#define S_ANSWER "Your custody record of 3 January 2026 is attached, with two pages redacted."
+#define S_SIGNALS "- possibly a repeat of PD-2026-000101 (same requester and right within 90 " \
+		  "days: for you to assess)\n- vague: a clarification question may be needed"
+#define S_TEXT "#extend: done. PD-2026-000123: extended (state open -> extended)"
+#define S_PROBABLY "identity documents: check them, then #verified"
 /* Config texts, wrapped as an admin would write them. */
 #define S_EMERGENCY                                                                             \
 	"This mailbox is not for emergencies or for reporting a crime.\n"                      \
@@ -480,6 +489,11 @@ static void sample_init(struct sample *s, cond_t cond, const char *notice, int c
 	SET("change_reason", config ? S_CHANGE : "");
 	SET("exemptions", (cond & C_FOIA) != 0 ? S_EXEMPTIONS : "");
 	SET("redirect_text", config ? S_REDIRECT : "");
+	SET("answer_text", strcmp(notice, "response_cover") == 0 && (cond & C_REASON) != 0 ?
+			   S_ANSWER : "");
+	SET("signals_text", (cond & C_REASON) != 0 ? S_SIGNALS : "");
+	SET("text", S_TEXT);
+	SET("probably_text", S_PROBABLY);
 #undef FLAG
 #undef SET
 	s->cond = cond;
@@ -1262,7 +1276,8 @@ static const struct need needs[] = {
 	  "that no s164A acknowledgement went out (before 19 June 2026)" },
 	{ "team_new_case", C_CFOI, 0, "complaint: foi internal review",
 	  "the complaint type (FOI review)" },
-	{ "team_new_case", C_CFOI, 0, "target only", "a target labelled as a target" },
+	{ "team_new_case", C_CFOI, 0, "a target, not a legal time limit",
+	  "a target labelled as a target" },
 	{ "team_new_case", C_CEIR, 0, "complaint: eir reconsideration",
 	  "the complaint type (EIR)" },
 	{ "team_new_case", C_CCONDUCT, 0, "professional standards",
@@ -1292,6 +1307,22 @@ static const struct need needs[] = {
 	{ "team_notice_failed", 0, 0, "<{{requester_addr}}>", "the requester's address" },
 	{ "team_notice_failed", C_REASON, 0, "{{reason}}", "the error" },
 	{ "team_notice_failed", 0, 0, "{{commands_text}}", "the command to queue it again" },
+	{ "team_new_case", C_REASON, 0, "{{signals_text}}", "the classifier's signals" },
+	{ "team_new_case", 0, 0, "internal note", "that words below the commands stay inside" },
+	/* the answer to a member: what was done, what can be done now */
+	{ "team_reply", 0, 0, "{{text}}", "what each command did" },
+	{ "team_reply", 0, 0, "{{commands_text}}", "the commands usable now" },
+	{ "team_reply", 0, 0, "{{reference}} is now: {{state}}", "the state after" },
+	/* a requester's reply raised: who, the case, the new text, what it probably is, files */
+	{ "team_case_reply", 0, 0, "<{{requester_addr}}> replied on {{reference}}", "who and which" },
+	{ "team_case_reply", 0, 0, "{{text}}", "the new text" },
+	{ "team_case_reply", 0, 0, "probably: {{probably_text}}", "what it probably is" },
+	{ "team_case_reply", 0, 0, "{{attachments_text}}", "the files" },
+	{ "team_case_reply", 0, 0, "{{commands_text}}", "the commands usable now" },
+	{ "team_alert", 0, 0, "{{text}}", "what happened" },
+	{ "team_alert", 0, 0, "{{reference}}", "the case" },
+	/* #respond's answer reaches the requester in the cover */
+	{ "response_cover", C_REASON, 0, "{{answer_text}}", "the team's answer" },
 };
 
 /* How many renders each row of needs[] and bans[] applied to: a row that never applies
