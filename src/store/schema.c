@@ -101,9 +101,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN checked INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX messages_out_rcpt ON messages(to_addr COLLATE NOCASE, received)"
 	" WHERE direction = 'out';",
-	/* 5: what a complaint is about (its clock depends on it) and the earlier case it names */
-	"ALTER TABLE cases ADD COLUMN complaint_type TEXT NOT NULL DEFAULT 'data_protection';"
-	"ALTER TABLE cases ADD COLUMN related_case TEXT;",
+	/* 5: what a complaint is about (its clock depends on it) and the earlier case it names
+	   (in parentheses: clang reads two joined literals in this array as a missing comma) */
+	("ALTER TABLE cases ADD COLUMN complaint_type TEXT NOT NULL DEFAULT 'data_protection';"
+	 "ALTER TABLE cases ADD COLUMN related_case TEXT;"),
 };
 
 int store_schema_latest(void)
