@@ -437,7 +437,7 @@ static const char *const signoffs[] = {
 	"respectfully", "take care", "diolch", "cofion",
 };
 
-/* "Kind regards," "Many  thanks!" "Yours sincerely" alone on the line. */
+/* "Kind regards," "Many  thanks!" "Yours sincerely" alone on the line (U+00A0 a space). */
 static int is_signoff(const char *p, const char *end)
 {
 	char buf[SIGNOFF_MAX_BYTES + 1];
@@ -449,12 +449,14 @@ static int is_signoff(const char *p, const char *end)
 		end--;
 	if (end - p > SIGNOFF_MAX_BYTES)
 		return 0;
-	for (; p < end; p++) {
-		if (*p == ' ' || *p == '\t') {
+	while (p < end) {
+		const char *space = skip_ws(p, end);
+		if (space > p) {
 			if (n > 0 && buf[n - 1] != ' ')
 				buf[n++] = ' ';
+			p = space;
 		} else {
-			buf[n++] = g_ascii_tolower(*p);
+			buf[n++] = g_ascii_tolower(*p++);
 		}
 	}
 	buf[n] = '\0';
