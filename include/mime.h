@@ -102,4 +102,25 @@ int mime_compose(const struct mime_notice *n, char **raw_r, size_t *len_r, char 
 void mime_init(void);
 void mime_deinit(void);
 
+/* ---- replies (mime-reply.c) ---- */
+
+/* What the sender wrote in this message: the body without the quoted history (`>` lines;
+   the tail from "On ... wrote:" (also wrapped over two lines), Outlook's "From: ... Sent: ..."
+   header block (also "*From:*"), "-----Original Message-----" or an underscore rule; other
+   clients' header blocks and attributions; an attribution line above `>` quotes, keeping
+   the words of a bottom-posted or inline reply below them) and the forwarded messages
+   ("Begin forwarded message:", "---------- Forwarded message ---------"). With
+   MIME_REPLY_NO_SIGNATURE also without the signature: the "-- " line and everything after
+   it; mobile footers ("Sent from my iPhone", "Get Outlook for Android"); a last sign-off
+   line ("Kind regards," "Regards," "Thanks," "Best wishes," "Many thanks," "Cheers,"
+   "Yours sincerely,"...) followed only by up to 6 short lines (name, title, phone).
+   Trailing blank lines removed. body NULL is "". Always a new g_malloc'd string (maybe ""). */
+#define MIME_REPLY_NO_SIGNATURE 0x1
+/* Only what the classifier's `body` test has always left out: `>` lines and the tail from
+   "On ... wrote:", Outlook's header block, "-----Original Message-----" or an underscore
+   rule. Forwarded messages stay (a request forwarded to us is still the request) and so do
+   trailing blank lines (with MIME_REPLY_NO_SIGNATURE too, the signature and they go). */
+#define MIME_REPLY_QUOTES_ONLY 0x2
+char *mime_reply_new_text(const char *body, unsigned flags);
+
 #endif

@@ -37,5 +37,8 @@
 #define PD_POLL_BATCH 100
 /* A team member's reason, question or note (UTF-8 bytes): a paragraph, not a document. */
 #define PD_MAX_CASE_TEXT 4000
+/* Commands in one team member's reply: a block longer than a screen is a paste gone wrong
+   (or a quoted notification), and each command may send a notice to a requester. */
+#define TEAM_MAX_COMMANDS 20
 
 #endif

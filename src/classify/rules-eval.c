@@ -1,7 +1,8 @@
 /* classify/rules-eval: runs the compiled rules against one parsed message. Pure, no I/O.
    Trusts the struct from mime (valid UTF-8, bounded) and the rules as compiled by
    rules-parse.c (every regex compiled, every meta resolved, metas in dependency order).
-   Each text a rule looks at is made once per message; rules only run GRegex over them. */
+   Each text a rule looks at is made once per message; rules only run GRegex over them.
+   The `body` text is mime_reply_new_text's (quoted replies removed by mime). */
 #include "rules-private.h"
 
 #include <string.h>
@@ -18,140 +19,7 @@ struct texts {
 	char *owned_body, *owned_from;
 };
 
-/* ---- quoted replies ---- */
-
-static const char *skip_blanks(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p;
-}
-
-/* end, less trailing blanks. */
-static const char *trim_end(const char *p, const char *end)
-{
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-		end--;
-	return end;
-}
-
-static int starts_with_ci(const char *p, const char *end, const char *prefix)
-{
-	size_t n = strlen(prefix);
-	return (size_t)(end - p) >= n && g_ascii_strncasecmp(p, prefix, n) == 0;
-}
-
-static int ends_with_ci(const char *p, const char *end, const char *suffix)
-{
-	size_t n = strlen(suffix);
-	return (size_t)(end - p) >= n && g_ascii_strncasecmp(end - n, suffix, n) == 0;
-}
-
-/* p advanced over at least min copies of c, or NULL. */
-static const char *skip_run(const char *p, const char *end, char c, int min)
-{
-	int n = 0;
-
-	for (; p < end && *p == c; p++)
-		n++;
-	return n >= min ? p : NULL;
-}
-
-/* "-----Original Message-----" (Outlook's reply/forward separator). */
-static int is_original_message(const char *p, const char *end)
-{
-	static const char words[] = "original message";
-
-	p = skip_run(skip_blanks(p, end), end, '-', 2);
-	if (p == NULL)
-		return 0;
-	p = skip_blanks(p, end);
-	if (!starts_with_ci(p, end, words))
-		return 0;
-	p = skip_run(skip_blanks(p + sizeof(words) - 1, end), end, '-', 2);
-	return p != NULL && skip_blanks(p, end) == end;
-}
-
-/* "________________________________" (Outlook's separator before the quoted header block). */
-static int is_underscore_rule(const char *p, const char *end)
-{
-	p = skip_run(skip_blanks(p, end), end, '_', 10);
-	return p != NULL && skip_blanks(p, end) == end;
-}
-
-/* "From: ..." with "Sent: ..." on the same line (HTML flattened) or the next: the header
-   block Outlook puts above the message it quotes. '*' for bold turned into text. */
-static int is_outlook_header(const char *p, const char *end, const char *next,
-			     const char *next_end)
-{
-	p = skip_blanks(p, end);
-	if (p < end && *p == '*')
-		p++;
-	if (!starts_with_ci(p, end, "From:"))
-		return 0;
-	for (const char *s = p; s + 5 <= end; s++) {
-		if (g_ascii_strncasecmp(s, "Sent:", 5) == 0)
-			return 1;
-	}
-	next = skip_blanks(next, next_end);
-	if (next < next_end && *next == '*')
-		next++;
-	return starts_with_ci(next, next_end, "Sent:");
-}
-
-/* "On Tue, 3 Mar 2026 at 10:00, X <x@y> wrote:", which mail clients often wrap in two. */
-static int is_on_wrote(const char *p, const char *end, const char *next, const char *next_end)
-{
-	p = skip_blanks(p, end);
-	if (!starts_with_ci(p, end, "On "))
-		return 0;
-	return ends_with_ci(p, trim_end(p, end), "wrote:") ||
-	       (next < next_end && ends_with_ci(next, trim_end(next, next_end), "wrote:"));
-}
-
-static const char *line_end(const char *p)
-{
-	const char *nl = strchr(p, '\n');
-	return nl != NULL ? nl : p + strlen(p);
-}
-
-/* Whether the line at p starts the quoted part that runs to the end of the message. */
-static int starts_quoted_tail(const char *p, const char *end)
-{
-	const char *next = *end == '\n' ? end + 1 : end, *next_end = line_end(next);
-
-	return is_original_message(p, end) || is_underscore_rule(p, end) ||
-	       is_outlook_header(p, end, next, next_end) || is_on_wrote(p, end, next, next_end);
-}
-
-static int is_quote_line(const char *p, const char *end)
-{
-	p = skip_blanks(p, end);
-	return p < end && *p == '>';
-}
-
-/* body without quoted reply text. Returns body itself when nothing is quoted (most new
-   requests), else a copy in *owned_r. */
-static const char *strip_quotes(const char *body, char **owned_r)
-{
-	GString *out = NULL;
-	const char *p = body, *end;
-
-	for (; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
-		end = line_end(p);
-		int tail = starts_quoted_tail(p, end), quote = !tail && is_quote_line(p, end);
-		if ((tail || quote) && out == NULL)
-			out = g_string_new_len(body, p - body);
-		if (tail)
-			break;
-		if (!quote && out != NULL)
-			g_string_append_len(out, p, *end != '\0' ? end + 1 - p : end - p);
-	}
-	if (out == NULL)
-		return body;
-	*owned_r = g_string_free(out, FALSE);
-	return *owned_r;
-}
+/* ---- words ---- */
 
 /* Words: whitespace-separated runs holding at least one letter or digit, so a lone "-" or
    "--" signature marker does not count. counted: the current run has been counted. */
@@ -190,7 +58,10 @@ static void texts_init(struct texts *t, const struct rules *rules,
 	t->msg = msg;
 	t->subject = msg->subject != NULL ? msg->subject : "";
 	t->rawbody = msg->body_text != NULL ? msg->body_text : "";
-	t->body = strip_quotes(t->rawbody, &t->owned_body);
+	/* Quotes only: a request forwarded to us is still the request, and the rules were
+	   tuned on exactly this text. */
+	t->owned_body = mime_reply_new_text(t->rawbody, MIME_REPLY_QUOTES_ONLY);
+	t->body = t->owned_body;
 	t->words = rules->need_words ? count_words(t->body) : 0;
 	if (name != NULL && addr != NULL)
 		t->owned_from = g_strdup_printf("%s <%s>", name, addr);
