@@ -60,9 +60,11 @@ int team_is_member(const char *addr, char *const *members);
    other Authentication-Results header (another authserv-id, one without an authserv-id as
    Microsoft 365 writes them, or a lower one with ours, which the sender may have forged) is
    ignored; ARC-Authentication-Results is another header. Any of several results of the
-   method counts. 1 yes; 0 no with *why_r (g_malloc'd: "no Authentication-Results from
-   mx.force.police.uk", "dkim=fail", "dkim=pass for example.org, not the From domain
-   example.police.uk"...). method TEAM_AUTH_NONE: always 1. */
+   method counts. Postfix with OpenDKIM and OpenDMARC writes one header per milter, the
+   last on top: there only "dmarc" sees a result (see test_team.c). 1 yes; 0 no with
+   *why_r (g_malloc'd: "no Authentication-Results from mx.force.police.uk", "dkim=fail",
+   "dkim=pass for example.org, not the From domain example.police.uk"...). method
+   TEAM_AUTH_NONE: always 1. */
 int team_auth_check(const struct mime_message *msg, const char *authserv_id,
 		    enum team_auth method, char **why_r);
 

@@ -770,6 +770,23 @@ static const struct auth_case auth_cases[] = {
 	{ "garbage before results", "Authentication-Results: mx.force.police.uk @@ ;;; = = "
 	  "dkim=pass header.d=example.police.uk\r\n", TEAM_AUTH_DKIM, 0,
 	  "no dkim result in the Authentication-Results from mx.force.police.uk" },
+	/* Postfix with OpenDKIM then OpenDMARC: each milter adds its own header, the last on
+	   top. Only the topmost of ours counts, so only the dmarc method sees a result. */
+	{ "opendmarc above opendkim, dmarc", OURS "dmarc=pass (p=reject dis=none) "
+	  "header.from=example.police.uk\r\n" OURS "dkim=pass (2048-bit key; secure) "
+	  "header.d=example.police.uk header.i=@example.police.uk header.b=\"mj+deT/Q\";\r\n "
+	  "dkim-atps=neutral\r\n", TEAM_AUTH_DMARC, 1, NULL },
+	{ "opendmarc above opendkim, dkim", OURS "dmarc=pass (p=reject dis=none) "
+	  "header.from=example.police.uk\r\n" OURS PASS_D "\r\n", TEAM_AUTH_DKIM, 0,
+	  "no dkim result in the Authentication-Results from mx.force.police.uk" },
+	{ "rspamd, comments with ':' and '@'", OURS "dkim=pass header.d=example.police.uk "
+	  "header.s=dkim header.b=abc; spf=pass (mx.force.police.uk: domain of "
+	  "jo@example.police.uk designates 192.0.2.1 as permitted sender) "
+	  "smtp.mailfrom=jo@example.police.uk; dmarc=pass (policy=reject) "
+	  "header.from=example.police.uk\r\n", TEAM_AUTH_SPF, 1, NULL },
+	{ "reason quoted with ';'", OURS "dkim=fail reason=\"bad; very\" header.d=x.test; "
+	  "dkim=pass reason=\"good signature\" header.d=example.police.uk\r\n", TEAM_AUTH_DKIM,
+	  1, NULL },
 	{ "method none", "", TEAM_AUTH_NONE, 1, NULL },
 };
 
