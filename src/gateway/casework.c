@@ -339,8 +339,8 @@ int gateway_recompute_deadlines(struct gateway *gw, char **error_r)
 
 /* ---- a notice that could not be delivered is raised to the team ---- */
 
-static int raise_one(struct gateway *gw, const struct store_case *c, const char *team,
-		     int64_t outbox_id, const char *error, char **error_r)
+static int raise_failed(struct gateway *gw, const struct store_case *c, int64_t outbox_id,
+			const char *error, char **error_r)
 {
 	struct case_record rec;
 	struct case_deadlines d;
@@ -351,19 +351,12 @@ static int raise_one(struct gateway *gw, const struct store_case *c, const char 
 		ret = case_deadlines_compute(gateway_env(gw), &rec, &d, error_r);
 	if (ret == 1) {
 		struct gateway_facts f = { .c = c, .rec = &rec, .d = &d, .to_team = 1 };
-		GHashTable *vars = gateway_notice_values(gw, &f);
-		GHashTable *lists = gateway_notice_lists(&f);
-		g_hash_table_insert(vars, "reason", g_strdup(error));
-		g_hash_table_insert(vars, "commands_text",
-				    g_strdup_printf("pdgate outbox retry %" G_GINT64_FORMAT,
-						    outbox_id));
-		struct gateway_notice n = {
-			.name = "team_notice_failed", .case_id = c->id, .reference = c->reference,
-			.rcpt = team, .vars = vars, .lists = lists,
-		};
-		ret = gateway_queue_notice(gw, &n, error_r);
-		g_hash_table_unref(vars);
-		g_hash_table_unref(lists);
+		char *retry = g_strdup_printf("pdgate outbox retry %" G_GINT64_FORMAT, outbox_id);
+		const char *extra[] = { "reason", error, "commands_text", retry, NULL };
+		struct gateway_team_notice t = { .facts = &f, .name = "team_notice_failed",
+						 .extra = extra };
+		ret = gateway_team_notify(gw, &t, error_r);
+		g_free(retry);
 	}
 	case_deadlines_clear(&d);
 	case_record_clear(&rec);
@@ -384,10 +377,7 @@ int gateway_raise_failed_notice(struct gateway *gw, int64_t case_id, int64_t out
 	    store_case_load(gw->store, reference, &c, &err) != 1 || c.requester_addr == NULL ||
 	    g_ascii_strcasecmp(c.requester_addr, rcpt) != 0)
 		goto out;
-	for (char **t = gw->config->team.notify; ret == 1 && t != NULL && *t != NULL; t++) {
-		if (**t != '\0')
-			ret = raise_one(gw, &c, *t, outbox_id, error, &err);
-	}
+	ret = raise_failed(gw, &c, outbox_id, error, &err);
 out:
 	if (err != NULL)
 		log_warn("case %s: the team could not be told of a failed notice: %s",

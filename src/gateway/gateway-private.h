@@ -38,8 +38,25 @@ struct intake {
 	struct classify_result cls;    /* valid when msg != NULL */
 	char *cls_json;                /* cls as JSON, for the record */
 	int64_t case_id;               /* the case it continues, or 0 */
-	int from_team;                 /* sent from our own or a team address */
+	int from_team;                 /* sent from our own address, or an authenticated member */
+	int member;                    /* the From address is a [team] member's */
+	char *auth;                    /* a member's mail: "pass", or "fail: why" */
 };
+
+/* ---- intake.c, for teammail.c ---- */
+/* Store the message of *in (on in->case_id, as in->from_team, with in->auth). 1/0/-1. */
+int gateway_intake_store(struct gateway *gw, struct intake *in, int64_t *row_r, char **error_r);
+/* What happens to anyone's mail: continue its case or open one. 1/0/-1. */
+int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row_r,
+			     char **error_r);
+
+/* ---- teammail.c ---- */
+/* A member's mail (in->member): authenticated, its case found, its commands run, the member
+   answered; or, with no command and no case, a request like anyone's. 1/0/-1. */
+int gateway_team_mail(struct gateway *gw, struct intake *in, int64_t *row_r, char **error_r);
+/* A non-member's reply with #commands: recorded on its case (the digest lists it); nothing
+   runs. 1/0/-1. */
+int gateway_note_stray_commands(struct gateway *gw, const struct intake *in, char **error_r);
 
 /* A notice to queue: the template `name` rendered with `vars`, to rcpt, threaded as a reply
    (in_reply_to and references may be NULL), with files attached. Everything borrowed. */
@@ -106,6 +123,35 @@ int gateway_case_save(struct gateway *gw, struct store_case *c, const struct cas
    with the command to queue it again. Notices to others (the team's own) are not raised. */
 int gateway_raise_failed_notice(struct gateway *gw, int64_t case_id, int64_t outbox_id,
 				const char *rcpt, const char *error);
+
+/* ---- notices to the team (teamnotice.c) ---- */
+
+/* A notice to the team: a case's values (facts, NULL for none) plus extra (name, value pairs,
+   NULL-terminated, copied), to rcpt (gateway_team_notify: to every [team] notify address),
+   threaded to in_reply_to, with files attached. Everything borrowed. */
+struct gateway_team_notice {
+	const struct gateway_facts *facts;
+	const char *name;
+	const char *const *extra;
+	const char *rcpt;
+	const char *in_reply_to;
+	char **references;
+	const struct mime_blob *files;
+	size_t n_files;
+};
+int gateway_team_notice(struct gateway *gw, const struct gateway_team_notice *t,
+			char **error_r);
+int gateway_team_notify(struct gateway *gw, const struct gateway_team_notice *t,
+			char **error_r);
+/* gateway_team_notice about case `reference` (its values loaded). 1/0/-1. */
+int gateway_case_team_notice(struct gateway *gw, const char *reference,
+			     const struct gateway_team_notice *t, char **error_r);
+/* A possible forgery on case `reference`, told to the team (team_alert). 1/0/-1. */
+int gateway_team_alert(struct gateway *gw, const char *reference, const char *what,
+		       const char *in_reply_to, char **error_r);
+/* The requester's message in *in, on an existing case, raised to the team at once
+   (team_case_reply): its new text, what it probably is, its files. 1/0/-1. */
+int gateway_raise_reply(struct gateway *gw, const struct intake *in, char **error_r);
 
 /* A notice failed for good: marked failed, recorded on its case and raised to the team, in
    one transaction. 1, or 0/-1 (logged; the row is left as it was and tried again). */

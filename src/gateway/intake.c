@@ -2,6 +2,7 @@
    The raw bytes are untrusted: they are hashed and spooled as they are, and only the struct
    that mime_parse validated is looked at. */
 #include "gateway-private.h"
+#include "team.h"
 
 #include <string.h>
 
@@ -77,6 +78,7 @@ static void fill_message_row(const struct intake *in, struct store_message *m, c
 	m->date_header = msg->date_header;
 	m->date = msg->date;
 	m->from_team = in->from_team;
+	m->auth = in->auth;
 }
 
 static int add_message(struct gateway *gw, const struct intake *in, int64_t *id_r,
@@ -172,30 +174,46 @@ static char *attachment_lines(const struct mime_message *msg)
 }
 
 /* The team hears of every new case, with what it needs to triage it. */
+/* The classifier's signals the team weighs when triaging, one per line. */
+static char *signal_lines(const struct gateway *gw, const struct classify_result *cls)
+{
+	GString *s = g_string_new(NULL);
+
+	if (cls->repeat_of != NULL)
+		g_string_append_printf(s, "- possibly a repeat of %s (same right within %d "
+				       "days)\n", cls->repeat_of,
+				       gw->config->gateway.repeat_window_days);
+	if (cls->on_behalf != ON_BEHALF_NONE)
+		g_string_append_printf(s, "- on behalf of someone else (%s): check the "
+				       "authority\n", classify_on_behalf_name(cls->on_behalf));
+	if (cls->vague)
+		g_string_append(s, "- vague: a clarification question may be needed (#clarify)\n");
+	if (cls->child)
+		g_string_append(s, "- may be a child: plain-language notices are sent\n");
+	if (cls->complaint_about != NULL)
+		g_string_append_printf(s, "- a complaint about %s (%s)\n", cls->complaint_about,
+				       cls->complaint_type);
+	if (s->len > 0)
+		g_string_truncate(s, s->len - 1);
+	return g_string_free(s, FALSE);
+}
+
 static int notify_team(struct gateway *gw, const struct intake *in, const struct store_case *c,
 		       const struct case_record *rec, const struct case_deadlines *d,
 		       char **error_r)
 {
-	char **team = gw->config->team.notify;
-	int ret = 1;
+	struct gateway_facts f = { .c = c, .rec = rec, .d = d, .to_team = 1 };
+	char *why = why_lines(&in->cls), *files = attachment_lines(in->msg);
+	char *signals = signal_lines(gw, &in->cls);
+	const char *extra[] = { "why_text", why, "attachments_text", files,
+				"signals_text", signals, NULL };
+	struct gateway_team_notice t = { .facts = &f, .name = "team_new_case", .extra = extra,
+					 .in_reply_to = in->msg->message_id };
+	int ret = gateway_team_notify(gw, &t, error_r);
 
-	for (; ret == 1 && team != NULL && *team != NULL; team++) {
-		if (**team == '\0')
-			continue;
-		struct gateway_facts f = { .c = c, .rec = rec, .d = d, .to_team = 1 };
-		GHashTable *vars = gateway_notice_values(gw, &f);
-		GHashTable *lists = gateway_notice_lists(&f);
-		g_hash_table_insert(vars, "why_text", why_lines(&in->cls));
-		g_hash_table_insert(vars, "attachments_text", attachment_lines(in->msg));
-		struct gateway_notice n = {
-			.name = "team_new_case", .case_id = c->id, .reference = c->reference,
-			.rcpt = *team, .in_reply_to = in->msg->message_id, .vars = vars,
-			.lists = lists,
-		};
-		ret = gateway_queue_notice(gw, &n, error_r);
-		g_hash_table_unref(vars);
-		g_hash_table_unref(lists);
-	}
+	g_free(why);
+	g_free(files);
+	g_free(signals);
 	return ret;
 }
 
@@ -354,6 +372,8 @@ static void intake_classify(struct gateway *gw, struct intake *in)
 
 	classify_message(gw->rules, in->msg, cls);
 	in->from_team = in->msg->from_addr != NULL && is_own_address(gw, in->msg->from_addr);
+	in->member = in->msg->from_addr != NULL &&
+		     team_is_member(in->msg->from_addr, c->team.members);
 	if (find_case(gw, in->msg, &in->case_id))
 		store_case_reference(gw->store, in->case_id, &cls->case_ref);
 	else
@@ -367,13 +387,18 @@ static void intake_classify(struct gateway *gw, struct intake *in)
 	in->cls_json = classify_result_json(cls, NULL, FALSE);
 }
 
-/* Decide and write everything for one message; the caller owns the transaction. */
-static int intake_write(struct gateway *gw, struct intake *in, int64_t *row_r, char **error_r)
+int gateway_intake_store(struct gateway *gw, struct intake *in, int64_t *row_r, char **error_r)
 {
+	return add_message(gw, in, row_r, error_r);
+}
+
+int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row_r,
+			     char **error_r)
+{
+	/* A requester's reply is raised to the team at once: nobody else reads the mailbox. */
+	int reply = in->case_id != 0 && in->msg != NULL && !in->cls.auto_mail && !in->from_team;
 	int ret;
 
-	if (in->msg != NULL)
-		intake_classify(gw, in);
 	if (in->case_id != 0) {
 		ret = record_continuation(gw, in, error_r);
 	} else if (in->msg != NULL && !in->cls.auto_mail) {
@@ -384,7 +409,21 @@ static int intake_write(struct gateway *gw, struct intake *in, int64_t *row_r, c
 	}
 	if (ret == 1)
 		ret = add_message(gw, in, row_r, error_r);
+	if (ret == 1 && reply)
+		ret = gateway_note_stray_commands(gw, in, error_r);
+	if (ret == 1 && reply)
+		ret = gateway_raise_reply(gw, in, error_r);
 	return ret;
+}
+
+/* Decide and write everything for one message; the caller owns the transaction. */
+static int intake_write(struct gateway *gw, struct intake *in, int64_t *row_r, char **error_r)
+{
+	if (in->msg != NULL)
+		intake_classify(gw, in);
+	if (in->msg != NULL && !in->cls.auto_mail && in->member)
+		return gateway_team_mail(gw, in, row_r, error_r);
+	return gateway_intake_as_anyone(gw, in, row_r, error_r);
 }
 
 static void intake_free(struct intake *in)
@@ -394,6 +433,7 @@ static void intake_free(struct intake *in)
 	g_free(in->sha256);
 	mime_message_free(&in->msg);
 	g_free(in->parse_error);
+	g_free(in->auth);
 }
 
 int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,

@@ -134,8 +134,8 @@ static const struct notice notices[] = {
 	"#verified [DATE]\n#kinds KIND[,KIND]\n#regime law_enforcement|general\n"               \
 	"#clarify (the question goes below the command lines)\n#withdraw\n#close REASON\n#help"
 #define S_ANSWER "Your custody record of 3 January 2026 is attached, with two pages redacted."
-#define S_SIGNALS "- possibly a repeat of PD-2026-000101 (same requester and right within 90 " \
-		  "days: for you to assess)\n- vague: a clarification question may be needed"
+#define S_SIGNALS "- possibly a repeat of PD-2026-000101 (same right within 90 days)\n" \
+		  "- vague: a clarification question may be needed (#clarify)"
 #define S_TEXT "#extend: done. PD-2026-000123: extended (state open -> extended)"
 #define S_PROBABLY "identity documents: check them, then #verified"
 /* Config texts, wrapped as an admin would write them. */
