@@ -154,6 +154,7 @@ static JsonObject *case_summary(const struct store_case *c)
 	json_object_set_string_member(o, "requester", c->requester_addr);
 	json_object_set_string_member(o, "requester_name", c->requester_name);
 	json_object_set_string_member(o, "subject", c->subject);
+	json_object_set_string_member(o, "owner", c->owner);
 	json_object_set_string_member(o, "received", received);
 	g_free(received);
 	g_date_time_unref(t);
@@ -236,7 +237,7 @@ static void flatten(JsonObject *o)
 static void print_rows(GArray *rows, int json)
 {
 	static const char *const cols[] = { "reference", "state", "regime", "kinds", "due", "left",
-					    "requester", "subject", NULL };
+					    "owner", "requester", "subject", NULL };
 	JsonArray *array = json_array_new();
 
 	for (guint i = 0; i < rows->len; i++) {

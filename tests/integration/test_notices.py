@@ -325,6 +325,15 @@ class Notices:
         subs = []
         if why:
             subs.append((NO_RULE, why))
+        # The classifier's signals (gateway/intake.c signal_lines) go above "Why".
+        signals = []
+        if cls.get("vague"):
+            signals.append("- vague: a clarification question may be needed (#clarify)")
+        if cls.get("child"):
+            signals.append("- may be a child: plain-language notices are sent")
+        if signals:
+            subs.append(("Why the gateway thinks so\n", "Signals\n%s\n\nWhy the gateway "
+                         "thinks so\n" % "\n".join(signals)))
         if CASES[letter][4] is not None:
             subs.append(("Attachments\nnone\n",
                          "Attachments\n- passport.jpg (image/jpeg, %d KB)\n"
@@ -504,11 +513,17 @@ class Notices:
         want = {}
         for (letter, notice), exp in self.expected.items():
             want[exp["rcpt"]] = want.get(exp["rcpt"], 0) + 1
+        # jane's reply with her passport was raised to the team (team_case_reply: tested by
+        # test_team.py); it is the only other mail.
+        want[TEAM] += 1
         got = {u: len(boxes[u]) for u in want}
         check(got == want, "mailboxes hold %r messages, expected %r" % (got, want))
+        raised = [m for _, m in boxes[TEAM] if notice_kind(m) == "team_case_reply"]
+        check(len(raised) == 1 and notice_ref(raised[0]) == self.ref["A"],
+              "the team holds %d raised replies, expected jane's" % len(raised))
         n = len(boxes[JOURNAL])
-        check(n == len(self.expected), "the journal holds %d messages, expected %d"
-              % (n, len(self.expected)))
+        check(n == len(self.expected) + 1, "the journal holds %d messages, expected %d"
+              % (n, len(self.expected) + 1))
         names = {notice for _, notice in self.expected}
         check(names == set(ALL_NOTICES), "not every notice kind was exercised: missing %r"
               % sorted(set(ALL_NOTICES) - names))
