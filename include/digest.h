@@ -118,6 +118,9 @@ struct report_row {
 	int worst_from_start, worst_from_receipt;
 	unsigned extended, refused_unfounded, refused_excessive, no_action, restricted,
 		 withdrawn, redirected;
+	unsigned closed;              /* closed as not a request: like withdrawn and redirected,
+					 an end that is no decision (added with report.c, so every
+					 end of the period has a column) */
 	unsigned open_at_end, overdue_at_end;
 	unsigned foi[REPORT_FOI_COUNT]; /* FOI and EIR only */
 	unsigned acknowledged, ack_on_time; /* complaints with a statutory acknowledgement */
@@ -146,6 +149,10 @@ void digest_report_clear(struct digest_report *r);
 char *digest_report_text(const struct digest_report *r);
 char *digest_report_csv(const struct digest_report *r);
 char *digest_report_json(const struct digest_report *r);
+/* field as one CSV field (RFC 4180): in double quotes, each '"' doubled, when it holds a
+   comma, a quote, CR or LF; else as it is. g_malloc'd. The report's quoting, for any other
+   CSV pdgate writes. */
+char *digest_csv_field(const char *field);
 
 /* ---- charts (chart.c) ---- */
 
