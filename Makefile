@@ -6,7 +6,7 @@ PKGS := gmime-3.0 json-glib-1.0 sqlite3 libcurl gnutls cairo
 BUILD := build
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -letpan -lm
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wno-unused-parameter

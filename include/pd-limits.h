@@ -40,5 +40,11 @@
 /* Commands in one team member's reply: a block longer than a screen is a paste gone wrong
    (or a quoted notification), and each command may send a notice to a requester. */
 #define TEAM_MAX_COMMANDS 20
+/* Charts (digest_chart_png): a bar a month for five years is 60; past that labels cannot be
+   read. Sides in pixels: under 200 nothing is legible, over 2000 is a poster (and 16 MB of
+   pixels to draw). */
+#define DIGEST_CHART_MAX_BARS 60
+#define DIGEST_CHART_MIN_SIDE 200
+#define DIGEST_CHART_MAX_SIDE 2000
 
 #endif
