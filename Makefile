@@ -2,7 +2,7 @@
 # runs every test; `make demo` runs the gateway against local mail servers; `make bench` measures.
 
 CC ?= cc
-PKGS := gmime-3.0 json-glib-1.0 sqlite3 libcurl gnutls cairo
+PKGS := gmime-3.0 json-glib-1.0 sqlite3 libcurl gnutls cairo fontconfig
 BUILD := build
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
