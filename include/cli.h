@@ -31,6 +31,13 @@ int cli_case(const struct config *config, int argc, char **argv);
    notice would be, for a real case or a sample one. */
 int cli_templates(const struct config *config, int argc, char **argv);
 
+/* pdgate digest [--print] [--html FILE] [--send]: the team's digest as it would be now
+   (text to stdout, a standalone HTML page to FILE) or queued to [team] notify (extra: the
+   scheduled one still goes). pdgate report --from DATE --to DATE [--csv|--json] [--png FILE]
+   [--send]: the statutory report. Exit statuses: 0, 64 usage, 65 bad dates, 75, 78. */
+int cli_digest(const struct config *config, int argc, char **argv);
+int cli_report(const struct config *config, int argc, char **argv);
+
 /* pdgate outbox retry ID: queue a failed notice again (recorded on its case). */
 int cli_outbox_retry(const struct config *config, int argc, char **argv);
 

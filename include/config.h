@@ -41,6 +41,16 @@ struct config {
 		int max_response_size;
 	} team;
 	struct {
+		/* The daily digest: sent by the poller or not (`pdgate digest --send` works
+		   either way), when (minutes after midnight, Europe/London), on non-working
+		   days too or not, and after how many days a requester who has not sent
+		   identity or an answer is listed to be chased. */
+		int send, time, non_working_days, chase_after;
+	} digest;
+	struct {
+		int monthly;       /* mail the statutory report on each month's first working day */
+	} report;
+	struct {
 		/* Texts notices take from the config: the force's own words and addresses. */
 		char *not_for_emergencies, *identity_routes, *identity_retention;
 		/* Where misdirected mail belongs, in lifecycle.h's case_redirect order from

@@ -18,6 +18,7 @@
 
 /* A case as the digest and the report see it. Times are Unix seconds, 0 = none. */
 struct digest_case {
+	int64_t id;                   /* the store's: a later case has a higher one */
 	const char *reference;
 	const char *requester;        /* the requester's address, or NULL */
 	const char *owner;            /* #assign, or NULL */
@@ -80,6 +81,8 @@ struct digest_input {
 	size_t n_items[DIGEST_ITEMS_COUNT];
 	GDate today;
 	int64_t since;                /* the previous digest, 0 = none: everything is new */
+	int64_t since_case;           /* the newest case it saw: higher ids are new (exact
+					 where times share a second); 0: received >= since */
 	unsigned chase_after;         /* days */
 	const struct clock_holiday_overrides *holidays; /* may be NULL */
 };

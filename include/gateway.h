@@ -3,6 +3,7 @@
 #ifndef PDGATE_GATEWAY_H
 #define PDGATE_GATEWAY_H
 
+#include <glib.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,11 @@ struct gateway;
    placeholder names every notice provides ("list[]" and "list.field" for lists). */
 extern const char *const gateway_notice_names[];
 extern const char *const gateway_notice_vars[];
+/* Each notice declares what it may use: the case notices gateway_notice_vars, the digest and
+   the report mail their own (they are about many cases). By template name (NAME.child too). */
+extern const char *const gateway_digest_vars[];
+extern const char *const gateway_report_vars[];
+const char *const *gateway_notice_vars_of(const char *name);
 
 /* Take the single-poller lock (a file next to the database) before anything else opens the
    database, so two pollers never even race to create it. Released by gateway_deinit. */
@@ -71,6 +77,23 @@ int gateway_render_notice(struct gateway *gw, const struct gateway_preview *p, c
 			  size_t *len_r, char **error_r);
 /* The loaded templates' names, sorted (g_strfreev). */
 char **gateway_template_names(struct gateway *gw);
+
+/* pdgate digest: queue a digest now to [team] notify (extra: the scheduled one still
+   goes). 1/0/-1 with *error_r. */
+int gateway_digest_send(struct gateway *gw, char **error_r);
+/* The digest as it would be now: *text_r "Subject: ...\n\nbody", *html_r a standalone HTML
+   page (the chart inline as a data: URL). g_malloc'd. 1, or 0/-1 with *error_r. */
+int gateway_digest_render(struct gateway *gw, char **text_r, char **html_r, char **error_r);
+
+/* pdgate report: the statutory report over [from, to] as text, CSV or JSON (*out_r), and
+   with png_r its chart (monthly volumes, on-time rate) as PNG bytes. g_malloc'd. 1, or 0/-1
+   with *error_r. gateway_report_send mails it to [team] notify. */
+enum gateway_report_format { GATEWAY_REPORT_TEXT, GATEWAY_REPORT_CSV, GATEWAY_REPORT_JSON };
+int gateway_report_render(struct gateway *gw, const GDate *from, const GDate *to,
+			  enum gateway_report_format format, char **out_r, char **png_r,
+			  size_t *png_len_r, char **error_r);
+int gateway_report_send(struct gateway *gw, const GDate *from, const GDate *to,
+			char **error_r);
 
 /* Send what is due in the outbox over one reused SMTP connection. Returns the number sent,
    or -1 when the SMTP server could not be reached (items stay queued). */

@@ -233,6 +233,10 @@ struct case_change {
 				      report counts them), "" when reopened, NULL unchanged; static */
 };
 
+/* The notice a requester needs when the deadlines go from old to now: clock_started when
+   no date was running or paused before and one is now, deadline_changed when a date they
+   may be told of is new, moved or gone, else NULL. Static. */
+const char *case_date_notice(const struct case_deadlines *old, const struct case_deadlines *now);
 /* Why a date changed when `action` changed it, in the requester's words, or NULL. Static. */
 const char *case_change_reason(enum case_action action);
 

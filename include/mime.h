@@ -61,12 +61,19 @@ struct mime_blob {
 	char *data;         /* decoded bytes (g_malloc'd) */
 	size_t len;
 };
-/* The attachments of raw (the same ones, in the same order, as mime_parse lists) with their
-   decoded bytes, for passing them on (a response, a reply raised to the team). Returns 1
-   with *blobs_r (free with mime_blobs_free) and *n_r; 0 with *error_r when raw cannot be
-   parsed or the attachments add up to more than max_total bytes (nothing is returned then:
-   the caller lists names and sizes instead). */
-int mime_attachments_read(const char *raw, size_t len, size_t max_total,
+/* Which of a message's attachments to read. */
+enum mime_files {
+	MIME_FILES_LISTED,   /* every one mime_parse lists, also those in forwarded messages */
+	MIME_FILES_ATTACHED, /* only files the sender attached: no inline image with a
+				Content-ID (a signature's logo), nothing inside a forwarded
+				message (which comes whole if it was attached) */
+};
+/* The attachments of raw (MIME_FILES_LISTED: the same ones, in the same order, as mime_parse
+   lists) with their decoded bytes, for passing them on (a response, a reply raised to the
+   team). Returns 1 with *blobs_r (free with mime_blobs_free) and *n_r; 0 with *error_r when
+   raw cannot be parsed or the files add up to more than max_total bytes (nothing is returned
+   then: the caller lists names and sizes instead). */
+int mime_attachments_read(const char *raw, size_t len, enum mime_files which, size_t max_total,
 			  struct mime_blob **blobs_r, size_t *n_r, char **error_r);
 void mime_blobs_free(struct mime_blob **blobs, size_t n);
 
@@ -83,17 +90,23 @@ struct mime_notice {
 	const char *in_reply_to; /* without <>, or NULL */
 	const char *const *references; /* NULL-terminated, without <>, or NULL */
 	int64_t date;            /* Unix time for the Date header */
-	int auto_replied;        /* add "Auto-Submitted: auto-replied" */
+	int auto_replied;        /* add "Auto-Submitted: auto-replied" (auto-generated when
+				    in_reply_to is NULL: it answers nothing) */
 	const char *body_html;   /* HTML alternative of body_text, or NULL for text only */
 	const struct mime_blob *attachments; /* files attached after the body, or NULL */
 	size_t n_attachments;
+	/* Images the HTML part shows, inline: each blob's filename is its Content-ID (the HTML
+	   refers to it as "cid:NAME"). Only with body_html. */
+	const struct mime_blob *inline_images;
+	size_t n_inline;
 };
 
 /* Compose n as an RFC 5322 message (CRLF line ends, UTF-8 RFC 2047 encoded headers,
    quoted-printable or base64 body as needed, lines within 998). With body_html, the body is
    multipart/alternative: text/plain then text/html, both UTF-8; without it, one text/plain
-   part. With attachments, that body and then each file (base64, its name RFC 2231-encoded)
-   make a multipart/mixed. Body text never ends or breaks the multipart. Returns 1 with *raw_r
+   part; with inline images, the HTML and its images make a multipart/related. With
+   attachments, that body and then each file (base64, its name RFC 2231-encoded) make a
+   multipart/mixed. Body text never ends or breaks the multipart. Returns 1 with *raw_r
    (g_malloc'd, NUL-terminated) and *len_r, or 0 with *error_r for invalid input
    (bad address, CR/LF in a header value). */
 int mime_compose(const struct mime_notice *n, char **raw_r, size_t *len_r, char **error_r);

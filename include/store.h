@@ -11,7 +11,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Open (creating 0600, migrating to STORE_SCHEMA_VERSION) the database and spool folder.
    1 with *store_r (free with store_close) or 0. */
@@ -132,6 +132,8 @@ struct store_case {
 	char *owner, *reopened_on, *outcome;
 };
 void store_case_clear(struct store_case *c);
+/* dst becomes a copy of src (every string duplicated). */
+void store_case_copy(struct store_case *dst, const struct store_case *src);
 /* Replace one of c's strings with a copy of value ("" and NULL clear it). */
 void store_case_set_text(char **field, const char *value);
 /* By reference: 1, 0 no such case, -1 database error. */
@@ -163,6 +165,27 @@ int64_t store_case_last_notice(struct store *store, int64_t case_id, const char 
 /* How many automatic notices (acknowledgement, identity_request) were composed for rcpt at
    or after `since`: the per-requester rate limit. */
 int64_t store_auto_notices_since(struct store *store, const char *rcpt, int64_t since);
+
+/* What the digest and the report need of a case beyond its row. Times Unix, 0 = none. */
+struct store_case_facts {
+	int64_t ended;        /* the latest ending event (responded, refused, ...) */
+	int64_t last_reply;   /* the latest person-written inbound mail after the request */
+	int64_t last_team;    /* the latest event of a team member (not the gateway's own) */
+	int64_t ack_sent;     /* the acknowledgement's acceptance by the SMTP server */
+	int possible_repeat;
+};
+int store_case_facts(struct store *store, int64_t case_id, struct store_case_facts *f,
+		     char **error_r);
+
+/* The digests sent. kind: "scheduled" (one a day: a second one for the same day fails with
+   0), "manual", "report" (one a month). day: YYYY-MM-DD. The newest case id is recorded
+   with it: cases opened later, even in the same second, are new to the next one. */
+int store_digest_add(struct store *store, const char *kind, const char *day, int64_t sent_at,
+		     char **error_r);
+/* When the latest digest of kind was sent (0: never), the newest case it saw and its day
+   (11 bytes). 1, or -1 on a database error. */
+int store_digest_last(struct store *store, const char *kind, int64_t *sent_at_r,
+		      int64_t *last_case_r, char day_r[static 11]);
 
 /* Append to a case's record. actor: "gateway", a team address, or "requester". */
 int store_event_add(struct store *store, int64_t case_id, const char *actor, const char *action,
@@ -208,7 +231,10 @@ int store_outbox_mark_failed(struct store *store, int64_t id, const char *error,
 /* Read side, for the CLI: each row as a NULL-terminated array of column names and values
    (values may be NULL); the callback borrows them. `kind` selects the query:
    "cases" (arg unused), "case" (arg = reference), "case_messages", "case_events",
-   "case_outbox" (arg = reference), "messages" (arg unused), "outbox" (arg unused). 1 or 0. */
+   "case_outbox" (arg = reference), "messages" (arg unused), "outbox" (arg unused);
+   for the digest, columns reference, what, at: "failed_notices" (arg unused),
+   "quarantined" (arg = Unix time: received since), "forgeries", "stray_commands" (arg =
+   Unix time: recorded since). 1 or 0. */
 typedef void store_row_cb(void *ctx, int ncols, const char *const *names,
 			  const char *const *values);
 int store_query(struct store *store, const char *kind, const char *arg, store_row_cb *cb,

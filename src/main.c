@@ -48,6 +48,9 @@ static void usage(FILE *out)
 	      "  deadline --kind K [--complaint-type T] --regime R --received DATE\n"
 	      "           [--valid-from DATE] [--stopped FROM:TO ...] [--extended] [--json]\n"
 	      "                         a statutory deadline\n"
+	      "  digest [--print] [--html FILE] [--send]   the team's digest now\n"
+	      "  report --from DATE --to DATE [--csv|--json] [--png FILE] [--send]\n"
+	      "                         the statutory report (figures by right and regime)\n"
 	      "  check-config           validate the configuration, templates and rules\n",
 	      out);
 }
@@ -169,6 +172,10 @@ static int dispatch(const struct config *config, int argc, char **argv)
 		return cmd_check_config(config);
 	if (strcmp(cmd, "deadline") == 0)
 		return cli_deadline(config, argc, argv);
+	if (strcmp(cmd, "digest") == 0)
+		return cli_digest(config, argc, argv);
+	if (strcmp(cmd, "report") == 0)
+		return cli_report(config, argc, argv);
 	if (strcmp(cmd, "classify") == 0)
 		return cli_classify(config, argc, argv);
 	if (strcmp(cmd, "templates") == 0)

@@ -53,6 +53,11 @@ static int parse_render(int argc, char **argv, struct gateway_preview *p)
 	return 1;
 }
 
+static int from_database(const char *name)
+{
+	return strcmp(name, "team_digest") == 0 || strcmp(name, "team_report") == 0;
+}
+
 static int templates_render(const struct config *config, int argc, char **argv)
 {
 	struct gateway_preview p;
@@ -66,9 +71,10 @@ static int templates_render(const struct config *config, int argc, char **argv)
 			"[--regime law_enforcement|general|unknown] [--child]\n");
 		return EX_USAGE;
 	}
-	/* A sample needs no database: do not create one just to preview. */
-	if (gateway_init(config, p.reference != NULL ? 0 : GATEWAY_FLAG_NO_STORE, &gw,
-			 &error) != 1)
+	/* A sample needs no database: do not create one just to preview. The digest and the
+	   report are rendered from the database as they would be sent. */
+	if (gateway_init(config, p.reference != NULL || from_database(p.name) ? 0 :
+			 GATEWAY_FLAG_NO_STORE, &gw, &error) != 1)
 		status = EX_CONFIG;
 	else if (gateway_render_notice(gw, &p, &raw, &len, &error) != 1)
 		status = EX_DATAERR;

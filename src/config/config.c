@@ -6,13 +6,14 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 /* KEY_OBSOLETE: a key older versions read; when set it is ignored with a warning (def says
    why), so an upgrade never refuses a config that used to work. */
 enum key_type { KEY_STRING, KEY_PATH, KEY_INT, KEY_TLS, KEY_LIST, KEY_DATES, KEY_OBSOLETE,
-		KEY_SIZE };
+		KEY_SIZE, KEY_BOOL, KEY_TIME };
 
 struct key_def {
 	const char *group, *key;
@@ -94,6 +95,12 @@ static const struct key_def keys[] = {
 	/* Outlook and Exchange refuse much larger mail; 40 MB is the message limit anyway. */
 	{ "team", "max_response_size", KEY_SIZE, "20M", 1024, 40 * 1024 * 1024,
 	  OFF(team.max_response_size) },
+	/* The team's daily digest and the monthly statutory report. */
+	{ "digest", "send", KEY_BOOL, "yes", 0, 0, OFF(digest.send) },
+	{ "digest", "time", KEY_TIME, "08:00", 0, 0, OFF(digest.time) },
+	{ "digest", "non_working_days", KEY_BOOL, "no", 0, 0, OFF(digest.non_working_days) },
+	{ "digest", "chase_after", KEY_INT, "10", 1, 365, OFF(digest.chase_after) },
+	{ "report", "monthly", KEY_BOOL, "no", 0, 0, OFF(report.monthly) },
 	/* The force's own words in notices (domain-rules 2 and 4). */
 	{ "notices", "not_for_emergencies", KEY_STRING,
 	  "This mailbox is not for emergencies or for reporting a crime. In an emergency, "
@@ -180,6 +187,19 @@ static char *apply_dates(char ***field, const char *value)
 	return err;
 }
 
+/* "08:00": minutes after midnight. */
+static char *apply_time(void *field, const char *value)
+{
+	unsigned h, m;
+	char tail;
+
+	if (sscanf(value, "%2u:%2u%c", &h, &m, &tail) != 2 || strlen(value) != 5 || h > 23 ||
+	    m > 59)
+		return g_strdup_printf("must be a time HH:MM, not '%s'", value);
+	*(int *)field = (int)(h * 60 + m);
+	return NULL;
+}
+
 /* "20M", "512K", "1048576": bytes, within the key's bounds. */
 static char *apply_size(void *field, const struct key_def *k, const char *value)
 {
@@ -231,6 +251,13 @@ static char *apply_key(struct config *c, const struct key_def *k, const char *va
 		return NULL;
 	case KEY_SIZE:
 		return apply_size(field, k, value);
+	case KEY_BOOL:
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			return g_strdup_printf("must be yes or no, not '%s'", value);
+		*(int *)field = strcmp(value, "yes") == 0;
+		return NULL;
+	case KEY_TIME:
+		return apply_time(field, value);
 	case KEY_INT:
 		errno = 0;
 		n = strtol(value, &end, 10);
@@ -302,6 +329,10 @@ static void check_team(struct config *c, GString *errors, GPtrArray *warnings)
 	}
 	check_addresses(&c->team.members, "members", errors);
 	check_addresses(&c->team.notify, "notify", errors);
+	/* Members' commands are answered, but raised replies and alerts need somewhere to go. */
+	if (c->team.members[0] != NULL && c->team.notify[0] == NULL)
+		g_string_append(errors, "\n  [team] notify: required with members (where "
+				"requesters' replies, alerts and the digest are sent)");
 	if (c->team.require_auth == NULL ||
 	    !g_strv_contains(methods, c->team.require_auth)) {
 		g_string_append(errors, "\n  [team] require_auth: must be none, spf, dkim or dmarc");

@@ -1,6 +1,6 @@
-/* gateway/casework: a team action on a case, from the command line now and from the team's
-   e-mail commands later: load the record, ask the lifecycle, write the change, its event and
-   its notice in one transaction. */
+/* gateway/casework: a team action on a case, from the command line or from a member's e-mail
+   commands (each in a savepoint of the mail's transaction): load the record, ask the
+   lifecycle, write the change, its event and its notice together. */
 #include "gateway-private.h"
 
 #include <string.h>
@@ -175,12 +175,28 @@ static int record_files(struct gateway *gw, const struct store_case *c, const ch
 	return ret;
 }
 
+/* The action's notice, unless it is a date notice a batch sends once at its end. */
+static int action_notice(struct gateway *gw, const struct gateway_act *a,
+			 const struct store_case *c, const struct case_change *ch,
+			 const struct case_deadlines *d, const struct case_command *cmd,
+			 const struct thread *t, char **error_r)
+{
+	struct gateway_facts f = { .c = c, .rec = &ch->after, .d = d, .cmd = cmd,
+				   .change_reason = ch->change_reason, .files = a->files,
+				   .n_files = a->n_files };
+
+	if (ch->notice == NULL || (a->defer_date_notice && ch->change_reason != NULL))
+		return 1;
+	if (a->told_r != NULL && ch->change_reason == NULL)
+		*a->told_r = 1;
+	return gateway_case_notice(gw, &f, ch->notice, t->in.message_id, t->references, error_r);
+}
+
 /* Everything inside the transaction. 1 done, 0 refused, -1 temporary. */
-static int action_write(struct gateway *gw, struct store_case *c, const struct case_command *in,
-			const char *actor, const struct mime_blob *files, size_t n_files,
+static int action_write(struct gateway *gw, struct store_case *c, const struct gateway_act *a,
 			char **reply_r, char **error_r)
 {
-	struct case_command cmd = *in;
+	struct case_command cmd = *a->cmd;
 	struct case_record rec;
 	struct case_change ch;
 	struct case_deadlines d;
@@ -200,21 +216,16 @@ static int action_write(struct gateway *gw, struct store_case *c, const struct c
 	if (ch.outcome != NULL)
 		store_case_set_text(&c->outcome, ch.outcome);
 	if ((ret = gateway_case_save(gw, c, &ch.after, &d, error_r)) != 1 ||
-	    (ret = store_event_add(gw->store, c->id, actor, ch.event, ch.detail, error_r)) != 1)
+	    (ret = store_event_add(gw->store, c->id, a->actor, ch.event, ch.detail,
+				   error_r)) != 1)
 		goto out;
-	if (n_files > 0 && cmd.action != CASE_RESPOND) {
+	if (a->n_files > 0 && cmd.action != CASE_RESPOND) {
 		ret = error_set(error_r, 0, "only respond sends files");
 		goto out;
 	}
+	ret = record_files(gw, c, a->actor, a->files, a->n_files, error_r);
 	if (ret == 1)
-		ret = record_files(gw, c, actor, files, n_files, error_r);
-	if (ret == 1 && ch.notice != NULL) {
-		struct gateway_facts f = { .c = c, .rec = &ch.after, .d = &d, .cmd = &cmd,
-					   .change_reason = ch.change_reason, .files = files,
-					   .n_files = n_files };
-		ret = gateway_case_notice(gw, &f, ch.notice, t.in.message_id, t.references,
-					  error_r);
-	}
+		ret = action_notice(gw, a, c, &ch, &d, &cmd, &t, error_r);
 	if (ret == 1)
 		*reply_r = describe_result(c, &ch, &d);
 out:
@@ -225,18 +236,60 @@ out:
 	return ret;
 }
 
-int gateway_case_act(struct gateway *gw, const char *reference,
-		     const struct case_command *cmd, const char *actor,
-		     const struct mime_blob *files, size_t n_files, char **reply_r,
+int gateway_case_act(struct gateway *gw, const struct gateway_act *a, char **reply_r,
 		     char **error_r)
 {
 	struct store_case c;
 	int ret;
 
 	memset(&c, 0, sizeof(c));
-	if ((ret = store_case_load(gw->store, reference, &c, error_r)) == 1)
-		ret = action_write(gw, &c, cmd, actor, files, n_files, reply_r, error_r);
+	if ((ret = store_case_load(gw->store, a->reference, &c, error_r)) == 1)
+		ret = action_write(gw, &c, a, reply_r, error_r);
 	store_case_clear(&c);
+	return ret;
+}
+
+int gateway_case_load(struct gateway *gw, const char *reference, struct gateway_loaded *l,
+		      char **error_r)
+{
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	ret = store_case_load(gw->store, reference, &l->c, error_r);
+	if (ret == 1)
+		ret = case_record_from_store(&l->c, &l->rec, error_r);
+	if (ret == 1)
+		ret = case_deadlines_compute(gateway_env(gw), &l->rec, &l->d, error_r);
+	return ret;
+}
+
+void gateway_loaded_clear(struct gateway_loaded *l)
+{
+	case_deadlines_clear(&l->d);
+	case_record_clear(&l->rec);
+	store_case_clear(&l->c);
+}
+
+int gateway_case_date_notice(struct gateway *gw, const char *reference,
+			     const struct case_deadlines *before, const char *reason,
+			     char **error_r)
+{
+	struct gateway_loaded l;
+	struct thread t;
+	const char *notice;
+	int ret = gateway_case_load(gw, reference, &l, error_r);
+
+	memset(&t, 0, sizeof(t));
+	/* An ended case has no dates left to tell: its last notice said how it ended. */
+	if (ret == 1 && !case_state_is_end(l.rec.state) &&
+	    (notice = case_date_notice(before, &l.d)) != NULL) {
+		struct gateway_facts f = { .c = &l.c, .rec = &l.rec, .d = &l.d,
+					   .change_reason = reason };
+		thread_load(gw, l.c.id, &t);
+		ret = gateway_case_notice(gw, &f, notice, t.in.message_id, t.references, error_r);
+	}
+	thread_clear(&t);
+	gateway_loaded_clear(&l);
 	return ret;
 }
 
@@ -249,7 +302,9 @@ int gateway_case_action(struct gateway *gw, const char *reference,
 
 	if ((ret = store_begin(gw->store, error_r)) != 1)
 		return ret;
-	ret = gateway_case_act(gw, reference, cmd, actor, files, n_files, reply_r, error_r);
+	struct gateway_act a = { .reference = reference, .cmd = cmd, .actor = actor,
+				 .files = files, .n_files = n_files };
+	ret = gateway_case_act(gw, &a, reply_r, error_r);
 	if (ret == 1)
 		ret = store_commit(gw->store, error_r);
 	if (ret != 1)

@@ -50,6 +50,14 @@ int gateway_intake_store(struct gateway *gw, struct intake *in, int64_t *row_r, 
 int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row_r,
 			     char **error_r);
 
+/* ---- digestmail.c ---- */
+/* Send today's scheduled digest if it is time and it was not sent yet (the poller calls it
+   every pass); errors are logged and tried again on the next pass. */
+void gateway_digest_due(struct gateway *gw);
+/* The same for the monthly report ([report] monthly = yes): the previous month's, on the
+   first working day of the month. */
+void gateway_report_due(struct gateway *gw);
+
 /* ---- teammail.c ---- */
 /* A member's mail (in->member): authenticated, its case found, its commands run, the member
    answered; or, with no command and no case, a request like anyone's. 1/0/-1. */
@@ -71,6 +79,8 @@ struct gateway_notice {
 	int child;                     /* use NAME.child when there is one */
 	const struct mime_blob *files;
 	size_t n_files;
+	const struct mime_blob *inline_images; /* the HTML part's images (cid: filename) */
+	size_t n_inline;
 };
 /* Render, compose, spool, record and queue it (inside the caller's transaction). 1/0/-1. */
 int gateway_queue_notice(struct gateway *gw, const struct gateway_notice *n, char **error_r);
@@ -79,6 +89,10 @@ int gateway_queue_notice(struct gateway *gw, const struct gateway_notice *n, cha
    queued: *raw_r g_malloc'd. 1 or 0. */
 int gateway_preview_notice(struct gateway *gw, const struct gateway_notice *n, char **raw_r,
 			   size_t *len_r, char **error_r);
+/* The same for the team's mails about many cases: today's digest as it would go now, and
+   last month's report. 1, 0 or -1. */
+int gateway_digest_preview(struct gateway *gw, char **raw_r, size_t *len_r, char **error_r);
+int gateway_report_preview(struct gateway *gw, char **raw_r, size_t *len_r, char **error_r);
 
 /* What a case notice is rendered from. Everything borrowed. */
 struct gateway_facts {
@@ -98,12 +112,39 @@ GHashTable *gateway_notice_values(const struct gateway *gw, const struct gateway
    limit, any state). Unref. */
 GHashTable *gateway_notice_lists(const struct gateway_facts *f);
 
+/* A team action as the gateway runs it. Everything borrowed. */
+struct gateway_act {
+	const char *reference;
+	const struct case_command *cmd;
+	const char *actor;
+	const struct mime_blob *files;  /* respond: sent with the cover */
+	size_t n_files;
+	int defer_date_notice;          /* a mail of several commands tells the requester of a
+					   changed date once, at its end (gateway_case_date_notice) */
+	int *told_r;                    /* out, or NULL: 1 when a notice other than a date
+					   notice went to the requester (it gives today's dates) */
+};
 /* The team's action inside the caller's transaction (gateway_case_action without begin and
    commit; the team's e-mail commands run each in a savepoint). Same returns. */
-int gateway_case_act(struct gateway *gw, const char *reference,
-		     const struct case_command *cmd, const char *actor,
-		     const struct mime_blob *files, size_t n_files, char **reply_r,
+int gateway_case_act(struct gateway *gw, const struct gateway_act *a, char **reply_r,
 		     char **error_r);
+
+/* A case as a notice needs it: its row, its record and its deadlines today. */
+struct gateway_loaded {
+	struct store_case c;
+	struct case_record rec;
+	struct case_deadlines d;
+};
+/* 1, 0 no such case or unreadable, -1; clear *l whatever the return. */
+int gateway_case_load(struct gateway *gw, const char *reference, struct gateway_loaded *l,
+		      char **error_r);
+void gateway_loaded_clear(struct gateway_loaded *l);
+/* The one date notice (clock_started / deadline_changed) a batch of the team's actions owes
+   the requester, comparing the deadlines before it with today's; none when nothing told
+   moved. 1/0/-1. */
+int gateway_case_date_notice(struct gateway *gw, const char *reference,
+			     const struct case_deadlines *before, const char *reason,
+			     char **error_r);
 
 /* The e-mail commands allowed in a state, one usage per line, then #help. g_malloc'd. */
 char *gateway_commands_text(enum case_state state);
@@ -143,10 +184,17 @@ int gateway_team_notice(struct gateway *gw, const struct gateway_team_notice *t,
 			char **error_r);
 int gateway_team_notify(struct gateway *gw, const struct gateway_team_notice *t,
 			char **error_r);
+/* Tell the team something (fn) in a savepoint: when it cannot be told (a template or a case
+   that cannot be rendered), its writes are undone, the case records team_not_told and the
+   caller's mail is kept all the same; only a temporary failure (-1) undoes everything. */
+typedef int gateway_tell_fn(struct gateway *gw, void *ctx, char **error_r);
+int gateway_tell_team(struct gateway *gw, int64_t case_id, gateway_tell_fn *fn, void *ctx,
+		      char **error_r);
 /* gateway_team_notice about case `reference` (its values loaded). 1/0/-1. */
 int gateway_case_team_notice(struct gateway *gw, const char *reference,
 			     const struct gateway_team_notice *t, char **error_r);
-/* A possible forgery on case `reference`, told to the team (team_alert). 1/0/-1. */
+/* A possible forgery on case `reference` (NULL: it names none), told to the team
+   (team_alert). 1/0/-1. */
 int gateway_team_alert(struct gateway *gw, const char *reference, const char *what,
 		       const char *in_reply_to, char **error_r);
 /* The requester's message in *in, on an existing case, raised to the team at once

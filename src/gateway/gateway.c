@@ -34,7 +34,7 @@ static void load_one(struct gateway *gw, GHashTable *set, const char *name, int 
 		g_free(path);
 		return;
 	}
-	if (template_load(path, gateway_notice_vars, &tpl, &error))
+	if (template_load(path, gateway_notice_vars_of(name), &tpl, &error))
 		g_hash_table_insert(set, g_strdup(name), tpl);
 	else
 		g_string_append_printf(errors, "%s%s", errors->len > 0 ? "\n" : "", error);

@@ -119,6 +119,25 @@ static int identity_needed(struct gateway *gw, const struct intake *in, const ch
 	return !*known_r;
 }
 
+/* The earlier case records the complaint about it, with the new case's reference. */
+static int note_complaint(struct gateway *gw, const char *earlier, int64_t case_id,
+			  char **error_r)
+{
+	int64_t earlier_id = 0;
+	char *reference = NULL, *detail;
+	int ret;
+
+	if (!store_case_by_reference(gw->store, earlier, &earlier_id) ||
+	    !store_case_reference(gw->store, case_id, &reference))
+		return 1;
+	detail = g_strdup_printf("a complaint about this case opened %s", reference);
+	ret = store_event_add(gw->store, earlier_id, "gateway", "complaint_received", detail,
+			      error_r);
+	g_free(detail);
+	g_free(reference);
+	return ret;
+}
+
 static int record_opening(struct gateway *gw, const struct intake *in, const char *state,
 			  int known, char **error_r)
 {
@@ -137,6 +156,8 @@ static int record_opening(struct gateway *gw, const struct intake *in, const cha
 		ret = store_event_add(gw->store, in->case_id, "gateway", "identity_known",
 				      "identity verified on an earlier case of this requester: "
 				      "not asked again", error_r);
+	if (ret == 1 && cls->complaint_about != NULL)
+		ret = note_complaint(gw, cls->complaint_about, in->case_id, error_r);
 	if (ret == 1 && cls->repeat_of != NULL) {
 		char *detail = g_strdup_printf("same requester and right as %s within %d days: "
 					       "for the team to assess, not a decision",
@@ -173,7 +194,6 @@ static char *attachment_lines(const struct mime_message *msg)
 	return g_string_free(s, FALSE);
 }
 
-/* The team hears of every new case, with what it needs to triage it. */
 /* The classifier's signals the team weighs when triaging, one per line. */
 static char *signal_lines(const struct gateway *gw, const struct classify_result *cls)
 {
@@ -198,6 +218,7 @@ static char *signal_lines(const struct gateway *gw, const struct classify_result
 	return g_string_free(s, FALSE);
 }
 
+/* The team hears of every new case, with what it needs to triage it. */
 static int notify_team(struct gateway *gw, const struct intake *in, const struct store_case *c,
 		       const struct case_record *rec, const struct case_deadlines *d,
 		       char **error_r)
@@ -345,13 +366,13 @@ static int record_continuation(struct gateway *gw, const struct intake *in, char
 static void complaint_about(struct gateway *gw, struct intake *in)
 {
 	struct classify_result *cls = &in->cls;
-	const char *text = in->msg->body_text;
+	const char *text = in->msg->body_text, *from = reply_address(in->msg);
 	struct store_case earlier;
 	char *ref = NULL;
 
 	if (!(cls->kinds & CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)))
 		return;
-	if (in->case_id != 0)
+	if (cls->case_ref != NULL)
 		ref = g_strdup(cls->case_ref);
 	else if (text != NULL)
 		ref = classify_find_reference(text, gw->config->gateway.reference_prefix);
@@ -359,8 +380,32 @@ static void complaint_about(struct gateway *gw, struct intake *in)
 		g_free(ref);
 		return;
 	}
-	cls->complaint_about = ref;
-	cls->complaint_type = clock_complaint_name(case_complaint_about(earlier.kinds_mask));
+	/* Only the requester's own case says what their complaint is about: a stranger naming
+	   someone's reference learns nothing of it and links nothing to it. */
+	if (earlier.requester_addr != NULL && from != NULL &&
+	    g_ascii_strcasecmp(earlier.requester_addr, from) == 0) {
+		cls->complaint_about = g_strdup(ref);
+		cls->complaint_type = clock_complaint_name(
+			case_complaint_about(earlier.kinds_mask));
+	}
+	g_free(ref);
+	store_case_clear(&earlier);
+}
+
+/* A requester's complaint in reply to a case that is not itself a complaint is a new case:
+   its own clock (DPA s164A: acknowledged within 30 days of the complaint's receipt, not the
+   request's), linked to the earlier case, whose type it takes. */
+static void complaint_as_new_case(struct gateway *gw, struct intake *in)
+{
+	struct classify_result *cls = &in->cls;
+	struct store_case earlier;
+
+	if (in->case_id == 0 || cls->auto_mail || in->from_team || in->member ||
+	    !(cls->kinds & CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)) || cls->complaint_about == NULL ||
+	    store_case_load(gw->store, cls->case_ref, &earlier, NULL) != 1)
+		return;
+	if (!(earlier.kinds_mask & CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)))
+		in->case_id = 0;
 	store_case_clear(&earlier);
 }
 
@@ -384,12 +429,18 @@ static void intake_classify(struct gateway *gw, struct intake *in)
 				       &cls->repeat_of);
 	}
 	complaint_about(gw, in);
+	complaint_as_new_case(gw, in);
 	in->cls_json = classify_result_json(cls, NULL, FALSE);
 }
 
 int gateway_intake_store(struct gateway *gw, struct intake *in, int64_t *row_r, char **error_r)
 {
 	return add_message(gw, in, row_r, error_r);
+}
+
+static int raise_reply(struct gateway *gw, void *ctx, char **error_r)
+{
+	return gateway_raise_reply(gw, ctx, error_r);
 }
 
 int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row_r,
@@ -412,7 +463,7 @@ int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row
 	if (ret == 1 && reply)
 		ret = gateway_note_stray_commands(gw, in, error_r);
 	if (ret == 1 && reply)
-		ret = gateway_raise_reply(gw, in, error_r);
+		ret = gateway_tell_team(gw, in->case_id, raise_reply, in, error_r);
 	return ret;
 }
 

@@ -11,9 +11,40 @@ const char *const gateway_notice_names[] = {
 	"restriction_notice", "refusal_notice", "no_action_notice", "restriction_lift_notice",
 	"response_cover", "withdrawal_confirmation", "clock_started", "deadline_changed",
 	"redirect_notice", "team_new_case", "team_notice_failed", "team_reply",
-	"team_case_reply", "team_alert",
+	"team_case_reply", "team_alert", "team_digest", "team_report",
 	NULL
 };
+
+/* The digest's own placeholders (it is about many cases, not one): its day and summary, a
+   list per section whose rows are cases, a list per kind of other item, and a count of each
+   for {{#if}} (empty when 0). */
+#define CASE_ROWS(l) (l "[]"), (l ".reference"), (l ".requester"), (l ".kinds"), \
+	(l ".state"), (l ".owner"), (l ".due"), (l ".days_left"), (l ".days_text"), \
+	(l ".status"), (l ".colour"), (l ".background"), (l "_count"), (l "_more")
+#define ITEM_ROWS(l) (l "[]"), (l ".reference"), (l ".what"), (l ".when"), (l "_count")
+const char *const gateway_digest_vars[] = {
+	"date", "team_name", "reply_address", "summary", "nothing_due", "chart_src",
+	"chase_after",
+	CASE_ROWS("overdue"), CASE_ROWS("due_soon"), CASE_ROWS("extension_due"),
+	CASE_ROWS("chase"), CASE_ROWS("new_cases"), CASE_ROWS("replies"), CASE_ROWS("repeats"),
+	CASE_ROWS("board"),
+	ITEM_ROWS("failed"), ITEM_ROWS("quarantined"), ITEM_ROWS("forged"), ITEM_ROWS("stray"),
+	NULL
+};
+
+/* The statutory report mail: its period, the report as text, its chart. */
+const char *const gateway_report_vars[] = {
+	"from", "to", "team_name", "reply_address", "report_text", "chart_src", NULL
+};
+
+const char *const *gateway_notice_vars_of(const char *name)
+{
+	if (g_str_has_prefix(name, "team_digest"))
+		return gateway_digest_vars;
+	if (g_str_has_prefix(name, "team_report"))
+		return gateway_report_vars;
+	return gateway_notice_vars;
+}
 
 /* What every notice may use (README "Templates" says what each means). */
 const char *const gateway_notice_vars[] = {
@@ -236,6 +267,19 @@ static const char *redirect_text(const struct gateway *gw, const struct case_com
 	return gw->config->notices.redirect[cmd->redirect - CASE_REDIRECT_EMERGENCY];
 }
 
+/* The commands whose text is written for the requester; a note's, a close's or an
+   assignment's text is the team's own and never reaches a notice. */
+static int reason_for_requester(const struct case_command *cmd)
+{
+	switch (cmd != NULL ? cmd->action : CASE_ACTION_COUNT) {
+	case CASE_EXTEND: case CASE_REFUSE: case CASE_NO_ACTION: case CASE_RESTRICT:
+	case CASE_LIFT_RESTRICTION: case CASE_RESPOND:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static void put_command(GHashTable *vars, const struct gateway *gw,
 			const struct gateway_facts *f)
 {
@@ -247,7 +291,7 @@ static void put_command(GHashTable *vars, const struct gateway *gw,
 
 	put(vars, "lift_date", lift ? clock_date_long(&cmd->on) : NULL);
 	put(vars, "question", g_strdup(question ? text : NULL));
-	put(vars, "reason", g_strdup(question ? NULL : text));
+	put(vars, "reason", g_strdup(reason_for_requester(cmd) ? text : NULL));
 	put(vars, "ground_words",
 	    g_strdup(cmd == NULL || cmd->ground == CASE_GROUND_NONE ? NULL :
 		     cmd->ground == CASE_GROUND_EXCESSIVE ? "excessive" : "manifestly unfounded"));
@@ -392,6 +436,8 @@ static int compose(struct gateway *gw, const struct gateway_notice *n,
 		.auto_replied = 1,
 		.attachments = n->files,
 		.n_attachments = n->n_files,
+		.inline_images = n->inline_images,
+		.n_inline = n->n_inline,
 	};
 	ret = mime_compose(&m, &out->raw, &out->len, error_r);
 	g_free(refs);

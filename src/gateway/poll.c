@@ -296,6 +296,14 @@ static void poll_ctx_deinit(struct poll_ctx *p)
 	g_array_free(p->to_quarantine, TRUE);
 }
 
+/* The digest and the monthly report, when due; sent with the outbox. */
+static void timed_mail(struct gateway *gw)
+{
+	gateway_digest_due(gw);
+	gateway_report_due(gw);
+	gateway_flush_outbox(gw);
+}
+
 int gateway_poll_once(struct gateway *gw, char **error_r)
 {
 	struct poll_ctx p;
@@ -310,6 +318,8 @@ int gateway_poll_once(struct gateway *gw, char **error_r)
 		goto out;
 	ret = scan_mailbox(&p, error_r);
 out:
+	/* The digest is about the database, not the mailbox: it goes even when IMAP does not. */
+	timed_mail(gw);
 	poll_ctx_deinit(&p);
 	return ret;
 }
@@ -366,6 +376,7 @@ static int run_session(struct poll_ctx *p, volatile sig_atomic_t *stop,
 		if ((ret = scan_mailbox(p, error_r)) != 1)
 			break;
 		*scanned_r = 1;
+		timed_mail(p->gw);
 		if (*stop || (ret = wait_for_mail(p, stop, reload, error_r)) != 1)
 			break;
 	}
@@ -391,8 +402,8 @@ int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop, volatile sig_at
 			enum log_level lvl = ret == 0 ? LOG_LEVEL_ERROR : LOG_LEVEL_WARN;
 			log_msg(lvl, "imap: %s; reconnecting in %d s",
 				error != NULL ? error : "session ended", backoff);
-			/* Notices still go out while the mailbox is unreachable. */
-			gateway_flush_outbox(gw);
+			/* Notices, and the digest, still go out while the mailbox is unreachable. */
+			timed_mail(gw);
 		}
 		g_free(error);
 		sleep_interruptible(backoff, stop, reload);

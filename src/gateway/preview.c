@@ -127,6 +127,12 @@ int gateway_render_notice(struct gateway *gw, const struct gateway_preview *p, c
 	memset(&c, 0, sizeof(c));
 	if (!g_strv_contains(gateway_notice_names, p->name))
 		return error_set(error_r, 0, "no notice %s", p->name);
+	/* About many cases or none: rendered from the database as they would be sent (the
+	   caller opened it). */
+	if (strcmp(p->name, "team_digest") == 0)
+		return gateway_digest_preview(gw, raw_r, len_r, error_r);
+	if (strcmp(p->name, "team_report") == 0)
+		return gateway_report_preview(gw, raw_r, len_r, error_r);
 	if (p->reference != NULL)
 		ret = load_real(gw, p->reference, &c, &rec, error_r);
 	else

@@ -15,6 +15,10 @@
 struct team_mail {
 	struct gateway *gw;
 	struct intake *in;
+	/* The requester's dates as they last heard them in this mail, and why a command since
+	   moved them (NULL: none did). */
+	struct gateway_loaded told;
+	const char *date_reason;
 	struct team_block block;
 	int block_ok;
 	char *block_error;
@@ -142,7 +146,7 @@ static int respond_files(struct team_mail *tm, struct mime_blob **blobs_r, size_
 
 	if (tm->in->msg->n_attachments == 0)
 		return 1;
-	if (mime_attachments_read(tm->in->raw, tm->in->len, max, blobs_r, n_r, &why))
+	if (mime_attachments_read(tm->in->raw, tm->in->len, MIME_FILES_ATTACHED, max, blobs_r, n_r, &why))
 		return 1;
 	error_set(error_r, 0, "%s ([team] max_response_size is %zu bytes): nothing was sent",
 		  why, max);
@@ -150,19 +154,46 @@ static int respond_files(struct team_mail *tm, struct mime_blob **blobs_r, size_
 	return 0;
 }
 
-/* One action in its own savepoint: 1 done, 0 refused (undone), -1 temporary. */
+/* The requester was just sent a notice with today's dates (an extension, a response): the
+   dates to compare with at the end are these. */
+static void dates_told(struct team_mail *tm)
+{
+	gateway_loaded_clear(&tm->told);
+	gateway_case_load(tm->gw, tm->reference, &tm->told, NULL);
+	tm->date_reason = NULL;
+}
+
+/* Why the dates moved, in the one notice: identity or an answer to a question is what
+   starts or restarts a clock, so it wins; otherwise the first reason given. */
+static void note_date_reason(struct team_mail *tm, enum case_action action)
+{
+	const char *why = case_change_reason(action);
+
+	if (why != NULL && (tm->date_reason == NULL || action == CASE_VERIFY_IDENTITY ||
+			    action == CASE_CLARIFIED))
+		tm->date_reason = why;
+}
+
+/* One action in its own savepoint: 1 done, 0 refused (undone), -1 temporary. A date it
+   moves is told once for the whole mail (run_commands), not once per command. */
 static int act(struct team_mail *tm, const struct case_command *cmd,
 	       const struct mime_blob *files, size_t n_files, char **reply_r, char **error_r)
 {
 	struct store *store = tm->gw->store;
+	int told = 0;
+	struct gateway_act a = { .reference = tm->reference, .cmd = cmd,
+				 .actor = tm->in->msg->from_addr, .files = files,
+				 .n_files = n_files, .defer_date_notice = 1, .told_r = &told };
 	int ret = store_savepoint(store, error_r);
 
 	if (ret != 1)
 		return -1;
-	ret = gateway_case_act(tm->gw, tm->reference, cmd, tm->in->msg->from_addr, files,
-			       n_files, reply_r, error_r);
-	if (ret == 1 && store_savepoint_release(store, error_r) == 1)
+	ret = gateway_case_act(tm->gw, &a, reply_r, error_r);
+	if (ret == 1 && store_savepoint_release(store, error_r) == 1) {
+		if (told)
+			dates_told(tm);
 		return 1;
+	}
 	store_savepoint_rollback(store);
 	return ret == 1 ? -1 : ret;
 }
@@ -193,6 +224,7 @@ static int run_one(struct team_mail *tm, const struct team_command *tc, const GD
 	if (ret == 1) {
 		answer(tm, "#%s: done. %s", tc->name, reply);
 		*used_rest_r |= case_email_uses_rest(e.cmd.action);
+		note_date_reason(tm, e.cmd.action);
 	} else if (ret == 0) {
 		answer(tm, "#%s: not done: %s", tc->name, error);
 	}
@@ -226,32 +258,63 @@ static int keep_note(struct team_mail *tm, const char *text)
 	return ret < 0 ? -1 : 1;
 }
 
-/* Every command in order; the first refusal stops the rest, and the answer says which ran. */
+/* The one notice the requester gets when the mail's commands moved a date they were told
+   (several in one mail would arrive in the same second). */
+static int tell_dates(struct team_mail *tm)
+{
+	char *error = NULL;
+	int ret;
+
+	if (tm->date_reason == NULL)
+		return 1;
+	ret = gateway_case_date_notice(tm->gw, tm->reference, &tm->told.d, tm->date_reason,
+				       &error);
+	if (ret == 0)
+		answer(tm, "The requester could not be told the new date: %s", error);
+	g_free(error);
+	return ret < 0 ? -1 : 1;
+}
+
+/* Every command in order; the first refusal stops the rest, and the answer says which ran.
+   The text below the commands is kept as a note whatever ran (it may be the internal
+   reasons of a restriction), unless a command sent it to the requester. */
 static int run_commands(struct team_mail *tm)
 {
-	int used_rest = 0, ret = 1;
+	int used_rest = 0, ret;
 	size_t i;
 	GDate today;
 
 	pd_london_day(pd_now(), &today);
+	ret = gateway_case_load(tm->gw, tm->reference, &tm->told, NULL) < 0 ? -1 : 1;
 	for (i = 0; i < tm->block.n && ret == 1; i++)
 		ret = run_one(tm, &tm->block.cmds[i], &today, &used_rest);
-	if (ret < 0)
-		return -1;
 	if (ret == 0 && i < tm->block.n)
 		answer(tm, "Not run, because of the refusal above: %zu later command(s).",
 		       tm->block.n - i);
 	if (ret == 0 && i > 1)
 		answer(tm, "The %zu command(s) before it were done.", i - 1);
-	if (ret == 1 && !used_rest && *tm->block.rest != '\0')
-		return keep_note(tm, tm->block.rest);
-	return 1;
+	if (ret >= 0 && !used_rest && *tm->block.rest != '\0')
+		ret = keep_note(tm, tm->block.rest);
+	if (ret >= 0)
+		ret = tell_dates(tm);
+	gateway_loaded_clear(&tm->told);
+	return ret;
 }
 
 /* ---- the mail itself ---- */
 
+struct alert {
+	const char *reference, *what, *in_reply_to;
+};
+
+static int tell_alert(struct gateway *gw, void *ctx, char **error_r)
+{
+	const struct alert *a = ctx;
+	return gateway_team_alert(gw, a->reference, a->what, a->in_reply_to, error_r);
+}
+
 /* A member's mail that our MTA did not authenticate: perhaps a forgery. It runs nothing, is
-   kept on its case marked as such, and the team is told. */
+   kept on its case marked as such (or without a case), and the team is told. */
 static int suspect(struct team_mail *tm, const char *why, int64_t *row_r, char **error_r)
 {
 	struct intake *in = tm->in;
@@ -263,30 +326,33 @@ static int suspect(struct team_mail *tm, const char *why, int64_t *row_r, char *
 	log_warn("%s%s", detail, tm->reference != NULL ? "" : " (it names no case)");
 	if (tm->reference != NULL)
 		store_case_by_reference(tm->gw->store, tm->reference, &id);
+	/* Not the team's until proven: never a command, never the team's word on the case. */
 	in->case_id = id;
 	in->from_team = 0;
 	ret = gateway_intake_store(tm->gw, in, row_r, error_r);
 	if (ret == 1 && id != 0)
 		ret = store_event_add(tm->gw->store, id, "gateway", "possible_forgery", detail,
 				      error_r);
-	if (ret == 1 && id != 0)
-		ret = gateway_team_alert(tm->gw, tm->reference, detail, in->msg->message_id,
-					 error_r);
+	if (ret == 1) {
+		struct alert a = { tm->reference, detail, in->msg->message_id };
+		ret = gateway_tell_team(tm->gw, id, tell_alert, &a, error_r);
+	}
 	g_free(detail);
 	return ret;
 }
 
 /* The answer to the member: threaded to their mail, the case's reference in the subject. */
-static int answer_member(struct team_mail *tm, char **error_r)
+static int answer_member(struct gateway *gw, void *ctx, char **error_r)
 {
+	struct team_mail *tm = ctx;
 	const char *extra[] = { "text", tm->answer->str, NULL };
 	struct gateway_team_notice t = { .name = "team_reply", .extra = extra,
 					 .rcpt = tm->in->msg->from_addr,
 					 .in_reply_to = tm->in->msg->message_id };
 
 	if (tm->reference == NULL)
-		return gateway_team_notice(tm->gw, &t, error_r);
-	return gateway_case_team_notice(tm->gw, tm->reference, &t, error_r);
+		return gateway_team_notice(gw, &t, error_r);
+	return gateway_case_team_notice(gw, tm->reference, &t, error_r);
 }
 
 /* Store the member's mail on its case, then run, or say why not. */
@@ -311,7 +377,7 @@ static int command_mail(struct team_mail *tm, int64_t *row_r, char **error_r)
 		       "or write #case REF as the first line.");
 	else if ((ret = run_commands(tm)) != 1)
 		return ret;
-	return answer_member(tm, error_r);
+	return gateway_tell_team(tm->gw, in->case_id, answer_member, tm, error_r);
 }
 
 /* A plain reply of the team on a case: its new text is an internal note. */
@@ -326,6 +392,22 @@ static int plain_reply(struct team_mail *tm, int64_t *row_r, char **error_r)
 	if (ret == 1 && tm->block_ok && *tm->block.rest != '\0')
 		ret = keep_note(tm, tm->block.rest);
 	return ret;
+}
+
+/* A member writing about their own request (a staff SAR) is its requester there: nothing
+   runs, and the reply is raised like anyone's (its commands recorded as a non-member's). */
+static int own_case(const struct team_mail *tm)
+{
+	struct store_case c;
+	int own = 0;
+
+	if (tm->reference != NULL &&
+	    store_case_load(tm->gw->store, tm->reference, &c, NULL) == 1) {
+		own = c.requester_addr != NULL && tm->in->msg->from_addr != NULL &&
+		      g_ascii_strcasecmp(c.requester_addr, tm->in->msg->from_addr) == 0;
+		store_case_clear(&c);
+	}
+	return own;
 }
 
 static void team_mail_clear(struct team_mail *tm)
@@ -355,7 +437,8 @@ int gateway_team_mail(struct gateway *gw, struct intake *in, int64_t *row_r, cha
 	g_free(in->auth);
 	in->auth = team_auth_check(in->msg, cfg->team.authserv_id, method, &why) ?
 		   g_strdup("pass") : g_strdup_printf("fail: %s", why);
-	if (!commands && tm.reference == NULL && tm.problem == NULL)
+	if ((!commands && tm.reference == NULL && tm.problem == NULL) ||
+	    own_case(&tm))
 		ret = gateway_intake_as_anyone(gw, in, row_r, error_r); /* staff make requests */
 	else if (strcmp(in->auth, "pass") != 0)
 		ret = suspect(&tm, why, row_r, error_r);

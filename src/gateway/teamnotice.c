@@ -51,41 +51,42 @@ int gateway_team_notify(struct gateway *gw, const struct gateway_team_notice *t,
 	return ret;
 }
 
-/* ---- a case's values ---- */
+/* ---- telling the team never undoes the mail ---- */
 
-/* A case as a notice needs it: its row, record and deadlines today. */
-struct loaded {
-	struct store_case c;
-	struct case_record rec;
-	struct case_deadlines d;
-};
-
-static int loaded_init(struct gateway *gw, const char *reference, struct loaded *l,
-		       char **error_r)
+int gateway_tell_team(struct gateway *gw, int64_t case_id, gateway_tell_fn *fn, void *ctx,
+		      char **error_r)
 {
+	char *why = NULL;
 	int ret;
 
-	memset(l, 0, sizeof(*l));
-	ret = store_case_load(gw->store, reference, &l->c, error_r);
-	if (ret == 1)
-		ret = case_record_from_store(&l->c, &l->rec, error_r);
-	if (ret == 1)
-		ret = case_deadlines_compute(gateway_env(gw), &l->rec, &l->d, error_r);
+	if (store_savepoint(gw->store, error_r) != 1)
+		return -1;
+	ret = fn(gw, ctx, &why);
+	if (ret == 1) {
+		g_free(why);
+		return store_savepoint_release(gw->store, error_r) == 1 ? 1 : -1;
+	}
+	/* The step's own writes go; the mail and what was done with it stay. */
+	store_savepoint_rollback(gw->store);
+	if (ret < 0) {
+		error_set(error_r, -1, "%s", why != NULL ? why : "database busy");
+		g_free(why);
+		return -1;
+	}
+	log_warn("the team could not be told: %s", why != NULL ? why : "?");
+	ret = case_id == 0 ? 1 : store_event_add(gw->store, case_id, "gateway", "team_not_told",
+						 why != NULL ? why : "?", error_r);
+	g_free(why);
 	return ret;
 }
 
-static void loaded_clear(struct loaded *l)
-{
-	case_deadlines_clear(&l->d);
-	case_record_clear(&l->rec);
-	store_case_clear(&l->c);
-}
+/* ---- a case's values ---- */
 
 int gateway_case_team_notice(struct gateway *gw, const char *reference,
 			     const struct gateway_team_notice *t, char **error_r)
 {
-	struct loaded l;
-	int ret = loaded_init(gw, reference, &l, error_r);
+	struct gateway_loaded l;
+	int ret = gateway_case_load(gw, reference, &l, error_r);
 
 	if (ret == 1) {
 		struct gateway_facts f = { .c = &l.c, .rec = &l.rec, .d = &l.d, .to_team = 1 };
@@ -93,15 +94,23 @@ int gateway_case_team_notice(struct gateway *gw, const char *reference,
 		with.facts = &f;
 		ret = gateway_team_notice(gw, &with, error_r);
 	}
-	loaded_clear(&l);
+	gateway_loaded_clear(&l);
 	return ret;
 }
 
 int gateway_team_alert(struct gateway *gw, const char *reference, const char *what,
 		       const char *in_reply_to, char **error_r)
 {
-	struct loaded l;
-	int ret = loaded_init(gw, reference, &l, error_r);
+	struct gateway_loaded l;
+	int ret;
+
+	if (reference == NULL) {
+		const char *extra[] = { "text", what, NULL };
+		struct gateway_team_notice t = { .name = "team_alert", .extra = extra,
+						 .in_reply_to = in_reply_to };
+		return gateway_team_notify(gw, &t, error_r);
+	}
+	ret = gateway_case_load(gw, reference, &l, error_r);
 
 	if (ret == 1) {
 		struct gateway_facts f = { .c = &l.c, .rec = &l.rec, .d = &l.d, .to_team = 1 };
@@ -110,7 +119,7 @@ int gateway_team_alert(struct gateway *gw, const char *reference, const char *wh
 						 .in_reply_to = in_reply_to };
 		ret = gateway_team_notify(gw, &t, error_r);
 	}
-	loaded_clear(&l);
+	gateway_loaded_clear(&l);
 	return ret;
 }
 
@@ -147,7 +156,8 @@ static void reply_files(struct gateway *gw, const struct intake *in, struct mime
 
 	*listed_r = NULL;
 	if (in->msg->n_attachments == 0 ||
-	    mime_attachments_read(in->raw, in->len, (size_t)gw->config->team.max_response_size,
+	    mime_attachments_read(in->raw, in->len, MIME_FILES_LISTED,
+				  (size_t)gw->config->team.max_response_size,
 				  blobs_r, n_r, &error))
 		return;
 	GString *s = g_string_new("Not attached (");
@@ -163,7 +173,7 @@ static void reply_files(struct gateway *gw, const struct intake *in, struct mime
 
 int gateway_raise_reply(struct gateway *gw, const struct intake *in, char **error_r)
 {
-	struct loaded l;
+	struct gateway_loaded l;
 	struct mime_blob *blobs = NULL;
 	size_t n = 0;
 	char *text = NULL, *listed = NULL, *files = NULL, *reference = NULL;
@@ -172,7 +182,7 @@ int gateway_raise_reply(struct gateway *gw, const struct intake *in, char **erro
 	memset(&l, 0, sizeof(l));
 	if (!store_case_reference(gw->store, in->case_id, &reference))
 		return error_set(error_r, 0, "case %" G_GINT64_FORMAT " not found", in->case_id);
-	if ((ret = loaded_init(gw, reference, &l, error_r)) == 1) {
+	if ((ret = gateway_case_load(gw, reference, &l, error_r)) == 1) {
 		struct gateway_facts f = { .c = &l.c, .rec = &l.rec, .d = &l.d, .to_team = 1 };
 		text = mime_reply_new_text(in->msg->body_text != NULL ? in->msg->body_text : "",
 					   MIME_REPLY_NO_SIGNATURE);
@@ -190,6 +200,6 @@ int gateway_raise_reply(struct gateway *gw, const struct intake *in, char **erro
 	g_free(text);
 	g_free(listed);
 	g_free(reference);
-	loaded_clear(&l);
+	gateway_loaded_clear(&l);
 	return ret;
 }

@@ -294,9 +294,13 @@ static int end_stop(struct case_record *rec, const GDate *day, char **error_r)
 		return 0;
 	}
 	close_open_stop(rec, day);
-	/* FOIA s1(3): the clarified request is answered as a new one from that day. */
-	if (rec->kinds & (CASE_KIND_BIT(CLOCK_KIND_FOI) | CASE_KIND_BIT(CLOCK_KIND_EIR)))
+	/* FOIA s1(3): the clarified request is answered as a new one from that day; an extension
+	   of the old one does not carry over (a request with nothing else is simply open). */
+	if (rec->kinds & (CASE_KIND_BIT(CLOCK_KIND_FOI) | CASE_KIND_BIT(CLOCK_KIND_EIR))) {
 		rec->restart_on = *day;
+		if (!case_kinds_need_identity(rec->kinds))
+			g_date_clear(&rec->extended_on, 1);
+	}
 	rec->state = g_date_valid(&rec->extended_on) ? CASE_EXTENDED : CASE_OPEN;
 	return 1;
 }
@@ -328,6 +332,41 @@ static int set_kinds(struct case_record *rec, const struct case_command *cmd,
 }
 
 /* Apply the action's own effect to ch->after. */
+static void verify_identity(struct case_record *rec, const struct case_command *cmd,
+			    const GDate *day)
+{
+	/* An explicit --on also corrects the day recorded earlier. */
+	if (rec->state == CASE_AWAITING_IDENTITY || !g_date_valid(&rec->identity_on) ||
+	    g_date_valid(&cmd->on))
+		rec->identity_on = *day;
+	if (rec->state == CASE_AWAITING_IDENTITY)
+		rec->state = CASE_OPEN;
+}
+
+static int set_complaint_type(struct case_record *rec, const struct case_command *cmd,
+			      struct case_change *ch, char **error_r)
+{
+	if (cmd->complaint == rec->complaint)
+		return error_set(error_r, 0, "the complaint type is already %s",
+				 clock_complaint_name(rec->complaint));
+	rec->complaint = cmd->complaint;
+	if (rec->complaint == CLOCK_COMPLAINT_CONDUCT)
+		ch->warning = g_strdup("a complaint about police conduct is not a disclosure "
+				       "matter: redirect --to conduct sends the requester to "
+				       "Professional Standards");
+	return 1;
+}
+
+/* A reopened case is a new request from today: its old stops and extension are gone. */
+static void reopen(struct case_record *rec, const GDate *day)
+{
+	rec->reopened_on = *day;
+	g_date_clear(&rec->extended_on, 1);
+	g_date_clear(&rec->restart_on, 1);
+	g_array_set_size(rec->stops, 0);
+	rec->state = CASE_OPEN;
+}
+
 static int effect(const struct action_rule *r, const struct case_command *cmd,
 		  const GDate *day, struct case_change *ch, char **error_r)
 {
@@ -335,12 +374,7 @@ static int effect(const struct action_rule *r, const struct case_command *cmd,
 
 	switch (cmd->action) {
 	case CASE_VERIFY_IDENTITY:
-		/* An explicit --on also corrects the day recorded earlier. */
-		if (rec->state == CASE_AWAITING_IDENTITY || !g_date_valid(&rec->identity_on) ||
-		    g_date_valid(&cmd->on))
-			rec->identity_on = *day;
-		if (rec->state == CASE_AWAITING_IDENTITY)
-			rec->state = CASE_OPEN;
+		verify_identity(rec, cmd, day);
 		return 1;
 	case CASE_REQUEST_IDENTITY:
 		g_date_clear(&rec->identity_on, 1);
@@ -354,15 +388,7 @@ static int effect(const struct action_rule *r, const struct case_command *cmd,
 	case CASE_SET_KINDS:
 		return set_kinds(rec, cmd, ch, error_r);
 	case CASE_SET_COMPLAINT_TYPE:
-		if (cmd->complaint == rec->complaint)
-			return error_set(error_r, 0, "the complaint type is already %s",
-					 clock_complaint_name(rec->complaint));
-		rec->complaint = cmd->complaint;
-		if (rec->complaint == CLOCK_COMPLAINT_CONDUCT)
-			ch->warning = g_strdup("a complaint about police conduct is not a disclosure "
-					       "matter: redirect --to conduct sends the requester to "
-					       "Professional Standards");
-		return 1;
+		return set_complaint_type(rec, cmd, ch, error_r);
 	case CASE_EXTEND:
 		rec->extended_on = *day;
 		break;
@@ -372,11 +398,7 @@ static int effect(const struct action_rule *r, const struct case_command *cmd,
 		ch->owner = cmd->text;
 		return 1;
 	case CASE_REOPEN:
-		rec->reopened_on = *day;
-		g_date_clear(&rec->extended_on, 1);
-		g_date_clear(&rec->restart_on, 1);
-		g_array_set_size(rec->stops, 0);
-		rec->state = CASE_OPEN;
+		reopen(rec, day);
 		return 1;
 	default:
 		break;
@@ -474,23 +496,29 @@ static const struct case_deadline *find_kind(const struct case_deadlines *d,
 	return NULL;
 }
 
-/* clock_started when no date was running or paused before and one is now; deadline_changed
-   when a running date is new or moved; else NULL. */
-static const char *date_notice(const struct case_deadlines *old, const struct case_deadlines *now)
+/* Is a told date of `from` gone or moved in `to`? */
+static int dates_differ(const struct case_deadlines *from, const struct case_deadlines *to)
 {
-	int had = 0, changed = 0;
+	for (unsigned i = 0; i < from->n; i++) {
+		const GDate *a = told_date(&from->item[i]), *b;
+		const struct case_deadline *other = find_kind(to, from->item[i].kind);
+		if (a == NULL)
+			continue;
+		b = other != NULL ? told_date(other) : NULL;
+		if (b == NULL || g_date_compare(a, b) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+const char *case_date_notice(const struct case_deadlines *old, const struct case_deadlines *now)
+{
+	int had = 0;
 
 	for (unsigned i = 0; i < old->n; i++)
 		had |= told_date(&old->item[i]) != NULL || old->item[i].clock == CASE_CLOCK_STOPPED;
-	for (unsigned i = 0; i < now->n; i++) {
-		const GDate *a = told_date(&now->item[i]), *b;
-		const struct case_deadline *prev = find_kind(old, now->item[i].kind);
-		if (a == NULL)
-			continue;
-		b = prev != NULL ? told_date(prev) : NULL;
-		changed |= b == NULL || g_date_compare(a, b) != 0;
-	}
-	if (!changed)
+	/* A date new or moved, or one they were told that is gone (a kind corrected away). */
+	if (!dates_differ(now, old) && !dates_differ(old, now))
 		return NULL;
 	return had ? "deadline_changed" : "clock_started";
 }
@@ -544,7 +572,7 @@ static void follow_up(const struct action_rule *r, const struct case_command *cm
 	ch->notice = r->notice;
 	ch->outcome = outcome_of(cmd);
 	if (r->notice == NULL && (r->needs & DATES_TOLD) &&
-	    (ch->notice = date_notice(old, now)) != NULL)
+	    (ch->notice = case_date_notice(old, now)) != NULL)
 		ch->change_reason = change_reasons[cmd->action];
 	if (cmd->action == CASE_CLARIFY && ch->warning == NULL)
 		ch->warning = clarify_warning(&ch->after, now);

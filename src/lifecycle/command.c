@@ -342,6 +342,15 @@ static void push_reason(GPtrArray *argv, const char *text)
 	push(argv, text);
 }
 
+/* The text below the command lines, for the requester (an answer, a question). */
+static void push_rest(GPtrArray *argv, const char *option, const char *rest)
+{
+	if (rest == NULL || *rest == '\0')
+		return;
+	push(argv, option);
+	push(argv, rest);
+}
+
 static int email_argv(enum case_action action, const char *args, const char *rest,
 		      const GDate *today, GPtrArray *argv, char **error_r)
 {
@@ -379,16 +388,10 @@ static int email_argv(enum case_action action, const char *args, const char *res
 		if (*after != '\0')
 			return error_set(error_r, 0, "%s: the answer goes below the command lines",
 					 email_forms[action].usage);
-		if (rest != NULL && *rest != '\0') {
-			push(argv, "--answer");
-			push(argv, rest);
-		}
+		push_rest(argv, "--answer", rest);
 		return 1;
 	case EA_QUESTION:
-		if (rest != NULL && *rest != '\0') {
-			push(argv, "--question");
-			push(argv, rest);
-		}
+		push_rest(argv, "--question", rest);
 		return 1;
 	case EA_REDIRECT:
 		push_reason(argv, push_value(argv, "--to", args));

@@ -55,6 +55,14 @@ static enum case_clock clock_of(const struct case_record *rec, enum clock_kind k
 	return CASE_CLOCK_RUNNING;
 }
 
+/* Was the extension notified between receipt and the start of this clock? */
+static int extension_before_start(const struct case_record *rec, const struct clock_request *req)
+{
+	return g_date_valid(&req->valid_from) &&
+	       g_date_compare(&rec->extended_on, &rec->received) >= 0 &&
+	       g_date_compare(&rec->extended_on, &req->valid_from) < 0;
+}
+
 static void request_of(const struct case_env *env, const struct case_record *rec,
 		       enum clock_kind kind, GArray *stops, struct clock_request *req)
 {
@@ -82,7 +90,9 @@ static void request_of(const struct case_env *env, const struct case_record *rec
 		req->stops = (const struct clock_stop *)(void *)stops->data;
 		req->n_stops = stops->len;
 	}
-	if (g_date_valid(&rec->extended_on)) {
+	/* An extension notified after receipt but before this clock started (a clarified FOI
+	   request is a new one) does not extend it; one before receipt stays an error. */
+	if (g_date_valid(&rec->extended_on) && !extension_before_start(rec, req)) {
 		req->extended = 1;
 		req->extension_asked_on = rec->extended_on;
 	}

@@ -56,6 +56,13 @@ static int notice_valid(const struct mime_notice *n, char **from_r, char **to_r,
 		return error_set(error_r, 0, "invalid Subject (control characters or too long)");
 	if (!body_ok(n->body_text, "body", error_r) || !body_ok(n->body_html, "HTML body", error_r))
 		return 0;
+	if (n->n_inline > 0 && (n->body_html == NULL || n->inline_images == NULL))
+		return error_set(error_r, 0, "inline images without an HTML part");
+	for (size_t i = 0; i < n->n_inline; i++) {
+		const struct mime_blob *b = &n->inline_images[i];
+		if (b->data == NULL || b->filename == NULL || !mime_msgid_valid(b->filename))
+			return error_set(error_r, 0, "invalid inline image %zu", i + 1);
+	}
 	for (size_t i = 0; i < n->n_attachments; i++) {
 		const struct mime_blob *b = &n->attachments[i];
 		if ((b->data == NULL && b->len > 0) || !header_text_ok(b->filename, PD_MAX_NAME) ||
@@ -117,8 +124,11 @@ static void set_envelope(GMimeMessage *gm, const struct mime_notice *n, const ch
 	}
 	if (refs != NULL)
 		g_mime_object_set_header(obj, "References", refs, NULL);
+	/* RFC 3834: an answer to a message is auto-replied; a digest or an alert answers
+	   nothing and is auto-generated. Either way no one auto-answers it. */
 	if (n->auto_replied)
-		g_mime_object_set_header(obj, "Auto-Submitted", "auto-replied", NULL);
+		g_mime_object_set_header(obj, "Auto-Submitted", n->in_reply_to != NULL ?
+					 "auto-replied" : "auto-generated", NULL);
 	g_mime_object_set_header(obj, "MIME-Version", "1.0", NULL);
 	g_date_time_unref(date);
 	g_free(refs);
@@ -156,6 +166,33 @@ static GMimePart *body_part(const char *text, const char *subtype, int in_multip
 	return part;
 }
 
+static GMimeObject *attachment_part(const struct mime_blob *b);
+
+/* The HTML and the images it shows (RFC 2387): mail clients resolve "cid:NAME" to the part
+   whose Content-ID is NAME; no remote image is ever fetched. */
+static GMimeObject *html_with_images(GMimePart *html, const struct mime_notice *n)
+{
+	GMimeMultipart *related = g_mime_multipart_new_with_subtype("related");
+
+	g_mime_object_set_content_type_parameter(GMIME_OBJECT(related), "type", "text/html");
+	g_mime_multipart_add(related, GMIME_OBJECT(html));
+	for (size_t i = 0; i < n->n_inline; i++) {
+		struct mime_blob named = n->inline_images[i];
+		/* Named as the Content-ID up to its '@': "chart.png" for "chart.png@pdgate". */
+		char *name = g_strndup(named.filename, strcspn(named.filename, "@"));
+		GMimeObject *img;
+
+		named.filename = name;
+		img = attachment_part(&named);
+		g_mime_object_set_disposition(img, GMIME_DISPOSITION_INLINE);
+		g_mime_object_set_content_id(img, n->inline_images[i].filename);
+		g_free(name);
+		g_mime_multipart_add(related, img);
+		g_object_unref(img);
+	}
+	return GMIME_OBJECT(related);
+}
+
 /* The message body: one text/plain part as always, or with an HTML alternative a
    multipart/alternative of text/plain then text/html (RFC 2046: the preferred form last). */
 static GMimeObject *notice_content(const struct mime_notice *n)
@@ -170,7 +207,13 @@ static GMimeObject *notice_content(const struct mime_notice *n)
 	plain = body_part(text, "plain", 1);
 	html = body_part(n->body_html, "html", 1);
 	g_mime_multipart_add(alternative, GMIME_OBJECT(plain));
-	g_mime_multipart_add(alternative, GMIME_OBJECT(html));
+	if (n->n_inline > 0) {
+		GMimeObject *related = html_with_images(html, n);
+		g_mime_multipart_add(alternative, related);
+		g_object_unref(related);
+	} else {
+		g_mime_multipart_add(alternative, GMIME_OBJECT(html));
+	}
 	g_object_unref(plain);
 	g_object_unref(html);
 	return GMIME_OBJECT(alternative);

@@ -65,6 +65,7 @@ struct walk {
 	GArray *blobs;       /* struct mime_blob, when the bytes are wanted, else NULL */
 	size_t blob_bytes, blob_max;
 	int too_big;
+	int files_only;      /* MIME_FILES_ATTACHED: only what the sender attached */
 	GMimePart *text[TEXT_SLOTS];
 	unsigned parts;
 	int stopped;
@@ -150,10 +151,23 @@ static void add_blob(struct walk *w, GMimeObject *obj, const struct mime_attachm
 	g_object_unref(mem);
 }
 
+/* A file the sender attached, as opposed to an image their mail program put in the body
+   (a signature's logo has a Content-ID and is not marked as an attachment). */
+static int sender_attached(GMimeObject *obj)
+{
+	GMimeContentDisposition *disp = g_mime_object_get_content_disposition(obj);
+
+	if (disp != NULL && g_mime_content_disposition_is_attachment(disp))
+		return 1;
+	return g_mime_object_get_content_id(obj) == NULL;
+}
+
 static void add_attachment(struct walk *w, GMimeObject *obj, const char *filename)
 {
 	struct mime_attachment a;
 
+	if (w->files_only && !sender_attached(obj))
+		return;
 	if (w->attachments->len >= PD_MAX_ATTACHMENTS) {
 		mime_defect_add(w->defects, "attachment limit reached");
 		return;
@@ -198,7 +212,8 @@ static void walk_message_part(struct walk *w, GMimeMessagePart *mp, unsigned dep
 		filename = g_mime_object_get_content_type_parameter(obj, "name");
 	if (filename != NULL || (disp != NULL && g_mime_content_disposition_is_attachment(disp)))
 		add_attachment(w, obj, filename);
-	if (inner != NULL)
+	/* A forwarded message is passed on whole or not at all, never its files one by one. */
+	if (inner != NULL && !w->files_only)
 		walk_object(w, g_mime_message_get_mime_part(inner), depth + 1, 1);
 }
 
@@ -430,10 +445,12 @@ static void blobs_array_free(GArray *blobs)
 }
 
 /* The same walk as mime_parse's, keeping the attachments' bytes. */
-static int read_blobs(GMimeMessage *gm, size_t max_total, GArray *blobs, char **error_r)
+static int read_blobs(GMimeMessage *gm, size_t max_total, enum mime_files which, GArray *blobs,
+		      char **error_r)
 {
 	struct defects defects = { g_string_new(NULL), 0 };
-	struct walk w = { .defects = &defects, .blobs = blobs, .blob_max = max_total };
+	struct walk w = { .defects = &defects, .blobs = blobs, .blob_max = max_total,
+			  .files_only = which == MIME_FILES_ATTACHED };
 
 	w.attachments = g_array_new(FALSE, TRUE, sizeof(struct mime_attachment));
 	walk_object(&w, g_mime_message_get_mime_part(gm), 0, 0);
@@ -445,7 +462,7 @@ static int read_blobs(GMimeMessage *gm, size_t max_total, GArray *blobs, char **
 	return 1;
 }
 
-int mime_attachments_read(const char *raw, size_t len, size_t max_total,
+int mime_attachments_read(const char *raw, size_t len, enum mime_files which, size_t max_total,
 			  struct mime_blob **blobs_r, size_t *n_r, char **error_r)
 {
 	struct defects defects = { g_string_new(NULL), 0 };
@@ -466,7 +483,7 @@ int mime_attachments_read(const char *raw, size_t len, size_t max_total,
 	if (gm == NULL || !has_headers(gm))
 		ret = error_set(error_r, 0, "not a mail message: no headers");
 	else
-		ret = read_blobs(gm, max_total, blobs, error_r);
+		ret = read_blobs(gm, max_total, which, blobs, error_r);
 	if (ret == 1) {
 		*n_r = blobs->len;
 		*blobs_r = (struct mime_blob *)(void *)g_array_free(blobs, FALSE);

@@ -2,6 +2,7 @@
    requester and a case's mail that the lifecycle asks for. */
 #include "store-private.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define CASE_COLUMNS "id, received, reference, state, regime, kinds, requester_addr," \
@@ -40,17 +41,35 @@ static void read_case(sqlite3_stmt *st, struct store_case *c)
 	c->outcome = column_dup(st, 21);
 }
 
+/* The strings of a store_case, for clearing and copying them all. */
+static const size_t case_strings[] = {
+	offsetof(struct store_case, reference), offsetof(struct store_case, state),
+	offsetof(struct store_case, regime), offsetof(struct store_case, kinds),
+	offsetof(struct store_case, requester_addr), offsetof(struct store_case, requester_name),
+	offsetof(struct store_case, subject), offsetof(struct store_case, identity_on),
+	offsetof(struct store_case, restart_on), offsetof(struct store_case, extended_on),
+	offsetof(struct store_case, stops), offsetof(struct store_case, deadlines),
+	offsetof(struct store_case, complaint_type), offsetof(struct store_case, on_behalf),
+	offsetof(struct store_case, related_case), offsetof(struct store_case, owner),
+	offsetof(struct store_case, reopened_on), offsetof(struct store_case, outcome),
+};
+
+static char **case_string(struct store_case *c, size_t i)
+{
+	return (char **)(void *)((char *)c + case_strings[i]);
+}
+
 void store_case_clear(struct store_case *c)
 {
-	char **strings[] = { &c->reference, &c->state, &c->regime, &c->kinds,
-			     &c->requester_addr, &c->requester_name, &c->subject,
-			     &c->identity_on, &c->restart_on, &c->extended_on, &c->stops,
-			     &c->deadlines, &c->complaint_type, &c->on_behalf,
-			     &c->related_case, &c->owner, &c->reopened_on, &c->outcome };
-	for (size_t i = 0; i < G_N_ELEMENTS(strings); i++) {
-		g_free(*strings[i]);
-		*strings[i] = NULL;
-	}
+	for (size_t i = 0; i < G_N_ELEMENTS(case_strings); i++)
+		g_clear_pointer(case_string(c, i), g_free);
+}
+
+void store_case_copy(struct store_case *dst, const struct store_case *src)
+{
+	*dst = *src;
+	for (size_t i = 0; i < G_N_ELEMENTS(case_strings); i++)
+		*case_string(dst, i) = g_strdup(*case_string(dst, i));
 }
 
 void store_case_set_text(char **field, const char *value)
@@ -193,4 +212,77 @@ int64_t store_case_last_notice(struct store *store, int64_t case_id, const char 
 			   " AND direction = 'out' AND notice = ?", "is", case_id, notice) != 1)
 		return 0;
 	return when;
+}
+
+int store_case_facts(struct store *store, int64_t case_id, struct store_case_facts *f,
+		     char **error_r)
+{
+	sqlite3_stmt *st = store_stmt_query(store, error_r,
+		"SELECT"
+		" (SELECT IFNULL(MAX(at), 0) FROM events WHERE case_id = ?1 AND action IN"
+		"  ('responded', 'refused', 'restricted', 'no_action', 'withdrawn', 'closed',"
+		"   'redirected')),"
+		" (SELECT IFNULL(MAX(received), 0) FROM messages WHERE case_id = ?1"
+		"  AND direction = 'in' AND from_team = 0 AND auto_reason IS NULL"
+		"  AND status = 'stored' AND id > (SELECT MIN(id) FROM messages"
+		"  WHERE case_id = ?1 AND direction = 'in')),"
+		" (SELECT IFNULL(MAX(at), 0) FROM events WHERE case_id = ?1 AND actor <> 'gateway'),"
+		" (SELECT IFNULL(MIN(o.sent_at), 0) FROM outbox o JOIN messages m"
+		"  ON m.id = o.message_row WHERE o.case_id = ?1 AND o.state = 'sent'"
+		"  AND m.notice = 'acknowledgement'),"
+		" EXISTS (SELECT 1 FROM events WHERE case_id = ?1 AND action = 'possible_repeat')",
+		"i", case_id);
+	int ret;
+
+	memset(f, 0, sizeof(*f));
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		f->ended = sqlite3_column_int64(st, 0);
+		f->last_reply = sqlite3_column_int64(st, 1);
+		f->last_team = sqlite3_column_int64(st, 2);
+		f->ack_sent = sqlite3_column_int64(st, 3);
+		f->possible_repeat = sqlite3_column_int(st, 4);
+		ret = 1;
+	} else {
+		ret = store_sql_error(store, error_r, "case facts");
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+int store_digest_add(struct store *store, const char *kind, const char *day, int64_t sent_at,
+		     char **error_r)
+{
+	int ret = store_stmt_exec(store, error_r,
+				  "INSERT INTO digests (kind, day, sent_at, last_case) VALUES"
+				  " (?, ?, ?, (SELECT IFNULL(MAX(id), 0) FROM cases))", "ssi",
+				  kind, day, sent_at);
+	/* The unique index says it was sent already: not a database fault. */
+	if (ret != 1 && sqlite3_extended_errcode(store->db) == SQLITE_CONSTRAINT_UNIQUE)
+		return 0;
+	return ret;
+}
+
+int store_digest_last(struct store *store, const char *kind, int64_t *sent_at_r,
+		      int64_t *last_case_r, char day_r[static 11])
+{
+	sqlite3_stmt *st = store_stmt_query(store, NULL,
+		"SELECT sent_at, day, last_case FROM digests WHERE kind = ?"
+		" ORDER BY sent_at DESC, id DESC LIMIT 1", "s", kind);
+	int rc;
+
+	*sent_at_r = 0;
+	*last_case_r = 0;
+	day_r[0] = '\0';
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*sent_at_r = sqlite3_column_int64(st, 0);
+		g_strlcpy(day_r, (const char *)sqlite3_column_text(st, 1), 11);
+		*last_case_r = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 1 : -1;
 }

@@ -38,6 +38,24 @@ static const struct named_query queries[] = {
 	  "SELECT m.id, c.reference AS \"case\", m.direction, m.message_id, m.from_addr AS \"from\","
 	  " m.subject, m.received, m.auto_reason, m.status, m.error FROM messages m"
 	  " LEFT JOIN cases c ON c.id = m.case_id ORDER BY m.id" },
+	{ "failed_notices", 0,
+	  "SELECT c.reference, 'notice ' || IFNULL(m.notice, '?') || ' to ' || o.rcpt ||"
+	  " ' failed: ' || IFNULL(o.last_error, '?') || ' (pdgate outbox retry ' || o.id || ')'"
+	  " AS what, IFNULL(o.last_attempt, o.created) AS at FROM outbox o"
+	  " LEFT JOIN cases c ON c.id = o.case_id JOIN messages m ON m.id = o.message_row"
+	  " WHERE o.state = 'failed' ORDER BY o.id" },
+	{ "quarantined", 1,
+	  "SELECT NULL AS reference, 'from ' || IFNULL(from_addr, '?') || ': ' ||"
+	  " IFNULL(subject, '(no subject)') || ' (' || IFNULL(error, '?') || ')' AS what,"
+	  " received AS at FROM messages WHERE status = 'quarantined' AND received >= ?"
+	  " ORDER BY id" },
+	{ "forgeries", 1,
+	  "SELECT c.reference, e.detail AS what, e.at FROM events e JOIN cases c ON c.id = e.case_id"
+	  " WHERE e.action = 'possible_forgery' AND e.at >= ? ORDER BY e.id" },
+	{ "stray_commands", 1,
+	  "SELECT c.reference, 'commands from ' || e.detail || ', not a team member: not run'"
+	  " AS what, e.at FROM events e JOIN cases c ON c.id = e.case_id"
+	  " WHERE e.action = 'commands_from_non_member' AND e.at >= ? ORDER BY e.id" },
 	{ "outbox", 0,
 	  "SELECT o.id, c.reference AS \"case\", m.notice, o.state, o.rcpt, m.message_id,"
 	  " o.attempts, o.next_attempt, o.last_error, o.sent_at FROM outbox o"

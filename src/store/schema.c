@@ -112,6 +112,17 @@ static const char *const migrations[] = {
 	 "ALTER TABLE cases ADD COLUMN reopened_on TEXT;"
 	 "ALTER TABLE cases ADD COLUMN outcome TEXT;"
 	 "ALTER TABLE messages ADD COLUMN auth TEXT;"),
+	/* 6: the digests and reports sent: one scheduled digest a day and one monthly report a
+	   month, whatever restarts happen (the unique indexes make a second one fail) */
+	("CREATE TABLE digests ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  kind TEXT NOT NULL CHECK (kind IN ('scheduled', 'manual', 'report')),"
+	 "  day TEXT NOT NULL,"
+	 "  sent_at INTEGER NOT NULL,"
+	 "  last_case INTEGER NOT NULL DEFAULT 0"  /* the newest case it saw: later ones are new */
+	 ");"
+	 "CREATE UNIQUE INDEX digests_daily ON digests(day) WHERE kind = 'scheduled';"
+	 "CREATE UNIQUE INDEX digests_monthly ON digests(substr(day, 1, 7)) WHERE kind = 'report';"),
 };
 
 int store_schema_latest(void)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """pdgate demo (contrib/demo.sh): start throwaway Dovecot + OpenSMTPD, deliver
 contrib/samples/*.eml by SMTP to the disclosure mailbox, run `pdgate poll --once`, show the
-cases and the acknowledgements each requester received, stop the servers.  Leaves nothing
-running and nothing behind (PDGATE_KEEP_TMP=1 keeps the temp dir)."""
+cases and the acknowledgements each requester received, print the team's digest, stop the
+servers.  Leaves nothing running and nothing behind (PDGATE_KEEP_TMP=1 keeps the temp dir;
+PDGATE_DEMO_DIGEST_HTML=FILE also writes the HTML digest there)."""
 
 import email.utils
 import glob
@@ -97,6 +98,13 @@ def main():
                     lines.pop(0)
                 for l in lines[:8]:
                     print("  | " + l)
+        print("\n$ pdgate digest    (what the team's 08:00 mail says today)", flush=True)
+        subprocess.run([PDGATE, "-c", conf, "digest"], stdin=subprocess.DEVNULL)
+        page = os.environ.get("PDGATE_DEMO_DIGEST_HTML")
+        if page:
+            subprocess.run([PDGATE, "-c", conf, "digest", "--html", page],
+                           stdin=subprocess.DEVNULL)
+            print("\n(the HTML digest, with its chart, is in %s)" % page)
         print("\nStopping the mail servers.")
     return 0 if r.returncode == 0 else 1
 

@@ -155,6 +155,30 @@ class Pdgate:
         return self.ok("case", ref, *args)
 
 
+class FaketimePdgate(Pdgate):
+    """pdgate with every command run under `faketime NOW` (Debian's faketime), in Europe/London,
+    so its clock, its events' times and its notices agree with the scenario's day."""
+
+    def __init__(self, ms, name, **overrides):
+        import shutil
+        super().__init__(ms, name, **overrides)
+        self.faketime = shutil.which("faketime")
+        self.now = None         # "2026-03-04 10:00:00", Europe/London
+
+    def at(self, now):
+        self.now = now
+        return self
+
+    def prefix(self):
+        check(self.faketime, "faketime is not installed (apt-get install faketime)")
+        check(self.now, "test bug: no faked time set")
+        return [self.faketime, self.now]
+
+    def env(self):
+        import os
+        return dict(os.environ, TZ="Europe/London")
+
+
 def process_groups_alive(pids):
     """Which of these process-group leaders (each daemon leads its own group) still run."""
     import os

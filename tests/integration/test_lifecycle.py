@@ -52,24 +52,11 @@ def utc(y, mo, d, h=10, mi=0):
 
 
 # ------------------------------------------------------------------ pdgate under faketime
-class Pdgate(pdtest.Pdgate):
+class Pdgate(pdtest.FaketimePdgate):
     """pdgate with one state folder; every command runs under `faketime NOW`."""
 
     def __init__(self, ms, name, **overrides):
         super().__init__(ms, name, gateway_deadlines=DEADLINES, **overrides)
-        self.now = None         # "2026-03-04 10:00:00", Europe/London
-
-    def at(self, now):
-        self.now = now
-        return self
-
-    def prefix(self):
-        check(self.now, "test bug: no faked time set")
-        return [FAKETIME, self.now]
-
-    def env(self):
-        return dict(os.environ, TZ="Europe/London")
-
 
 
 # ------------------------------------------------------------------ messages

@@ -10,14 +10,17 @@ team@pdgate.test.
                   after it (a request delivered two months ago) the member is told why not and
                   nothing changes
   respond         #respond with a PDF: the cover, the member's answer and the same PDF bytes
-                  reach the requester, the member's signature does not, the case ends
+                  reach the requester, the member's signature (text and inline logo) does
+                  not, the case ends
   refused         a non-member, a member address with a failing, missing or foreign
                   Authentication-Results, a quoted #close: nothing runs (forgeries flagged)
   note            #note with a unique token, a signature and quoted history: the token stays
                   on the case, nothing of it reaches any requester
   conflict        two cases in the subject, or subject and thread disagreeing: nothing runs
   caseless        commands naming no case: answered, nothing runs; a member's own request
-                  without commands opens a case like anyone's; #case REF names the case
+                  without commands opens a case like anyone's; #case REF names the case;
+                  their commands on it run nothing and it is raised like anyone's reply
+  one notice      #verified then #kinds in one mail: the requester gets one clock_started
   raised          a requester's reply with a file reaches the team at once, file attached
 
 Prints "PASS name" or "FAIL name: reason" per test, then "N passed, N failed".  Exit 1 on any
@@ -47,6 +50,7 @@ PDF = (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n"
        + bytes(range(256)) * 16 + b"\n%%EOF\n")
 JPEG = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
         + bytes(range(256)) * 8 + b"\xff\xd9")
+LOGO = b"\x89PNG\r\n\x1a\n" + b"logo" * 64
 ACCESS = ("Under the Data Protection Act I am asking for a copy of all personal data you hold "
           "about me.%s\n\n%s\n")
 WITH_ID = " I attach a copy of my passport as proof of identity."
@@ -55,8 +59,9 @@ server_pids = []
 
 
 def mail(from_addr, subject, body, name=None, in_reply_to=None, references=None, files=(),
-         auth=None, date=None):
-    """A message as bytes; with `auth`, our MTA's Authentication-Results on top."""
+         auth=None, date=None, logo=None):
+    """A message as bytes; with `auth`, our MTA's Authentication-Results on top; with `logo`,
+    an HTML alternative showing it inline (a signature's image, Content-ID, no file)."""
     m = EmailMessage(policy=email.policy.SMTP)
     m["From"] = email.utils.formataddr((name, from_addr)) if name else from_addr
     m["To"] = DISC
@@ -67,6 +72,11 @@ def mail(from_addr, subject, body, name=None, in_reply_to=None, references=None,
         m["In-Reply-To"] = "<%s>" % norm_mid(in_reply_to)
         m["References"] = " ".join("<%s>" % norm_mid(r) for r in (references or [in_reply_to]))
     m.set_content(body)
+    if logo is not None:
+        m.add_alternative("<pre>%s</pre><img src=\"cid:logo@pdgate.test\">" % body,
+                          subtype="html")
+        m.get_payload()[1].add_related(logo, "image", "png", cid="<logo@pdgate.test>",
+                                       filename="logo.png", disposition="inline")
     for fname, data, maintype, subtype in files:
         m.add_attachment(data, maintype=maintype, subtype=subtype, filename=fname)
     raw = m.as_bytes()
@@ -123,12 +133,13 @@ class Team:
         check(len(got) == 1, "%d team_new_case notices for %s" % (len(got), ref))
         return got[0]
 
-    def command(self, ref, body, auth=AUTH_PASS, sender=OFFICER, files=(), subject=None):
+    def command(self, ref, body, auth=AUTH_PASS, sender=OFFICER, files=(), subject=None,
+                logo=None):
         """The officer replies to the team's notification of case ref."""
         n = self.team_notice(ref) if ref else None
         raw = mail(sender, subject or ("Re: " + hdr(n, "Subject") if n else "Commands"), body,
                    name="Jo Officer", in_reply_to=hdr(n, "Message-ID") if n else None,
-                   files=files, auth=auth)
+                   files=files, auth=auth, logo=logo)
         self.ms.append(DISC, "INBOX", raw)
         self.poll()
         return parse(raw)
@@ -159,6 +170,7 @@ class Team:
             "D": ("dee@public.test", "Subject access request", ACCESS % (WITH_ID, "Dee"), [
                 ("passport.jpg", JPEG, "image", "jpeg")], None),
             "F": ("fay@public.test", "Subject access request", ACCESS % ("", "Fay"), [], None),
+            "G": ("gus@public.test", "Subject access request", ACCESS % ("", "Gus"), [], None),
         }
         for k, (addr, subj, body, files, when) in sorted(reqs.items()):
             self.ms.add_user(addr)
@@ -171,7 +183,7 @@ class Team:
         check(all(self.ref.values()), "not every request opened a case", dump(self.pd.cases()))
         states = {k: self.state(r) for k, r in self.ref.items()}
         want = {"A": "open", "B": "awaiting_identity", "C": "open", "D": "open",
-                "F": "awaiting_identity"}
+                "F": "awaiting_identity", "G": "awaiting_identity"}
         check(states == want, "states %r, expected %r" % (states, want))
         for user in list(self.addr.values()) + [TEAM, OFFICER]:
             self.new(user)
@@ -197,6 +209,17 @@ class Team:
         acted = events(show, "identity_verified")
         check(acted and acted[0].get("actor") == OFFICER, "identity_verified not by %s"
               % OFFICER, dump(acted))
+
+    def one_date_notice_per_mail(self):
+        g = self.ref["G"]
+        sent = self.command(g, "#verified\n#kinds access,erasure\n")
+        ans = self.answer(sent)
+        check("#verified: done" in ans and "#kinds: done" in ans, "answer: %s" % ans)
+        got = [notice_kind(m) for m in self.new(self.addr["G"])]
+        check(got == ["clock_started"], "gus got %r, expected one clock_started" % got)
+        body = text_of(self.notices_of(self.addr["G"], g, "clock_started")[0]).lower()
+        check("deletion of your personal data:" in body, "the one notice lacks the erasure "
+              "date", body)
 
     # ---- extend
     def extend_in_time(self):
@@ -230,7 +253,8 @@ class Team:
         d = self.ref["D"]
         body = ("#regime general\n#respond\n\nDear Dee,\n\nYour records are attached: we hold "
                 "one custody record.\n\n-- \nJo Officer\nDisclosure Unit, 01234 567890\n")
-        sent = self.command(d, body, files=[("records.pdf", PDF, "application", "pdf")])
+        sent = self.command(d, body, files=[("records.pdf", PDF, "application", "pdf")],
+                            logo=LOGO)
         check(self.state(d) == "responded", "D is %s" % self.state(d), self.answer(sent))
         got = self.new(self.addr["D"])
         check([notice_kind(m) for m in got] == ["response_cover"], "dee got %r"
@@ -241,6 +265,8 @@ class Team:
               "the member's signature reached the requester", text)
         check("records.pdf" in text, "the cover does not list the file by name", text)
         files = files_of(got[0])
+        check(set(files) == {"records.pdf"}, "files sent: %r (the signature's logo is not "
+              "the member's file)" % sorted(files, key=str))
         check(files.get("records.pdf") == PDF, "the PDF is not the same bytes: %r"
               % {k: len(v or b"") for k, v in files.items()})
         show = self.pd.case(d)
@@ -372,6 +398,18 @@ class Team:
         mine = [x for x in self.pd.cases() if x.get("requester") == OFFICER]
         check(len(mine) == 1, "the member's request opened %d cases" % len(mine))
 
+    def own_case_commands(self):
+        """A member's commands on their own request run nothing: it is raised like anyone's."""
+        own = [x.get("reference") for x in self.pd.cases() if x.get("requester") == OFFICER]
+        check(len(own) == 1, "no case of the member's own: %r" % own)
+        self.new(TEAM)
+        before = self.pd.case(own[0])
+        self.command(None, "#close Not needed any more\n#note done\n",
+                     subject="Re: Your request %s" % own[0])
+        self._nothing_ran(own[0], before)
+        raised = [m for m in self.new(TEAM) if notice_kind(m) == "team_case_reply"]
+        check(len(raised) == 1, "the team got %d raised replies" % len(raised))
+
     # ---- a requester's reply reaches the team at once
     def requester_reply_raised(self):
         f = self.ref["F"]
@@ -400,6 +438,7 @@ def scenario():
         t = Team(ms)
         run_test("setup_five_requests_open_five_cases", t.open_cases)
         run_test("verified_starts_clock_and_tells_the_requester", t.verified)
+        run_test("several_date_changes_in_one_mail_one_notice", t.one_date_notice_per_mail)
         run_test("extend_in_time_sends_the_notice_with_its_reason", t.extend_in_time)
         run_test("extend_after_the_first_month_refused_nothing_changes", t.extend_too_late)
         run_test("respond_sends_cover_answer_and_same_pdf_not_the_signature",
@@ -412,6 +451,7 @@ def scenario():
         run_test("note_token_signature_quotes_never_reach_requesters", t.note_stays_inside)
         run_test("conflicting_references_run_nothing", t.conflict)
         run_test("caseless_commands_case_line_help_and_members_own_request", t.caseless)
+        run_test("members_commands_on_their_own_request_run_nothing", t.own_case_commands)
         run_test("requester_reply_with_file_raised_to_team_at_once", t.requester_reply_raised)
     finally:
         ms.stop()

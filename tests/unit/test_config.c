@@ -81,11 +81,18 @@ static const struct bad_case bad_cases[] = {
 	{ "[smtp]\njournal = disclosure journal\n", "[smtp] journal: not an e-mail address" },
 	{ "[notices]\nnot_for_emergency = x\n", "[notices] not_for_emergency: unknown key" },
 	{ "[team]\nrequire_auth = arc\n", "[team] require_auth: must be none, spf, dkim or dmarc" },
-	{ "[team]\nmembers = jo@force.police.uk\n", "[team] authserv_id: required" },
+	{ "[team]\nmembers = jo@force.police.uk\nnotify = t@force.police.uk\n",
+	  "[team] authserv_id: required" },
+	{ "[team]\nmembers = jo@force.police.uk\nrequire_auth = none\n",
+	  "[team] notify: required with members" },
 	{ "[team]\nmembers = jo bloggs\nrequire_auth = none\n",
 	  "[team] members: 'jo bloggs' is not an address or @domain" },
 	{ "[team]\nnotify = @\n", "[team] notify: '@' is not an address or @domain" },
 	{ "[team]\nmax_response_size = 50M\n", "[team] max_response_size: must be a size" },
+	{ "[digest]\ntime = 8am\n", "[digest] time" },
+	{ "[digest]\ntime = 24:00\n", "[digest] time" },
+	{ "[digest]\nsend = sometimes\n", "[digest] send" },
+	{ "[digest]\nchase_after = 0\n", "[digest] chase_after" },
 	{ "[team]\nmax_response_size = 20G\n", "[team] max_response_size: must be a size" },
 };
 
@@ -174,20 +181,26 @@ static void test_team(void **state)
 	assert_string_equal(c->team.notify[0], "team@force.police.uk");
 	assert_string_equal(c->team.require_auth, "dkim");
 	assert_int_equal(c->team.max_response_size, 512 * 1024);
+	/* The digest's defaults: sent, at 08:00, working days only, chase after 10 days. */
+	assert_true(c->digest.send);
+	assert_int_equal(c->digest.time, 8 * 60);
+	assert_false(c->digest.non_working_days);
+	assert_int_equal(c->digest.chase_after, 10);
+	assert_false(c->report.monthly);
 	assert_int_equal(g_strv_length(c->warnings), 1);
 	assert_non_null(strstr(c->warnings[0], "[gateway] team: read as [team] notify"));
 	config_free(&c);
 	g_free(text);
 	/* require_auth = none: accepted, warned; the default size is 20 MB. */
-	text = g_strconcat(minimal, "[team]\nmembers = jo@force.police.uk\nrequire_auth = none\n",
-			   NULL);
+	text = g_strconcat(minimal, "[team]\nmembers = jo@force.police.uk\nrequire_auth = none\n"
+			   "notify = disclosure@force.police.uk\n", NULL);
 	g_free(path);
 	path = write_conf(dir, text);
 	assert_int_equal(config_load(path, &c, &error), 1);
 	assert_int_equal(c->team.max_response_size, 20 * 1024 * 1024);
 	assert_int_equal(g_strv_length(c->warnings), 1);
 	assert_non_null(strstr(c->warnings[0], "require_auth = none"));
-	assert_null(c->team.notify[0]);
+	assert_string_equal(c->team.notify[0], "disclosure@force.police.uk");
 	config_free(&c);
 	g_unlink(path);
 	g_rmdir(dir);

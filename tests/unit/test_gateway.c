@@ -447,6 +447,33 @@ static void test_complaint_about_earlier_case(void **state)
 	g_free(complaint);
 }
 
+/* A complaint sent as a reply to the earlier case's mail is a case of its own with its own
+   clock, linked to the earlier one, which records that it came. */
+static void test_complaint_as_reply(void **state)
+{
+	struct fixture *f = *state;
+	feed_now(f, foi_request);
+	char *complaint = g_strdup_printf(
+		"From: Dan Hughes <d.hughes@public.test>\r\nTo: disclosure@pdgate.test\r\n"
+		"Subject: Re: Your request %s\r\nMessage-ID: <c2@public.test>\r\n\r\n"
+		"I wish to make a formal complaint about how you handled my request %s: the "
+		"answer left out most of what I asked for.\r\n", now_ref(1), now_ref(1));
+	feed_now(f, complaint);
+	char **refs = column(f, "cases", NULL, "reference");
+	assert_int_equal(g_strv_length(refs), 2);
+	char **kinds = column(f, "case", now_ref(2), "kinds");
+	assert_string_equal(kinds[0], "complaint");
+	char **related = column(f, "case", now_ref(2), "related_case");
+	assert_string_equal(related[0], now_ref(1));
+	char **events = column(f, "case_events", now_ref(1), "action");
+	assert_true(g_strv_contains((const char *const *)events, "complaint_received"));
+	g_strfreev(refs);
+	g_strfreev(kinds);
+	g_strfreev(related);
+	g_strfreev(events);
+	g_free(complaint);
+}
+
 static void test_reply_threads_by_subject(void **state)
 {
 	struct fixture *f = *state;
@@ -501,6 +528,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_holiday_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_complaint_about_earlier_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_complaint_as_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_message_id_is_new, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_threads_by_message_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_threads_by_subject, setup, teardown),

@@ -1105,6 +1105,19 @@ static const struct apply_case apply_cases[] = {
 	  { AC, "foi", "unknown", .received = "2026-03-02", .stops = "2026-03-04:" },
 	  { CASE_CLARIFIED, .on = "2026-03-09" }, .ok = 1, OP, "clock_started",
 	  .restart_on = "2026-03-09" },
+	/* FOI extended (public interest) on Thu 5 Mar, then a question the same day, answered
+	   Thu 12 Mar: the clarified request is new, the old extension does not carry over. */
+	{ "clarified FOI after an extension", "2026-03-12",
+	  { AC, "foi", "unknown", .received = "2026-03-02", .extended_on = "2026-03-05",
+	    .stops = "2026-03-05:" },
+	  { .action = CASE_CLARIFIED }, .ok = 1, OP, "clock_started", .restart_on = "2026-03-12",
+	  .extended_on = "-" },
+	/* With an access part the extension stays for access; FOI starts afresh. */
+	{ "clarified access and FOI after an extension", "2026-03-12",
+	  { AC, "access,foi", "general", .received = "2026-03-02", .identity_on = "2026-03-02",
+	    .extended_on = "2026-03-04", .stops = "2026-03-05:" },
+	  { .action = CASE_CLARIFIED }, .ok = 1, EX, "deadline_changed",
+	  .restart_on = "2026-03-12", .extended_on = "2026-03-04" },
 	/* An answer on 4 Mar, before the question of 5 Mar: a stop cannot end before it starts. */
 	{ "clarified before the question", "2026-03-12", WAITING_PART3,
 	  { CASE_CLARIFIED, .on = "2026-03-04" }, .ok = 0 },
@@ -1244,10 +1257,12 @@ static const struct apply_case apply_cases[] = {
 	{ "set-kinds to FOI", "2026-03-10", NEW_PART3,
 	  { CASE_SET_KINDS, .kinds = "foi" }, .ok = 1, OP, "clock_started", .kinds = "foi" },
 	/* Dropping a kind moves no date that was told. */
+	/* They were told an erasure date that is gone: they are told the dates again. */
 	{ "set-kinds drops one", "2026-03-10",
 	  { OP, "access,erasure", "general", .received = "2026-03-03",
 	    .identity_on = "2026-03-03" },
-	  { CASE_SET_KINDS, .kinds = "access" }, .ok = 1, OP, NULL, .kinds = "access" },
+	  { CASE_SET_KINDS, .kinds = "access" }, .ok = 1, OP, "deadline_changed",
+	  .kinds = "access" },
 	/* As with set-regime: no Part 3 rule for portability. */
 	{ "set-kinds portability under Part 3", "2026-03-10", OPEN_PART3,
 	  { CASE_SET_KINDS, .kinds = "portability" }, .ok = 0 },

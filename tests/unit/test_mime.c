@@ -944,7 +944,8 @@ static void test_compose_attachments(void **state)
 	assert_string_equal(m->body_text, n.body_text);
 	assert_int_equal(m->n_attachments, 3);
 	mime_message_free(&m);
-	assert_int_equal(mime_attachments_read(raw, len, 1024 * 1024, &back, &count, &error), 1);
+	assert_int_equal(mime_attachments_read(raw, len, MIME_FILES_LISTED, 1024 * 1024, &back,
+					       &count, &error), 1);
 	assert_int_equal(count, 3);
 	for (size_t i = 0; i < count; i++) {
 		assert_int_equal(back[i].len, files[i].len);
@@ -958,15 +959,101 @@ static void test_compose_attachments(void **state)
 	mime_blobs_free(&back, count);
 	assert_null(back);
 	/* 3 KB and more attached: a 2 KB limit reads nothing and says why. */
-	assert_int_equal(mime_attachments_read(raw, len, 2048, &back, &count, &error), 0);
+	assert_int_equal(mime_attachments_read(raw, len, MIME_FILES_LISTED, 2048, &back, &count,
+					       &error), 0);
 	assert_non_null(strstr(error, "more than 2048 bytes"));
 	assert_null(back);
 	assert_int_equal(count, 0);
 	g_free(error);
 	error = NULL;
 	/* Not a message at all. */
-	assert_int_equal(mime_attachments_read("\x01\x02", 2, 100, &back, &count, &error), 0);
+	assert_int_equal(mime_attachments_read("\x01\x02", 2, MIME_FILES_LISTED, 100, &back, &count,
+					       &error), 0);
 	g_free(error);
+	g_free(raw);
+}
+
+/* A member's #respond: their signature's logo and the files inside a mail they forwarded
+   are not the response's files; the PDF they attached and the forwarded mail are. */
+static void test_attached_files_only(void **state)
+{
+	static const char raw[] =
+		"From: Ann <ann@force.test>\r\nTo: pd@force.test\r\nSubject: Re: PD-2026-000001\r\n"
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n"
+		"--m\r\nContent-Type: multipart/related; boundary=\"r\"\r\n\r\n"
+		"--r\r\nContent-Type: text/html\r\n\r\n<p>#respond</p><img src=\"cid:logo@x\">\r\n"
+		"--r\r\nContent-Type: image/png; name=\"logo.png\"\r\nContent-ID: <logo@x>\r\n"
+		"Content-Disposition: inline; filename=\"logo.png\"\r\n\r\nPNGDATA\r\n--r--\r\n"
+		"--m\r\nContent-Type: application/pdf\r\n"
+		"Content-Disposition: attachment; filename=\"response.pdf\"\r\n\r\nPDFDATA\r\n"
+		"--m\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n"
+		"From: b@force.test\r\nSubject: notes\r\nMIME-Version: 1.0\r\n"
+		"Content-Type: multipart/mixed; boundary=\"i\"\r\n\r\n"
+		"--i\r\nContent-Type: text/plain\r\n\r\ninner\r\n"
+		"--i\r\nContent-Type: text/csv\r\n"
+		"Content-Disposition: attachment; filename=\"internal.csv\"\r\n\r\na,b\r\n--i--\r\n"
+		"--m--\r\n";
+	struct mime_blob *back = NULL;
+	size_t count = 0;
+	char *error = NULL;
+
+	(void)state;
+	assert_int_equal(mime_attachments_read(raw, sizeof(raw) - 1, MIME_FILES_LISTED, 65536,
+					       &back, &count, &error), 1);
+	assert_int_equal(count, 4); /* logo, PDF, the forwarded mail, the CSV inside it */
+	mime_blobs_free(&back, count);
+	assert_int_equal(mime_attachments_read(raw, sizeof(raw) - 1, MIME_FILES_ATTACHED, 65536,
+					       &back, &count, &error), 1);
+	assert_int_equal(count, 2);
+	assert_string_equal(back[0].filename, "response.pdf");
+	assert_memory_equal(back[0].data, "PDFDATA", 7);
+	assert_string_equal(back[1].content_type, "message/rfc822");
+	assert_non_null(g_strstr_len(back[1].data, (gssize)back[1].len, "internal.csv"));
+	mime_blobs_free(&back, count);
+}
+
+/* The digest's chart: shown in the HTML by "cid:", a part of a multipart/related, never a
+   file the reader has to open; refused without an HTML part or with a bad Content-ID. */
+static void test_compose_inline_image(void **state)
+{
+	static const char png[] = "\x89PNG\r\n\x1a\n pixels";
+	struct mime_blob image = { (char *)"chart.png@pdgate", "image/png", (char *)png,
+				   sizeof(png) - 1 };
+	struct mime_blob bad = { (char *)"chart>png", "image/png", (char *)png, 3 };
+	struct mime_notice n = test_notice();
+	struct mime_blob *back = NULL;
+	size_t len = 0, count = 0;
+	char *raw = NULL, *error = NULL;
+
+	(void)state;
+	n.inline_images = &image;
+	n.n_inline = 1;
+	assert_int_equal(mime_compose(&n, &raw, &len, &error), 0);
+	assert_non_null(strstr(error, "without an HTML part"));
+	g_free(error);
+	error = NULL;
+	n.body_html = "<p>Chart</p><img src=\"cid:chart.png@pdgate\" alt=\"chart\">";
+	n.inline_images = &bad;
+	assert_int_equal(mime_compose(&n, &raw, &len, &error), 0);
+	g_free(error);
+	error = NULL;
+	n.inline_images = &image;
+	n.in_reply_to = NULL;  /* a digest answers nothing */
+	n.references = NULL;
+	raw = compose_ok(&n, &len);
+	assert_wire_format(raw);
+	assert_non_null(strstr(raw, "\r\nAuto-Submitted: auto-generated\r\n"));
+	assert_non_null(strstr(raw, "multipart/related"));
+	assert_non_null(strstr(raw, "Content-Id: <chart.png@pdgate>"));
+	assert_non_null(strstr(raw, "Content-Disposition: inline"));
+	assert_int_equal(mime_attachments_read(raw, len, MIME_FILES_LISTED, 65536, &back, &count,
+					       &error), 1);
+	assert_int_equal(count, 1);
+	assert_memory_equal(back[0].data, png, sizeof(png) - 1);
+	mime_blobs_free(&back, count);
+	assert_int_equal(mime_attachments_read(raw, len, MIME_FILES_ATTACHED, 65536, &back, &count,
+					       &error), 1);
+	assert_int_equal(count, 0);
 	g_free(raw);
 }
 
@@ -984,7 +1071,7 @@ static int group_teardown(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[G_N_ELEMENTS(golden_cases) + 20];
+	struct CMUnitTest tests[G_N_ELEMENTS(golden_cases) + 24];
 	size_t n = 0;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(golden_cases); i++) {
@@ -1012,5 +1099,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_alternative_long_lines);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_alternative_rejects);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_attachments);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_attached_files_only);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_inline_image);
 	return _cmocka_run_group_tests("mime", tests, n, group_setup, group_teardown);
 }
