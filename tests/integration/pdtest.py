@@ -1,8 +1,11 @@
 """What every integration test file shares: PASS/FAIL reporting in the form tests/run-all.sh
 counts ("PASS name" / "FAIL name: reason", then "N passed, N failed"), and small helpers
-for our Message-IDs."""
+for our Message-IDs, and the mail a requester or a team member writes."""
+import email.policy
+import email.utils
 import json
 import traceback
+from email.message import EmailMessage
 
 results = []          # (name, ok)
 notes = []            # informational lines printed under the test's PASS/FAIL line
@@ -201,3 +204,31 @@ def finish():
     failed = len(results) - passed
     print("%d passed, %d failed" % (passed, failed), flush=True)
     sys.exit(1 if failed else 0)
+
+
+# ---------------------------------------------------------------- a mail as a requester or member writes it
+def mail(from_addr, subject, body, name=None, in_reply_to=None, references=None, files=(),
+         auth=None, date=None, logo=None, to="disclosure@pdgate.test"):
+    """A message as bytes; with `auth`, our MTA's Authentication-Results on top; with `logo`,
+    an HTML alternative showing it inline (a signature's image, Content-ID, no file)."""
+    m = EmailMessage(policy=email.policy.SMTP)
+    m["From"] = email.utils.formataddr((name, from_addr)) if name else from_addr
+    m["To"] = to
+    m["Subject"] = subject
+    m["Date"] = email.utils.format_datetime(date) if date else email.utils.formatdate()
+    m["Message-ID"] = email.utils.make_msgid(domain=from_addr.split("@")[1])
+    if in_reply_to:
+        m["In-Reply-To"] = "<%s>" % norm_mid(in_reply_to)
+        m["References"] = " ".join("<%s>" % norm_mid(r) for r in (references or [in_reply_to]))
+    m.set_content(body)
+    if logo is not None:
+        m.add_alternative("<pre>%s</pre><img src=\"cid:logo@pdgate.test\">" % body,
+                          subtype="html")
+        m.get_payload()[1].add_related(logo, "image", "png", cid="<logo@pdgate.test>",
+                                       filename="logo.png", disposition="inline")
+    for fname, data, maintype, subtype in files:
+        m.add_attachment(data, maintype=maintype, subtype=subtype, filename=fname)
+    raw = m.as_bytes()
+    if auth is not None:
+        raw = b"Authentication-Results: " + auth.encode() + b"\r\n" + raw
+    return raw

@@ -22,8 +22,6 @@ failure, 77 when skipped (not root / no mail servers).
 
 import csv
 import datetime
-import email.policy
-import email.utils
 import io
 import json
 import os
@@ -35,12 +33,11 @@ import sys
 import tempfile
 import traceback
 import zlib
-from email.message import EmailMessage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import pdtest  # noqa: E402
-from pdtest import Failure, check, dump, hdr, notice_kind, report, run_test  # noqa: E402
+from pdtest import Failure, check, dump, hdr, mail, notice_kind, report, run_test  # noqa: E402
 from harness import MailServers, parse  # noqa: E402
 
 DISC = "disclosure@pdgate.test"
@@ -59,23 +56,6 @@ def london(y, mo, d, h=9, mi=0):
         return datetime.datetime(y, mo, d, h, mi, tzinfo=ZoneInfo("Europe/London"))
     except Exception:
         return datetime.datetime(y, mo, d, h, mi, tzinfo=datetime.timezone.utc)
-
-
-def mail(from_addr, subject, body, when=None, in_reply_to=None, auth=None):
-    m = EmailMessage(policy=email.policy.SMTP)
-    m["From"] = from_addr
-    m["To"] = DISC
-    m["Subject"] = subject
-    m["Date"] = email.utils.format_datetime(when) if when else email.utils.formatdate()
-    m["Message-ID"] = email.utils.make_msgid(domain=from_addr.split("@")[1])
-    if in_reply_to:
-        m["In-Reply-To"] = in_reply_to
-        m["References"] = in_reply_to
-    m.set_content(body)
-    raw = m.as_bytes()
-    if auth:
-        raw = b"Authentication-Results: " + auth.encode() + b"\r\n" + raw
-    return raw
 
 
 # ---------------------------------------------------------------- a PNG reader (no PIL)
@@ -151,13 +131,13 @@ class Digest:
         self.ms.append(DISC, "INBOX", mail("olive@public.test", "Freedom of Information request",
                                            "Under the Freedom of Information Act please tell "
                                            "me how many police horses the force has.\n",
-                                           when=old), date=old)
+                                           date=old), date=old)
         # FOI received Mon 16 Nov: day 20 is Tue 15 Dec (Mon 30 Nov St Andrew's Day).
         nov = london(2026, 11, 16, 10)
         self.ms.add_user("nick@public.test")
         self.ms.append(DISC, "INBOX", mail("nick@public.test", "FOI request",
                                            "Under the Freedom of Information Act please tell "
-                                           "me how many speed cameras there are.\n", when=nov),
+                                           "me how many speed cameras there are.\n", date=nov),
                        date=nov)
         self.poll("2026-12-03 07:30:00")
         by = {c.get("requester"): c.get("reference") for c in self.pd.cases()}
@@ -204,7 +184,7 @@ class Digest:
         self.ms.add_user("eve@public.test")
         self.ms.append(DISC, "INBOX", mail("eve@public.test", "FOI request",
                                            "Under the Freedom of Information Act please tell "
-                                           "me how many drones the force owns.\n", when=eve),
+                                           "me how many drones the force owns.\n", date=eve),
                        date=eve)
         self.poll("2026-12-24 10:30:00")
         got = self.digests()

@@ -28,18 +28,15 @@ failure, 77 when skipped (not root / no mail servers).
 """
 
 import datetime
-import email.policy
-import email.utils
 import os
 import sys
 import time
 import traceback
-from email.message import EmailMessage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import pdtest  # noqa: E402
-from pdtest import Failure, check, dump, hdr, norm_mid, notice_kind, report, run_test  # noqa: E402
+from pdtest import Failure, check, dump, hdr, mail, norm_mid, notice_kind, report, run_test  # noqa: E402
 from harness import MailServers, parse  # noqa: E402
 
 DISC = "disclosure@pdgate.test"
@@ -56,33 +53,6 @@ ACCESS = ("Under the Data Protection Act I am asking for a copy of all personal 
 WITH_ID = " I attach a copy of my passport as proof of identity."
 
 server_pids = []
-
-
-def mail(from_addr, subject, body, name=None, in_reply_to=None, references=None, files=(),
-         auth=None, date=None, logo=None):
-    """A message as bytes; with `auth`, our MTA's Authentication-Results on top; with `logo`,
-    an HTML alternative showing it inline (a signature's image, Content-ID, no file)."""
-    m = EmailMessage(policy=email.policy.SMTP)
-    m["From"] = email.utils.formataddr((name, from_addr)) if name else from_addr
-    m["To"] = DISC
-    m["Subject"] = subject
-    m["Date"] = email.utils.format_datetime(date) if date else email.utils.formatdate()
-    m["Message-ID"] = email.utils.make_msgid(domain=from_addr.split("@")[1])
-    if in_reply_to:
-        m["In-Reply-To"] = "<%s>" % norm_mid(in_reply_to)
-        m["References"] = " ".join("<%s>" % norm_mid(r) for r in (references or [in_reply_to]))
-    m.set_content(body)
-    if logo is not None:
-        m.add_alternative("<pre>%s</pre><img src=\"cid:logo@pdgate.test\">" % body,
-                          subtype="html")
-        m.get_payload()[1].add_related(logo, "image", "png", cid="<logo@pdgate.test>",
-                                       filename="logo.png", disposition="inline")
-    for fname, data, maintype, subtype in files:
-        m.add_attachment(data, maintype=maintype, subtype=subtype, filename=fname)
-    raw = m.as_bytes()
-    if auth is not None:
-        raw = b"Authentication-Results: " + auth.encode() + b"\r\n" + raw
-    return raw
 
 
 def text_of(msg):
