@@ -23,7 +23,8 @@ struct config {
 		char *database, *spool;
 	} store;
 	struct {
-		char *reference_prefix, *templates, *rules, *deadlines, *message_id_domain;
+		char *reference_prefix, *templates, *rules, *deadlines, *exemptions,
+		     *message_id_domain;
 		char *log_level;
 		char **team;       /* the old name of [team] notify (read into it) */
 		int repeat_window_days, identity_reuse_days, max_auto_notices_per_day;
@@ -50,6 +51,12 @@ struct config {
 	struct {
 		int monthly;       /* mail the statutory report on each month's first working day */
 	} report;
+	struct {
+		/* FOIA s12 and the Fees Regulations 2004: the appropriate limit for a police
+		   force (pounds) and the hourly rate it is counted at; how a requester pays. */
+		int foi_cost_limit, foi_hourly_rate;
+		char *how_to_pay;
+	} fees;
 	struct {
 		/* Texts notices take from the config: the force's own words and addresses. */
 		char *not_for_emergencies, *identity_routes, *identity_retention;

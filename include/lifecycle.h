@@ -16,6 +16,8 @@ enum case_state {
 	CASE_AWAITING_CLARIFICATION,/* clock stopped (DP) / to restart on the answer (FOI, EIR) */
 	CASE_OPEN,                  /* clock running */
 	CASE_EXTENDED,              /* clock running to the extended deadline */
+	CASE_AWAITING_FEE,          /* a fee asked: DP clocks start again on payment, FOI's
+				       days to payment do not count (FOIA s10(2)) */
 	CASE_RESPONDED, CASE_REFUSED, CASE_WITHDRAWN, CASE_CLOSED, /* the ends */
 	CASE_STATE_COUNT
 };
@@ -25,6 +27,10 @@ enum case_action {
 	CASE_SET_REGIME, CASE_SET_KINDS, CASE_EXTEND, CASE_RESTRICT, CASE_REFUSE, CASE_RESPOND,
 	CASE_WITHDRAW, CASE_CLOSE, CASE_NOTE, CASE_NO_ACTION, CASE_LIFT_RESTRICTION,
 	CASE_SET_COMPLAINT_TYPE, CASE_REDIRECT, CASE_ASSIGN, CASE_REOPEN,
+	/* the decisions of domain-rules 4 beyond a plain answer */
+	CASE_REFUSE_FOI, CASE_COST_LIMIT, CASE_VEXATIOUS, CASE_REFUSE_EIR, CASE_NCND,
+	CASE_REFUSE_RECTIFICATION, CASE_REFUSE_ERASURE, CASE_RESTRICT_INSTEAD,
+	CASE_FEE, CASE_FEE_PAID, CASE_FEE_UNPAID,
 	CASE_ACTION_COUNT
 };
 
@@ -59,6 +65,36 @@ int case_redirect_parse(const char *name, enum case_redirect *to_r);
 int case_exemptions_parse(const char *text, char **canonical_r);
 /* "section 30 and section 31(1)(a)" for a notice. g_malloc'd. */
 char *case_exemptions_words(const char *canonical);
+/* EIR exceptions as the team names them ("12(4)(b)", "reg 13", "regulation 12(5)(a)";
+   ","-separated): 1 with *canonical_r "12(4)(b),13" (g_malloc'd), or 0. */
+int case_exceptions_parse(const char *text, char **canonical_r);
+/* "regulation 12(4)(b) and regulation 13". g_malloc'd. */
+char *case_exceptions_words(const char *canonical);
+
+/* What a refusal may cite (rules/exemptions.tsv): FOIA exemptions and EIR exceptions, each
+   absolute or qualified (a public interest test applies) and whether it lifts the duty to
+   confirm or deny. Owned by the table. */
+enum case_law { CASE_LAW_FOIA, CASE_LAW_EIR };
+struct case_exemption {
+	enum case_law law;
+	char *provision;     /* "s31", "s37(1)(a)", "12(4)(b)", "13" */
+	int qualified;
+	char *ncnd;          /* the provision allowing neither-confirm-nor-deny, or NULL */
+	char *title;
+};
+struct case_exemptions {
+	struct case_exemption *item;
+	size_t n;
+};
+/* Parse the file's text (name for messages). 1 with *out (free with
+   case_exemptions_free), or 0 with *error_r listing every error as name:line. */
+int case_exemptions_load(const char *text, const char *name, struct case_exemptions **out,
+			 char **error_r);
+void case_exemptions_free(struct case_exemptions **x);
+/* The row a citation falls under: the provision itself, else its section ("s31(1)(a)" ->
+   "s31", "12(4)(b)" has its own row), or NULL when the table does not list it. */
+const struct case_exemption *case_exemption_find(const struct case_exemptions *x,
+						 enum case_law law, const char *cited);
 
 /* Kinds are a mask of (1u << CLOCK_KIND_x) for access..complaint; 0 means "other". The bits
    are the classifier's label bits (rules.h LABEL_ACCESS...). */
@@ -93,6 +129,9 @@ struct case_record {
 	GDate extended_on;          /* extension notified; cleared = not extended */
 	GDate reopened_on;          /* an ended case reopened: its clocks count from this day as
 				       if the request came then; cleared = never */
+	GDate fee_on;               /* a fee notice given (one per case); cleared = none */
+	GDate fee_paid_on;          /* that fee received; cleared = not (yet) */
+	int64_t fee_pence;          /* the fee asked, in pence */
 	GArray *stops;              /* of struct clock_stop, in order; the last one's `to` is
 				       cleared while the clock stands stopped. NULL = none */
 };
@@ -119,11 +158,13 @@ int case_stops_parse(const char *text, struct case_record *rec);
 struct case_env {
 	const struct clock_table *table;
 	const struct clock_holiday_overrides *holidays; /* NULL = none */
+	const struct case_exemptions *exemptions; /* NULL = none: no refusal can cite one */
 	GDate today;
 };
 
-/* Load the deadline table and the bank-holiday changes of a config, with today's date in
-   Europe/London from `now` (Unix time). The only I/O of this module: it reads the table file.
+/* Load the deadline table, the exemptions and the bank-holiday changes of a config, with
+   today's date in Europe/London from `now` (Unix time). The only I/O of this module: it
+   reads the two files.
    1, or 0 with *error_r listing every error of the table. Free with case_env_free. */
 struct config;
 int case_env_load(const struct config *config, int64_t now, struct case_env *env,
@@ -173,9 +214,21 @@ struct case_command {
 	enum case_ground ground;   /* refuse */
 	enum case_outcome outcome; /* respond (NONE = full) */
 	enum case_redirect redirect; /* redirect --to */
-	char *exemptions;          /* extend --exemption, canonical (owned: case_command_clear) */
+	char *exemptions;          /* extend, refuse-foi, ncnd, respond --exemption, canonical
+				      (owned: case_command_clear) */
+	char *exceptions;          /* refuse-eir --exception, canonical (owned) */
 	const char *text;          /* reason, question, note or owner (borrowed) */
 	const char *answer;        /* respond: the answer sent to the requester (borrowed) */
+	const char *public_interest; /* refuse-foi, refuse-eir, ncnd, respond: the public
+				      interest reasons for qualified exemptions (sent) */
+	const char *internal_reason; /* ncnd, respond: recorded on the case, never sent */
+	const char *restriction_reason; /* respond --partial: why parts were withheld (sent) */
+	const char *advice;        /* cost-limit: how to narrow the request (FOIA s16) */
+	int ncnd;                  /* refuse-foi --ncnd: neither confirm nor deny */
+	int repeated;              /* vexatious --repeated (FOIA s14(2)) */
+	int no_notice;             /* vexatious --no-notice: a repeat after an earlier s14
+				      notice (s17(6)): recorded, nothing sent */
+	int64_t fee_pence;         /* fee --amount */
 	GDate on;                  /* the day it happened (identity or answer received, question
 				      sent); cleared = today. lift-restriction: the day the
 				      restriction of processing will be lifted (required) */
@@ -231,6 +284,9 @@ struct case_change {
 	const char *outcome;       /* how the case ended ("full", "part", "not_held",
 				      "refused_excessive", "redirected_crime"...: the statutory
 				      report counts them), "" when reopened, NULL unchanged; static */
+	const char *also_event;    /* a second event the change records ("partially_restricted"
+				      with the internal reason), or NULL; static */
+	char *also_detail;         /* its detail, owned */
 };
 
 /* The notice a requester needs when the deadlines go from old to now: clock_started when

@@ -130,6 +130,8 @@ struct store_case {
 	char *identity_on, *restart_on, *extended_on, *stops, *deadlines;
 	char *complaint_type, *on_behalf, *related_case;
 	char *owner, *reopened_on, *outcome;
+	char *fee_on, *fee_paid_on;
+	int64_t fee_pence;
 };
 void store_case_clear(struct store_case *c);
 /* dst becomes a copy of src (every string duplicated). */
@@ -140,12 +142,16 @@ void store_case_set_text(char **field, const char *value);
 int store_case_load(struct store *store, const char *reference, struct store_case *c,
 		    char **error_r);
 /* Write state, regime, kinds, kinds_mask, complaint_type, identity_on, restart_on,
-   extended_on, reopened_on, stops, deadlines, owner and outcome of c (by c->id). Inside the caller's transaction. 1/0/-1. */
+   extended_on, reopened_on, stops, deadlines, owner, outcome and the fee of c (by c->id).
+   Inside the caller's transaction. 1/0/-1. */
 int store_case_save(struct store *store, const struct store_case *c, char **error_r);
 /* Every case in reference order; cb returns 1 to go on, 0 to stop. 1, or 0/-1 on error. */
 typedef int store_case_cb(void *ctx, const struct store_case *c);
 int store_case_each(struct store *store, store_case_cb *cb, void *ctx, char **error_r);
 
+/* 1 when another case of requester_addr than other_than ended with outcome ("vexatious"). */
+int store_requester_had_outcome(struct store *store, const char *requester_addr,
+				const char *outcome, int64_t other_than);
 /* 1 when a case of requester_addr (any case) had its identity verified at or after `since`. */
 int store_requester_verified(struct store *store, const char *requester_addr, int64_t since);
 

@@ -62,6 +62,8 @@ static const struct key_def keys[] = {
 	{ "gateway", "templates", KEY_PATH, "templates", 0, 0, OFF(gateway.templates) },
 	{ "gateway", "rules", KEY_PATH, "rules/pdgate.rules", 0, 0, OFF(gateway.rules) },
 	{ "gateway", "deadlines", KEY_PATH, "rules/deadlines.tsv", 0, 0, OFF(gateway.deadlines) },
+	{ "gateway", "exemptions", KEY_PATH, "", 0, 0,
+	  OFF(gateway.exemptions) },
 	/* A repeat of the same right within this window is flagged for the "manifestly
 	   unfounded or excessive" assessment; the team decides. */
 	{ "gateway", "repeat_window_days", KEY_INT, "90", 0, 3650,
@@ -101,6 +103,14 @@ static const struct key_def keys[] = {
 	{ "digest", "non_working_days", KEY_BOOL, "no", 0, 0, OFF(digest.non_working_days) },
 	{ "digest", "chase_after", KEY_INT, "10", 1, 365, OFF(digest.chase_after) },
 	{ "report", "monthly", KEY_BOOL, "no", 0, 0, OFF(report.monthly) },
+	/* FOIA s12, the Freedom of Information (Appropriate Limit and Fees) Regulations 2004:
+	   £450 for bodies outside central government, staff time at £25 an hour. */
+	{ "fees", "foi_cost_limit", KEY_INT, "450", 1, 100000, OFF(fees.foi_cost_limit) },
+	{ "fees", "foi_hourly_rate", KEY_INT, "25", 1, 1000, OFF(fees.foi_hourly_rate) },
+	{ "fees", "how_to_pay", KEY_STRING,
+	  "To pay, reply to this message and we will call you to take a card payment, or send "
+	  "a cheque payable to the Police and Crime Commissioner to the Public Disclosure Team "
+	  "at our headquarters, quoting the reference above.", 0, 0, OFF(fees.how_to_pay) },
 	/* The force's own words in notices (domain-rules 2 and 4). */
 	{ "notices", "not_for_emergencies", KEY_STRING,
 	  "This mailbox is not for emergencies or for reporting a crime. In an emergency, "
@@ -388,6 +398,14 @@ static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *
 	    !pd_address_plausible(c->smtp.journal))
 		g_string_append(errors, "\n  [smtp] journal: not an e-mail address");
 	check_team(c, errors, warnings);
+	/* The exemptions are kept beside the deadline rules unless placed elsewhere. */
+	if (c->gateway.exemptions != NULL && *c->gateway.exemptions == '\0' &&
+	    c->gateway.deadlines != NULL) {
+		char *rules_dir = g_path_get_dirname(c->gateway.deadlines);
+		g_free(c->gateway.exemptions);
+		c->gateway.exemptions = g_build_filename(rules_dir, "exemptions.tsv", NULL);
+		g_free(rules_dir);
+	}
 }
 
 int config_load(const char *path, struct config **config_r, char **error_r)

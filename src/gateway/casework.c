@@ -48,7 +48,7 @@ int gateway_case_notice(struct gateway *gw, const struct gateway_facts *f, const
 		return store_event_add(gw->store, c->id, "gateway", "notice_not_sent",
 				       "no reply address", error_r);
 	vars = gateway_notice_values(gw, f);
-	lists = gateway_notice_lists(f);
+	lists = gateway_notice_lists(gw, f);
 	struct gateway_notice n = {
 		.name = name, .case_id = c->id, .reference = c->reference,
 		.rcpt = c->requester_addr, .to_name = c->requester_name,
@@ -192,6 +192,19 @@ static int action_notice(struct gateway *gw, const struct gateway_act *a,
 	return gateway_case_notice(gw, &f, ch->notice, t->in.message_id, t->references, error_r);
 }
 
+/* What the lifecycle cannot know, being about one case: FOIA s17(6) spares a notice only
+   for a requester already refused as vexatious or repeated. 1 or 0. */
+static int history_allows(struct gateway *gw, const struct store_case *c,
+			  const struct case_command *cmd, char **error_r)
+{
+	if (cmd->action != CASE_VEXATIOUS || !cmd->no_notice ||
+	    store_requester_had_outcome(gw->store, c->requester_addr, "vexatious", c->id))
+		return 1;
+	return error_set(error_r, 0, "--no-notice is for a requester already sent a notice "
+			 "refusing a request as vexatious or repeated (FOIA s17(6)); %s has none",
+			 c->requester_addr != NULL ? c->requester_addr : "this requester");
+}
+
 /* Everything inside the transaction. 1 done, 0 refused, -1 temporary. */
 static int action_write(struct gateway *gw, struct store_case *c, const struct gateway_act *a,
 			char **reply_r, char **error_r)
@@ -209,7 +222,8 @@ static int action_write(struct gateway *gw, struct store_case *c, const struct g
 	if ((ret = case_record_from_store(c, &rec, error_r)) != 1)
 		goto out;
 	default_day(gw, c, &rec, &t, &cmd);
-	if ((ret = lifecycle_apply(gateway_env(gw), &rec, &cmd, &ch, error_r)) != 1)
+	if ((ret = history_allows(gw, c, &cmd, error_r)) != 1 ||
+	    (ret = lifecycle_apply(gateway_env(gw), &rec, &cmd, &ch, error_r)) != 1)
 		goto out;
 	if (ch.owner != NULL)
 		store_case_set_text(&c->owner, ch.owner);
@@ -217,6 +231,10 @@ static int action_write(struct gateway *gw, struct store_case *c, const struct g
 		store_case_set_text(&c->outcome, ch.outcome);
 	if ((ret = gateway_case_save(gw, c, &ch.after, &d, error_r)) != 1 ||
 	    (ret = store_event_add(gw->store, c->id, a->actor, ch.event, ch.detail,
+				   error_r)) != 1)
+		goto out;
+	if (ch.also_event != NULL &&
+	    (ret = store_event_add(gw->store, c->id, a->actor, ch.also_event, ch.also_detail,
 				   error_r)) != 1)
 		goto out;
 	if (a->n_files > 0 && cmd.action != CASE_RESPOND) {

@@ -24,6 +24,7 @@ struct gateway {
 	char *message_id_domain;
 	int lock_fd;
 	int64_t started;               /* 'sending' rows older than this were left by a crash */
+	char fees_checked[11];         /* the day lapsed fees were last looked for */
 };
 
 /* Everything known about the inbound message being processed (per-message lifetime). */
@@ -49,6 +50,10 @@ int gateway_intake_store(struct gateway *gw, struct intake *in, int64_t *row_r, 
 /* What happens to anyone's mail: continue its case or open one. 1/0/-1. */
 int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row_r,
 			     char **error_r);
+
+/* ---- fees.c ---- */
+/* Close the cases whose fee was not paid within three months of its notice, once a day. */
+void gateway_fees_due(struct gateway *gw);
 
 /* ---- digestmail.c ---- */
 /* Send today's scheduled digest if it is time and it was not sent yet (the poller calls it
@@ -110,7 +115,12 @@ struct gateway_facts {
 GHashTable *gateway_notice_values(const struct gateway *gw, const struct gateway_facts *f);
 /* The lists: "deadlines" (one row per running clock shown) and "clocks" (every clock with a
    limit, any state). Unref. */
-GHashTable *gateway_notice_lists(const struct gateway_facts *f);
+GHashTable *gateway_notice_lists(const struct gateway *gw, const struct gateway_facts *f);
+/* notice-decisions.c: the placeholders of the decision notices (refusals, NCND, fees), put
+   into vars; and the "cited" list, the provisions a refusal cites. */
+void gateway_decision_values(GHashTable *vars, const struct gateway *gw,
+			     const struct gateway_facts *f);
+GPtrArray *gateway_cited_rows(const struct gateway *gw, const struct gateway_facts *f);
 
 /* A team action as the gateway runs it. Everything borrowed. */
 struct gateway_act {

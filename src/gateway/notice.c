@@ -12,6 +12,10 @@ const char *const gateway_notice_names[] = {
 	"response_cover", "withdrawal_confirmation", "clock_started", "deadline_changed",
 	"redirect_notice", "team_new_case", "team_notice_failed", "team_reply",
 	"team_case_reply", "team_alert", "team_digest", "team_report",
+	/* the decisions (refusals, NCND, fees) */
+	"foi_refusal_notice", "foi_cost_limit_notice", "foi_vexatious_notice",
+	"eir_refusal_notice", "ncnd_notice", "rectification_refusal_notice",
+	"erasure_refusal_notice", "restrict_instead_notice", "fee_notice", "fee_unpaid_notice",
 	NULL
 };
 
@@ -59,6 +63,12 @@ const char *const gateway_notice_vars[] = {
 	"not_for_emergencies", "identity_routes", "identity_retention", "change_reason",
 	"exemptions", "outcome_part", "outcome_not_held", "partial_restriction",
 	"redirect_text", "answer_text", "signals_text", "text", "probably_text",
+	/* the decisions (refusals, NCND, a partial answer, fees) */
+	"public_interest", "advice", "restriction_reason", "exceptions", "ncnd", "repeated",
+	"qualified", "cost_limit", "cost_rate", "cost_hours", "fee_amount", "fee_how_to_pay",
+	"fee_last_day",
+	/* one row per provision a refusal cites: "section 31(1)(a)", its title, qualified */
+	"cited[]", "cited.provision", "cited.title", "cited.qualified",
 	/* one row per running clock the notice's reader may be told of */
 	"deadlines[]", "deadlines.kind_words", "deadlines.date", "deadlines.days_left",
 	"deadlines.unit", "deadlines.target", "deadlines.extended", "deadlines.paused",
@@ -273,8 +283,13 @@ static int reason_for_requester(const struct case_command *cmd)
 {
 	switch (cmd != NULL ? cmd->action : CASE_ACTION_COUNT) {
 	case CASE_EXTEND: case CASE_REFUSE: case CASE_NO_ACTION: case CASE_RESTRICT:
-	case CASE_LIFT_RESTRICTION: case CASE_RESPOND:
+	case CASE_LIFT_RESTRICTION: case CASE_RESPOND: case CASE_COST_LIMIT:
+	case CASE_VEXATIOUS: case CASE_REFUSE_EIR: case CASE_REFUSE_RECTIFICATION:
+	case CASE_REFUSE_ERASURE: case CASE_RESTRICT_INSTEAD: case CASE_FEE:
 		return 1;
+	/* Neither confirm nor deny: its reasons would say what it must not. */
+	case CASE_REFUSE_FOI:
+		return !cmd->ncnd;
 	default:
 		return 0;
 	}
@@ -316,6 +331,7 @@ GHashTable *gateway_notice_values(const struct gateway *gw, const struct gateway
 	put_kinds(vars, f);
 	put_clocks(vars, f);
 	put_command(vars, gw, f);
+	gateway_decision_values(vars, gw, f);
 	put(vars, "commands_text", gateway_commands_text(f->rec->state));
 	put(vars, "why_text", NULL);
 	put(vars, "signals_text", NULL);
@@ -367,7 +383,7 @@ static GHashTable *clock_row(const struct gateway_facts *f, const struct case_de
 	return row;
 }
 
-GHashTable *gateway_notice_lists(const struct gateway_facts *f)
+GHashTable *gateway_notice_lists(const struct gateway *gw, const struct gateway_facts *f)
 {
 	GHashTable *lists = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 						  (GDestroyNotify)g_ptr_array_unref);
@@ -385,6 +401,7 @@ GHashTable *gateway_notice_lists(const struct gateway_facts *f)
 	}
 	g_hash_table_insert(lists, "deadlines", rows);
 	g_hash_table_insert(lists, "clocks", clocks);
+	g_hash_table_insert(lists, "cited", gateway_cited_rows(gw, f));
 	return lists;
 }
 

@@ -296,9 +296,10 @@ static void poll_ctx_deinit(struct poll_ctx *p)
 	g_array_free(p->to_quarantine, TRUE);
 }
 
-/* The digest and the monthly report, when due; sent with the outbox. */
+/* Lapsed fees, the digest and the monthly report, when due; sent with the outbox. */
 static void timed_mail(struct gateway *gw)
 {
+	gateway_fees_due(gw);
 	gateway_digest_due(gw);
 	gateway_report_due(gw);
 	gateway_flush_outbox(gw);

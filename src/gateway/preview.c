@@ -99,7 +99,7 @@ static int preview(struct gateway *gw, const struct gateway_preview *p,
 					   .change_reason = case_change_reason(cmd.action),
 					   .to_team = to_team };
 		GHashTable *vars = gateway_notice_values(gw, &f);
-		GHashTable *lists = gateway_notice_lists(&f);
+		GHashTable *lists = gateway_notice_lists(gw, &f);
 		struct gateway_notice n = {
 			.name = p->name, .case_id = c->id, .reference = c->reference,
 			.rcpt = to_team ? (team != NULL && *team != '\0' ? team :

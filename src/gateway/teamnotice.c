@@ -21,7 +21,7 @@ int gateway_team_notice(struct gateway *gw, const struct gateway_team_notice *t,
 {
 	const struct gateway_facts *f = t->facts;
 	GHashTable *vars = f != NULL ? gateway_notice_values(gw, f) : caseless_values(gw);
-	GHashTable *lists = f != NULL ? gateway_notice_lists(f) : NULL;
+	GHashTable *lists = f != NULL ? gateway_notice_lists(gw, f) : NULL;
 	int ret;
 
 	for (const char *const *e = t->extra; e != NULL && e[0] != NULL; e += 2)

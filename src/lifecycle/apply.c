@@ -6,7 +6,9 @@
 
 #define S(state) (1u << (state))
 #define ACTIVE (S(CASE_AWAITING_IDENTITY) | S(CASE_AWAITING_CLARIFICATION) | S(CASE_OPEN) | \
-		S(CASE_EXTENDED))
+		S(CASE_EXTENDED) | S(CASE_AWAITING_FEE))
+/* Where a decision on the request can be taken: its clock runs or waits for an answer. */
+#define DECIDE (S(CASE_OPEN) | S(CASE_EXTENDED) | S(CASE_AWAITING_CLARIFICATION))
 #define ANY ((1u << CASE_STATE_COUNT) - 1)
 #define ENDS (S(CASE_RESPONDED) | S(CASE_REFUSED) | S(CASE_WITHDRAWN) | S(CASE_CLOSED))
 #define SAME CASE_STATE_COUNT /* the state does not change */
@@ -77,6 +79,32 @@ static const struct action_rule rules[CASE_ACTION_COUNT] = {
 	/* A late reply may be a complaint, or the answer was wrong: the case runs again, its
 	   clocks counted from the reopening as if the request came that day. */
 	[CASE_REOPEN] = { ENDS, CASE_OPEN, NEED_TEXT | DATES_TOLD, "reopened", NULL },
+	/* FOIA s17: the exemptions and why; neither-confirm-nor-deny sends ncnd_notice. */
+	[CASE_REFUSE_FOI] = { DECIDE, CASE_REFUSED, NEED_TEXT, "refused_foi",
+			      "foi_refusal_notice" },
+	[CASE_COST_LIMIT] = { DECIDE, CASE_REFUSED, 0, "cost_limit", "foi_cost_limit_notice" },
+	[CASE_VEXATIOUS] = { DECIDE, CASE_REFUSED, NEED_TEXT, "vexatious",
+			     "foi_vexatious_notice" },
+	[CASE_REFUSE_EIR] = { DECIDE, CASE_REFUSED, NEED_TEXT, "refused_eir",
+			      "eir_refusal_notice" },
+	/* DPA s45(4)/(5), FOI NCND exemptions: the same words whether or not anything is
+	   held; the internal reasons stay on the case. */
+	[CASE_NCND] = { DECIDE, CASE_RESPONDED, 0, "ncnd", "ncnd_notice" },
+	/* DPA s48(1)(b), UK GDPR Art 12(4): refused on the merits. */
+	[CASE_REFUSE_RECTIFICATION] = { DECIDE, CASE_REFUSED, NEED_TEXT | NEED_DP | NEED_REGIME,
+					"rectification_refused", "rectification_refusal_notice" },
+	[CASE_REFUSE_ERASURE] = { DECIDE, CASE_REFUSED, NEED_TEXT | NEED_DP | NEED_REGIME,
+				  "erasure_refused", "erasure_refusal_notice" },
+	/* DPA s47(2): the data is kept, its processing restricted instead of erased. */
+	[CASE_RESTRICT_INSTEAD] = { DECIDE, CASE_RESPONDED, NEED_TEXT | NEED_DP | NEED_PART3,
+				    "restricted_instead_of_erased", "restrict_instead_notice" },
+	/* UK GDPR Art 12(5)(a), 15(3); DPA s53(1)(a); FOIA s9; EIR reg 8. */
+	[CASE_FEE] = { S(CASE_OPEN) | S(CASE_EXTENDED), CASE_AWAITING_FEE, NEED_TEXT | NEED_REGIME,
+		       "fee_requested", "fee_notice" },
+	[CASE_FEE_PAID] = { S(CASE_AWAITING_FEE), SAME, ALLOW_ON | DATES_TOLD, "fee_paid", NULL },
+	/* FOIA s9(2): not paid within three months of the notice. */
+	[CASE_FEE_UNPAID] = { S(CASE_AWAITING_FEE), CASE_CLOSED, 0, "fee_unpaid",
+			      "fee_unpaid_notice" },
 };
 
 /* How each ending action ends a case, for the record and the statutory report. */
@@ -93,6 +121,7 @@ static const char *const change_reasons[CASE_ACTION_COUNT] = {
 	[CASE_SET_REGIME] = "we have confirmed which law applies to your request",
 	[CASE_SET_COMPLAINT_TYPE] = "we have confirmed what your complaint is about",
 	[CASE_REOPEN] = "we have reopened your request",
+	[CASE_FEE_PAID] = "we have received your payment",
 };
 
 const char *case_change_reason(enum case_action action)
@@ -400,6 +429,14 @@ static int effect(const struct action_rule *r, const struct case_command *cmd,
 	case CASE_REOPEN:
 		reopen(rec, day);
 		return 1;
+	case CASE_FEE:
+		rec->fee_on = *day;
+		rec->fee_pence = cmd->fee_pence;
+		break;
+	case CASE_FEE_PAID:
+		rec->fee_paid_on = *day;
+		rec->state = g_date_valid(&rec->extended_on) ? CASE_EXTENDED : CASE_OPEN;
+		return 1;
 	default:
 		break;
 	}
@@ -457,6 +494,7 @@ static void describe(const struct case_record *before, const struct case_command
 				       CASE_OUTCOME_FULL));
 	if (cmd->exemptions != NULL)
 		g_string_append_printf(s, "exemptions %s; ", cmd->exemptions);
+	lifecycle_decision_describe(cmd, s);
 	if (cmd->action == CASE_ASSIGN)
 		g_string_append_printf(s, "owner %s; ", cmd->text);
 	if (rules[cmd->action].needs & ALLOW_ON)
@@ -560,7 +598,7 @@ static const char *outcome_of(const struct case_command *cmd)
 	case CASE_REOPEN:
 		return "";
 	default:
-		return NULL;
+		return lifecycle_decision_outcome(cmd);
 	}
 }
 
@@ -569,8 +607,9 @@ static void follow_up(const struct action_rule *r, const struct case_command *cm
 		      struct case_change *ch)
 {
 	ch->event = r->event;
-	ch->notice = r->notice;
+	ch->notice = lifecycle_decision_notice(cmd, r->notice);
 	ch->outcome = outcome_of(cmd);
+	lifecycle_decision_extra(cmd, ch);
 	if (r->notice == NULL && (r->needs & DATES_TOLD) &&
 	    (ch->notice = case_date_notice(old, now)) != NULL)
 		ch->change_reason = change_reasons[cmd->action];
@@ -578,13 +617,19 @@ static void follow_up(const struct action_rule *r, const struct case_command *cm
 		ch->warning = clarify_warning(&ch->after, now);
 }
 
+/* Every text the team gives (but an answer, which may be a long letter) is bounded UTF-8:
+   it goes into notices and the record. */
 static int check_text_value(const struct case_command *cmd, char **error_r)
 {
-	if (cmd->text == NULL)
-		return 1;
-	if (strlen(cmd->text) > PD_MAX_CASE_TEXT || !g_utf8_validate(cmd->text, -1, NULL))
-		return error_set(error_r, 0, "the text must be valid UTF-8 of at most %u bytes",
-				 PD_MAX_CASE_TEXT);
+	const char *texts[] = { cmd->text, cmd->public_interest,
+				cmd->internal_reason, cmd->restriction_reason, cmd->advice };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(texts); i++) {
+		const char *t = texts[i];
+		if (t != NULL && (strlen(t) > PD_MAX_CASE_TEXT || !g_utf8_validate(t, -1, NULL)))
+			return error_set(error_r, 0, "the text must be valid UTF-8 of at most %u "
+					 "bytes", PD_MAX_CASE_TEXT);
+	}
 	return 1;
 }
 
@@ -606,6 +651,7 @@ int lifecycle_apply(const struct case_env *env, const struct case_record *before
 	r = &rules[cmd->action];
 	if (!check_state(r, before, cmd, error_r) || !check_needs(r, before, cmd, error_r) ||
 	    !check_text_value(cmd, error_r) || !event_day(env, r, before, cmd, &day, error_r) ||
+	    !lifecycle_check_decision(env, before, cmd, &day, error_r) ||
 	    !effect(r, cmd, &day, change_r, error_r))
 		goto out;
 	/* The change must leave a case whose deadlines can be computed (a rule in force). */
@@ -632,5 +678,6 @@ void case_change_clear(struct case_change *change)
 	case_record_clear(&change->after);
 	g_free(change->detail);
 	g_free(change->warning);
-	change->detail = change->warning = NULL;
+	g_free(change->also_detail);
+	change->detail = change->warning = change->also_detail = NULL;
 }

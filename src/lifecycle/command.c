@@ -4,6 +4,7 @@
 #include "lifecycle-private.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const usage[CASE_ACTION_COUNT] = {
@@ -17,7 +18,10 @@ static const char *const usage[CASE_ACTION_COUNT] = {
 			"public interest test needs the time)",
 	[CASE_RESTRICT] = "restrict [--reason TEXT]",
 	[CASE_REFUSE] = "refuse --ground manifestly_unfounded|excessive --reason TEXT",
-	[CASE_RESPOND] = "respond [--outcome full|part|not_held] [--answer TEXT] [--reason TEXT]",
+	[CASE_RESPOND] = "respond [--outcome full|part|not_held | --partial] [--answer TEXT] "
+			 "[--reason TEXT] [--restriction-reason TEXT] [--internal-reason TEXT] "
+			 "[--exemption S[,S]] [--public-interest TEXT] (part: why parts were "
+			 "withheld; FOI: the exemptions)",
 	[CASE_WITHDRAW] = "withdraw [--reason TEXT]",
 	[CASE_CLOSE] = "close --reason TEXT",
 	[CASE_NOTE] = "note TEXT",
@@ -29,6 +33,19 @@ static const char *const usage[CASE_ACTION_COUNT] = {
 			  "[--reason TEXT]",
 	[CASE_ASSIGN] = "assign ADDRESS",
 	[CASE_REOPEN] = "reopen --reason TEXT",
+	[CASE_REFUSE_FOI] = "refuse-foi --exemption S[,S] --reason TEXT [--public-interest TEXT] "
+			    "[--ncnd]",
+	[CASE_COST_LIMIT] = "cost-limit --advice TEXT",
+	[CASE_VEXATIOUS] = "vexatious --reason TEXT [--repeated] [--no-notice]",
+	[CASE_REFUSE_EIR] = "refuse-eir --exception E[,E] --reason TEXT [--public-interest TEXT]",
+	[CASE_NCND] = "ncnd --internal-reason TEXT [--exemption S[,S] [--public-interest TEXT]] "
+		      "(FOI: the exemptions that allow it)",
+	[CASE_REFUSE_RECTIFICATION] = "refuse-rectification --reason TEXT",
+	[CASE_REFUSE_ERASURE] = "refuse-erasure --reason TEXT",
+	[CASE_RESTRICT_INSTEAD] = "restrict-instead-of-erase --reason TEXT",
+	[CASE_FEE] = "fee --amount POUNDS --reason TEXT",
+	[CASE_FEE_PAID] = "fee-paid [--on YYYY-MM-DD]",
+	[CASE_FEE_UNPAID] = "fee-unpaid",
 };
 
 const char *case_action_usage(enum case_action action)
@@ -57,6 +74,75 @@ static int positional(struct case_command *cmd, const char *value)
 	}
 }
 
+static int takes_exemption(enum case_action action)
+{
+	return action == CASE_EXTEND || action == CASE_REFUSE_FOI || action == CASE_NCND ||
+	       action == CASE_RESPOND;
+}
+
+/* "10", "10.50", "£10.50": whole pence, at most £100,000. 1 or 0. */
+static int parse_pounds(const char *text, int64_t *pence_r)
+{
+	const char *p = g_str_has_prefix(text, "\xc2\xa3") ? text + 2 : text;
+	unsigned long pounds = 0, pence = 0;
+	size_t digits = strspn(p, "0123456789");
+
+	if (digits == 0 || digits > 6)
+		return 0;
+	pounds = strtoul(p, NULL, 10);
+	p += digits;
+	if (*p == '.') {
+		if (strspn(p + 1, "0123456789") != 2 || p[3] != '\0')
+			return 0;
+		pence = strtoul(p + 1, NULL, 10);
+	} else if (*p != '\0') {
+		return 0;
+	}
+	*pence_r = (int64_t)pounds * 100 + (int64_t)pence;
+	return *pence_r > 0 && *pence_r <= 10000000;
+}
+
+/* The options of the decisions (refusals, NCND, fees, a partial answer). 2 or 0. */
+static int decision_option(struct case_command *cmd, const char *opt, const char *val)
+{
+	enum case_action a = cmd->action;
+
+	if (strcmp(opt, "--public-interest") == 0 && (a == CASE_REFUSE_FOI ||
+	    a == CASE_REFUSE_EIR || a == CASE_NCND || a == CASE_RESPOND))
+		cmd->public_interest = val;
+	else if (strcmp(opt, "--internal-reason") == 0 && (a == CASE_NCND || a == CASE_RESPOND))
+		cmd->internal_reason = val;
+	else if (strcmp(opt, "--restriction-reason") == 0 && a == CASE_RESPOND)
+		cmd->restriction_reason = val;
+	else if (strcmp(opt, "--advice") == 0 && a == CASE_COST_LIMIT)
+		cmd->advice = val;
+	else if (strcmp(opt, "--exception") == 0 && a == CASE_REFUSE_EIR &&
+		 cmd->exceptions == NULL)
+		return case_exceptions_parse(val, &cmd->exceptions) ? 2 : 0;
+	else if (strcmp(opt, "--amount") == 0 && a == CASE_FEE)
+		return parse_pounds(val, &cmd->fee_pence) ? 2 : 0;
+	else
+		return 0;
+	return 2;
+}
+
+/* A flag without a value: 1 or 0. */
+static int flag(struct case_command *cmd, const char *opt)
+{
+	if (strcmp(opt, "--ncnd") == 0 && cmd->action == CASE_REFUSE_FOI)
+		cmd->ncnd = 1;
+	else if (strcmp(opt, "--repeated") == 0 && cmd->action == CASE_VEXATIOUS)
+		cmd->repeated = 1;
+	else if (strcmp(opt, "--no-notice") == 0 && cmd->action == CASE_VEXATIOUS)
+		cmd->no_notice = 1;
+	else if (strcmp(opt, "--partial") == 0 && cmd->action == CASE_RESPOND &&
+		 cmd->outcome == CASE_OUTCOME_NONE)
+		cmd->outcome = CASE_OUTCOME_PART;
+	else
+		return 0;
+	return 1;
+}
+
 /* One option with its value: 2 (arguments used) or 0. */
 static int option(struct case_command *cmd, const char *opt, const char *val)
 {
@@ -81,12 +167,12 @@ static int option(struct case_command *cmd, const char *opt, const char *val)
 		return case_outcome_parse(val, &cmd->outcome) ? 2 : 0;
 	if (strcmp(opt, "--to") == 0 && cmd->action == CASE_REDIRECT)
 		return case_redirect_parse(val, &cmd->redirect) ? 2 : 0;
-	if (strcmp(opt, "--exemption") == 0 && cmd->action == CASE_EXTEND &&
+	if (strcmp(opt, "--exemption") == 0 && takes_exemption(cmd->action) &&
 	    cmd->exemptions == NULL)
 		return case_exemptions_parse(val, &cmd->exemptions) ? 2 : 0;
 	if (strcmp(opt, "--on") == 0)
 		return clock_date_parse(val, &cmd->on) ? 2 : 0;
-	return 0;
+	return decision_option(cmd, opt, val);
 }
 
 static int needs_positional(enum case_action action)
@@ -111,6 +197,21 @@ static int has_required(const struct case_command *cmd)
 		return cmd->redirect != CASE_REDIRECT_NONE;
 	case CASE_REFUSE:
 		return cmd->text != NULL && cmd->ground != CASE_GROUND_NONE;
+	case CASE_REFUSE_FOI:
+		return cmd->text != NULL && cmd->exemptions != NULL;
+	case CASE_REFUSE_EIR:
+		return cmd->text != NULL && cmd->exceptions != NULL;
+	case CASE_COST_LIMIT:
+		return cmd->advice != NULL;
+	case CASE_NCND:
+		return cmd->internal_reason != NULL;
+	case CASE_VEXATIOUS:
+	case CASE_REFUSE_RECTIFICATION:
+	case CASE_REFUSE_ERASURE:
+	case CASE_RESTRICT_INSTEAD:
+		return cmd->text != NULL;
+	case CASE_FEE:
+		return cmd->text != NULL && cmd->fee_pence > 0;
 	default:
 		return 1;
 	}
@@ -122,7 +223,9 @@ static int parse_args(struct case_command *cmd, int argc, char **argv)
 
 	for (int i = 1; i < argc;) {
 		int used = 0;
-		if (strncmp(argv[i], "--", 2) == 0)
+		if (strncmp(argv[i], "--", 2) == 0 && flag(cmd, argv[i]))
+			used = 1;
+		else if (strncmp(argv[i], "--", 2) == 0)
 			used = option(cmd, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
 		else if (!have_positional && positional(cmd, argv[i]))
 			used = have_positional = 1;
@@ -136,7 +239,8 @@ static int parse_args(struct case_command *cmd, int argc, char **argv)
 void case_command_clear(struct case_command *cmd)
 {
 	g_free(cmd->exemptions);
-	cmd->exemptions = NULL;
+	g_free(cmd->exceptions);
+	cmd->exemptions = cmd->exceptions = NULL;
 }
 
 int case_command_parse(int argc, char **argv, struct case_command *cmd, char **error_r)
@@ -173,6 +277,12 @@ enum email_args {
 	EA_OUTCOME,     /* [OUTCOME], the rest -> --outcome, --answer */
 	EA_QUESTION,    /* the rest -> --question */
 	EA_REDIRECT,    /* WHERE [REASON] -> --to, --reason */
+	EA_REFUSE_FOI,  /* [ncnd] sNN [sNN...] REASON, the rest -> --public-interest */
+	EA_REFUSE_EIR,  /* 12(4)(b) [13...] REASON, the rest -> --public-interest */
+	EA_ADVICE,      /* [ADVICE], the rest -> --advice */
+	EA_VEXATIOUS,   /* [repeated] REASON */
+	EA_NCND,        /* [sNN...] INTERNAL REASON -> --exemption, --internal-reason */
+	EA_FEE,         /* AMOUNT REASON -> --amount, --reason */
 };
 
 struct email_form {
@@ -194,7 +304,8 @@ static const struct email_form email_forms[CASE_ACTION_COUNT] = {
 	[CASE_RESTRICT] = { "restrict", EA_REASON_OPT, "#restrict [REASON]" },
 	[CASE_REFUSE] = { "refuse", EA_GROUND, "#refuse manifestly_unfounded|excessive REASON" },
 	[CASE_RESPOND] = { "respond", EA_OUTCOME,
-			   "#respond [full|part|not_held] (the answer goes below, files attached)" },
+			   "#respond [full|not_held] | #respond part [s40 ...] WHY PARTS WERE "
+			   "WITHHELD (the answer goes below, files attached)" },
 	[CASE_WITHDRAW] = { "withdraw", EA_NONE, "#withdraw" },
 	[CASE_CLOSE] = { "close", EA_REASON, "#close REASON" },
 	[CASE_NOTE] = { "note", EA_TEXT, "#note TEXT" },
@@ -207,6 +318,23 @@ static const struct email_form email_forms[CASE_ACTION_COUNT] = {
 			    "#redirect emergency|crime|conduct|acro|other_force|other" },
 	[CASE_ASSIGN] = { "assign", EA_VALUE, "#assign ADDRESS" },
 	[CASE_REOPEN] = { "reopen", EA_REASON, "#reopen REASON" },
+	[CASE_REFUSE_FOI] = { "refuse-foi", EA_REFUSE_FOI,
+			      "#refuse-foi [ncnd] s31 [s30 ...] REASON (the public interest "
+			      "reasons go below the command lines)" },
+	[CASE_COST_LIMIT] = { "cost-limit", EA_ADVICE,
+			      "#cost-limit (the advice on narrowing the request goes below)" },
+	[CASE_VEXATIOUS] = { "vexatious", EA_VEXATIOUS, "#vexatious [repeated] REASON" },
+	[CASE_REFUSE_EIR] = { "refuse-eir", EA_REFUSE_EIR,
+			      "#refuse-eir 12(4)(b) [13 ...] REASON (the public interest reasons "
+			      "go below the command lines)" },
+	[CASE_NCND] = { "ncnd", EA_NCND, "#ncnd [s23 ...] INTERNAL REASON (never sent)" },
+	[CASE_REFUSE_RECTIFICATION] = { "refuse-rectification", EA_REASON,
+					"#refuse-rectification REASON" },
+	[CASE_REFUSE_ERASURE] = { "refuse-erasure", EA_REASON, "#refuse-erasure REASON" },
+	[CASE_RESTRICT_INSTEAD] = { "restrict-instead", EA_REASON, "#restrict-instead REASON" },
+	[CASE_FEE] = { "fee", EA_FEE, "#fee AMOUNT REASON (e.g. #fee 10.00 further copies)" },
+	[CASE_FEE_PAID] = { "fee-paid", EA_DATE_OPT, "#fee-paid [DATE]" },
+	[CASE_FEE_UNPAID] = { "fee-unpaid", EA_NONE, "#fee-unpaid" },
 };
 
 /* Words the team may write for a value (the CLI's names work too). */
@@ -223,7 +351,8 @@ const char *case_email_usage(enum case_action action)
 
 int case_email_uses_rest(enum case_action action)
 {
-	return action == CASE_CLARIFY || action == CASE_RESPOND;
+	return action == CASE_CLARIFY || action == CASE_RESPOND || action == CASE_REFUSE_FOI ||
+	       action == CASE_REFUSE_EIR || action == CASE_COST_LIMIT;
 }
 
 int case_date_parse(const char *text, const GDate *today, GDate *day_r)
@@ -289,34 +418,60 @@ static int push_date(GPtrArray *argv, const char *text, const GDate *today, char
 	return 1;
 }
 
-/* "#extend s31 s30(1) reason...": leading words that are FOI sections name the exemptions
-   (an 's' or "section" is required, so "#extend 40 hours of video" stays a reason). */
-static void push_extend(GPtrArray *argv, const char *args)
+/* A word that names an FOI section: an 's' or "section" is required, so "#extend 40 hours
+   of video" stays a reason. */
+static int names_section(const char *word)
 {
-	GString *sections = g_string_new(NULL);
+	return g_ascii_tolower(word[0]) == 's' && g_ascii_isdigit(word[1 + (word[1] == '.')]);
+}
+
+/* A word that names an EIR regulation: "12(4)(b)", "13", "reg13", "r12(5)(a)". */
+static int names_regulation(const char *word)
+{
+	const char *p = word;
+	if (g_ascii_strncasecmp(p, "reg", 3) == 0)
+		p += 3 + (p[3] == '.');
+	else if (*p == 'r' || *p == 'R')
+		p++;
+	return (strncmp(p, "12(", 3) == 0 || strcmp(p, "13") == 0 || strncmp(p, "13(", 3) == 0);
+}
+
+/* Leading words that name provisions ("s31 s30(1) ..."), pushed as one option; returns
+   what follows them. */
+static const char *push_cited(GPtrArray *argv, const char *args, const char *option,
+			      int (*names)(const char *), int (*parse)(const char *, char **))
+{
+	GString *cited = g_string_new(NULL);
 	const char *p = args;
 	char *word = NULL, *canon = NULL;
 
 	for (;;) {
 		const char *next = first_word(p, &word);
-		int named = g_ascii_tolower(word[0]) == 's' && g_ascii_isdigit(word[1 + (word[1] == '.')]);
-		if (!named || !case_exemptions_parse(word, &canon))
+		if (!names(word) || !parse(word, &canon))
 			break;
-		g_string_append_printf(sections, "%s%s", sections->len > 0 ? "," : "", canon);
+		g_string_append_printf(cited, "%s%s", cited->len > 0 ? "," : "", canon);
 		g_clear_pointer(&canon, g_free);
 		g_clear_pointer(&word, g_free);
 		p = next;
 	}
-	if (sections->len > 0) {
-		push(argv, "--exemption");
-		push(argv, sections->str);
+	if (cited->len > 0) {
+		push(argv, option);
+		push(argv, cited->str);
 	}
+	g_free(word);
+	g_string_free(cited, TRUE);
+	return p;
+}
+
+/* "#extend s31 s30(1) reason...": the exemptions, then the reason. */
+static void push_extend(GPtrArray *argv, const char *args)
+{
+	const char *p = push_cited(argv, args, "--exemption", names_section,
+				   case_exemptions_parse);
 	if (*p != '\0') {
 		push(argv, "--reason");
 		push(argv, p);
 	}
-	g_free(word);
-	g_string_free(sections, TRUE);
 }
 
 /* The value of EA_VALUE-like forms, with its aliases. */
@@ -349,6 +504,70 @@ static void push_rest(GPtrArray *argv, const char *option, const char *rest)
 		return;
 	push(argv, option);
 	push(argv, rest);
+}
+
+/* A leading word: 1 and *after_r past it when args starts with it (any case). */
+static int leading(const char *args, const char *word, const char **after_r)
+{
+	size_t n = strlen(word);
+
+	if (g_ascii_strncasecmp(args, word, n) != 0 || (args[n] != '\0' && args[n] != ' '))
+		return 0;
+	*after_r = args + n + strspn(args + n, " \t");
+	return 1;
+}
+
+/* "#respond [full|not_held]" or "#respond part [s40 ...] WHY PARTS WERE WITHHELD"; the
+   answer is the text below. */
+static int push_outcome(GPtrArray *argv, const char *args, const char *rest, char **error_r)
+{
+	const char *after = push_value(argv, "--outcome", args);
+
+	if (*after != '\0' && !leading(args, "part", &after))
+		return error_set(error_r, 0, "%s: the answer goes below the command lines",
+				 email_forms[CASE_RESPOND].usage);
+	after = push_cited(argv, after, "--exemption", names_section, case_exemptions_parse);
+	push_rest(argv, "--restriction-reason", after);
+	push_rest(argv, "--answer", rest);
+	return 1;
+}
+
+/* The e-mail forms of the decisions: refusals, NCND, fees. */
+static int decision_argv(enum case_action action, const char *args, const char *rest,
+			 GPtrArray *argv, char **error_r)
+{
+	switch (email_forms[action].args) {
+	case EA_REFUSE_FOI:
+		if (leading(args, "ncnd", &args))
+			push(argv, "--ncnd");
+		push_reason(argv, push_cited(argv, args, "--exemption", names_section,
+					     case_exemptions_parse));
+		push_rest(argv, "--public-interest", rest);
+		return 1;
+	case EA_REFUSE_EIR:
+		push_reason(argv, push_cited(argv, args, "--exception", names_regulation,
+					     case_exceptions_parse));
+		push_rest(argv, "--public-interest", rest);
+		return 1;
+	case EA_ADVICE:
+		push_rest(argv, "--advice", *args != '\0' ? args : rest);
+		return 1;
+	case EA_VEXATIOUS:
+		if (leading(args, "repeated", &args))
+			push(argv, "--repeated");
+		push_reason(argv, args);
+		return 1;
+	case EA_NCND:
+		push_rest(argv, "--internal-reason", push_cited(argv, args, "--exemption",
+								names_section,
+								case_exemptions_parse));
+		return 1;
+	case EA_FEE:
+		push_reason(argv, push_value(argv, "--amount", args));
+		return 1;
+	default:
+		return error_set(error_r, 0, "%s: not an e-mail command", email_forms[action].usage);
+	}
 }
 
 static int email_argv(enum case_action action, const char *args, const char *rest,
@@ -384,18 +603,15 @@ static int email_argv(enum case_action action, const char *args, const char *res
 		push_reason(argv, push_value(argv, "--ground", args));
 		return 1;
 	case EA_OUTCOME:
-		after = push_value(argv, "--outcome", args);
-		if (*after != '\0')
-			return error_set(error_r, 0, "%s: the answer goes below the command lines",
-					 email_forms[action].usage);
-		push_rest(argv, "--answer", rest);
-		return 1;
+		return push_outcome(argv, args, rest, error_r);
 	case EA_QUESTION:
 		push_rest(argv, "--question", rest);
 		return 1;
 	case EA_REDIRECT:
 		push_reason(argv, push_value(argv, "--to", args));
 		return 1;
+	default:
+		return decision_argv(action, args, rest, argv, error_r);
 	}
 	return 0;
 }

@@ -42,10 +42,20 @@ static void clipped_stops(const struct case_env *env, const struct case_record *
 	}
 }
 
+/* A fee asked and not paid. */
+static int fee_unpaid(const struct case_record *rec)
+{
+	return g_date_valid(&rec->fee_on) && !g_date_valid(&rec->fee_paid_on);
+}
+
 static enum case_clock clock_of(const struct case_record *rec, enum clock_kind kind)
 {
 	if (is_data_protection(kind) && rec->state == CASE_AWAITING_IDENTITY &&
 	    !g_date_valid(&rec->identity_on))
+		return CASE_CLOCK_NOT_STARTED;
+	/* UK GDPR Art 12(5), DPA s53: nothing is due until the fee is paid; then the clock
+	   starts afresh. */
+	if (is_data_protection(kind) && rec->state == CASE_AWAITING_FEE && fee_unpaid(rec))
 		return CASE_CLOCK_NOT_STARTED;
 	/* FOI: a request needing clarification is not yet one to answer (FOIA s1(3)). */
 	if (is_foi(kind) && rec->state == CASE_AWAITING_CLARIFICATION)
@@ -53,6 +63,20 @@ static enum case_clock clock_of(const struct case_record *rec, enum clock_kind k
 	if (case_state_is_end(rec->state))
 		return CASE_CLOCK_ENDED;
 	return CASE_CLOCK_RUNNING;
+}
+
+/* The days from a fee notice to its payment (today while unpaid), from the clock's start. */
+static void fee_stop(const struct case_env *env, const struct case_record *rec,
+		     const GDate *start, GArray *out)
+{
+	struct clock_stop st;
+
+	if (!g_date_valid(&rec->fee_on))
+		return;
+	st.from = g_date_compare(&rec->fee_on, start) < 0 ? *start : rec->fee_on;
+	st.to = g_date_valid(&rec->fee_paid_on) ? rec->fee_paid_on : env->today;
+	if (g_date_compare(&st.to, &st.from) >= 0)
+		g_array_append_val(out, st);
 }
 
 /* Was the extension notified between receipt and the start of this clock? */
@@ -83,13 +107,21 @@ static void request_of(const struct case_env *env, const struct case_record *rec
 	if (is_foi(kind) && g_date_valid(&rec->restart_on) &&
 	    g_date_compare(&rec->restart_on, &req->received) > 0)
 		req->valid_from = rec->restart_on;
-	/* FOI/EIR clarification restarts the clock rather than stopping it. */
-	if (is_data_protection(kind)) {
+	if (is_data_protection(kind) && g_date_valid(&rec->fee_paid_on) &&
+	    g_date_compare(&rec->fee_paid_on, g_date_valid(&req->valid_from) ? &req->valid_from :
+			   &req->received) > 0)
+		req->valid_from = rec->fee_paid_on;
+	/* FOI/EIR clarification restarts the clock rather than stopping it; their stop is
+	   the fee's, from its notice to its payment (FOIA s10(2); the rule table says
+	   whether a kind counts it). */
+	if (is_data_protection(kind))
 		clipped_stops(env, rec, g_date_valid(&req->valid_from) ? &req->valid_from :
 					&req->received, stops);
-		req->stops = (const struct clock_stop *)(void *)stops->data;
-		req->n_stops = stops->len;
-	}
+	else
+		fee_stop(env, rec, g_date_valid(&req->valid_from) ? &req->valid_from :
+			 &req->received, stops);
+	req->stops = (const struct clock_stop *)(void *)stops->data;
+	req->n_stops = stops->len;
 	/* An extension notified after receipt but before this clock started (a clarified FOI
 	   request is a new one) does not extend it; one before receipt stays an error. */
 	if (g_date_valid(&rec->extended_on) && !extension_before_start(rec, req)) {
@@ -114,8 +146,8 @@ static int compute_one(const struct case_env *env, const struct case_record *rec
 		goto out;
 	if (!g_date_valid(&d->res.deadline))
 		d->clock = CASE_CLOCK_NO_LIMIT;
-	else if (d->clock == CASE_CLOCK_RUNNING && case_open_stop(rec) != NULL &&
-		 d->res.stopped_days > 0)
+	else if (d->clock == CASE_CLOCK_RUNNING && d->res.stopped_days > 0 &&
+		 (case_open_stop(rec) != NULL || (is_foi(kind) && fee_unpaid(rec))))
 		d->clock = CASE_CLOCK_STOPPED;
 	if (d->clock == CASE_CLOCK_RUNNING || d->clock == CASE_CLOCK_STOPPED)
 		d->has_days_left = clock_days_left(&d->res, &env->today, env->holidays,

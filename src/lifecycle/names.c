@@ -5,13 +5,15 @@
 #include <string.h>
 
 static const char *const state_names[CASE_STATE_COUNT] = {
-	"awaiting_identity", "awaiting_clarification", "open", "extended",
+	"awaiting_identity", "awaiting_clarification", "open", "extended", "awaiting_fee",
 	"responded", "refused", "withdrawn", "closed",
 };
 static const char *const action_names[CASE_ACTION_COUNT] = {
 	"verify-identity", "request-identity", "clarify", "clarified", "set-regime", "set-kinds",
 	"extend", "restrict", "refuse", "respond", "withdraw", "close", "note", "no-action",
 	"lift-restriction", "set-complaint-type", "redirect", "assign", "reopen",
+	"refuse-foi", "cost-limit", "vexatious", "refuse-eir", "ncnd", "refuse-rectification",
+	"refuse-erasure", "restrict-instead-of-erase", "fee", "fee-paid", "fee-unpaid",
 };
 static const char *const ground_names[] = { "none", "manifestly_unfounded", "excessive" };
 static const char *const outcome_names[CASE_OUTCOME_COUNT] = { "none", "full", "part",
@@ -130,73 +132,6 @@ int case_redirect_parse(const char *name, enum case_redirect *to_r)
 	if (i > 0)
 		*to_r = (enum case_redirect)i;
 	return i > 0;
-}
-
-/* ---- FOI exemptions ---- */
-
-/* One section: "s31", "s.31", "section 31", "31(1)(a)"; FOIA Part II is s21 to s44.
-   Appends "s31(1)(a)" to out. 1 or 0. */
-static int exemption_one(const char *token, GString *out)
-{
-	const char *p = token;
-	unsigned n = 0;
-	size_t digits;
-
-	if (g_ascii_strncasecmp(p, "section", 7) == 0)
-		p += 7;
-	else if (*p == 's' || *p == 'S')
-		p += 1 + (p[1] == '.');
-	while (*p == ' ')
-		p++;
-	digits = strspn(p, "0123456789");
-	if (digits == 0 || digits > 2)
-		return 0;
-	for (size_t i = 0; i < digits; i++)
-		n = n * 10 + (unsigned)(p[i] - '0');
-	if (n < 21 || n > 44)
-		return 0;
-	for (const char *q = p + digits; *q != '\0'; q++) {
-		if (!g_ascii_isalnum(*q) && *q != '(' && *q != ')')
-			return 0;
-	}
-	if (strlen(p + digits) > 16)
-		return 0;
-	g_string_append_printf(out, "%ss%s", out->len > 0 ? "," : "", p);
-	return 1;
-}
-
-int case_exemptions_parse(const char *text, char **canonical_r)
-{
-	char **parts = g_strsplit_set(text != NULL ? text : "", ",;", -1);
-	GString *out = g_string_new(NULL);
-	int ok = 1;
-
-	for (char **p = parts; ok && *p != NULL; p++) {
-		g_strstrip(*p);
-		if (**p != '\0')
-			ok = exemption_one(*p, out);
-	}
-	g_strfreev(parts);
-	if (!ok || out->len == 0) {
-		g_string_free(out, TRUE);
-		return 0;
-	}
-	*canonical_r = g_string_free(out, FALSE);
-	return 1;
-}
-
-char *case_exemptions_words(const char *canonical)
-{
-	char **parts = g_strsplit(canonical != NULL ? canonical : "", ",", -1);
-	GString *s = g_string_new(NULL);
-	guint n = g_strv_length(parts);
-
-	for (guint i = 0; i < n; i++) {
-		const char *sep = i == 0 ? "" : i + 1 == n ? " and " : ", ";
-		g_string_append_printf(s, "%ssection %s", sep, parts[i] + (parts[i][0] == 's'));
-	}
-	g_strfreev(parts);
-	return g_string_free(s, FALSE);
 }
 
 const char *case_clock_name(enum case_clock clock)

@@ -31,8 +31,11 @@ int case_record_from_store(const struct store_case *c, struct case_record *rec,
 	if (!parse_day(c->identity_on, &rec->identity_on, "identity day", error_r) ||
 	    !parse_day(c->restart_on, &rec->restart_on, "restart day", error_r) ||
 	    !parse_day(c->extended_on, &rec->extended_on, "extension day", error_r) ||
-	    !parse_day(c->reopened_on, &rec->reopened_on, "reopening day", error_r))
+	    !parse_day(c->reopened_on, &rec->reopened_on, "reopening day", error_r) ||
+	    !parse_day(c->fee_on, &rec->fee_on, "fee day", error_r) ||
+	    !parse_day(c->fee_paid_on, &rec->fee_paid_on, "fee payment day", error_r))
 		return 0;
+	rec->fee_pence = c->fee_pence;
 	if (!case_stops_parse(c->stops, rec))
 		return error_set(error_r, 0, "%s: stored stops not understood: %s", c->reference,
 				 c->stops);
@@ -61,6 +64,9 @@ void case_record_to_store(const struct case_record *rec, struct store_case *c)
 	set_day(&c->restart_on, &rec->restart_on);
 	set_day(&c->extended_on, &rec->extended_on);
 	set_day(&c->reopened_on, &rec->reopened_on);
+	set_day(&c->fee_on, &rec->fee_on);
+	set_day(&c->fee_paid_on, &rec->fee_paid_on);
+	c->fee_pence = rec->fee_pence;
 	g_free(c->stops);
 	c->stops = case_stops_format(rec->stops);
 }

@@ -7,7 +7,8 @@
 
 #define CASE_COLUMNS "id, received, reference, state, regime, kinds, requester_addr," \
 	" requester_name, subject, kinds_mask, child, identity_on, restart_on, extended_on," \
-	" stops, deadlines, complaint_type, on_behalf, related_case, owner, reopened_on, outcome"
+	" stops, deadlines, complaint_type, on_behalf, related_case, owner, reopened_on, outcome," \
+	" fee_on, fee_paid_on, fee_pence"
 
 static char *column_dup(sqlite3_stmt *st, int col)
 {
@@ -39,6 +40,9 @@ static void read_case(sqlite3_stmt *st, struct store_case *c)
 	c->owner = column_dup(st, 19);
 	c->reopened_on = column_dup(st, 20);
 	c->outcome = column_dup(st, 21);
+	c->fee_on = column_dup(st, 22);
+	c->fee_paid_on = column_dup(st, 23);
+	c->fee_pence = sqlite3_column_int64(st, 24);
 }
 
 /* The strings of a store_case, for clearing and copying them all. */
@@ -52,6 +56,7 @@ static const size_t case_strings[] = {
 	offsetof(struct store_case, complaint_type), offsetof(struct store_case, on_behalf),
 	offsetof(struct store_case, related_case), offsetof(struct store_case, owner),
 	offsetof(struct store_case, reopened_on), offsetof(struct store_case, outcome),
+	offsetof(struct store_case, fee_on), offsetof(struct store_case, fee_paid_on),
 };
 
 static char **case_string(struct store_case *c, size_t i)
@@ -106,13 +111,14 @@ int store_case_save(struct store *store, const struct store_case *c, char **erro
 	return store_stmt_exec(store, error_r,
 		"UPDATE cases SET state = ?, regime = ?, kinds = ?, kinds_mask = ?,"
 		" complaint_type = ?, identity_on = ?, restart_on = ?, extended_on = ?,"
-		" reopened_on = ?, owner = ?, outcome = ?, stops = ?, deadlines = ?"
-		" WHERE id = ?", "sssisssssssssi", c->state, c->regime, c->kinds,
-		(int64_t)c->kinds_mask,
+		" reopened_on = ?, owner = ?, outcome = ?, stops = ?, deadlines = ?, fee_on = ?,"
+		" fee_paid_on = ?, fee_pence = ? WHERE id = ?", "sssissssssssssssii", c->state,
+		c->regime, c->kinds, (int64_t)c->kinds_mask,
 		c->complaint_type != NULL ? c->complaint_type : "data_protection",
 		c->identity_on, c->restart_on, c->extended_on, c->reopened_on, c->owner,
 		c->outcome != NULL && *c->outcome != '\0' ? c->outcome : NULL,
-		c->stops != NULL ? c->stops : "", c->deadlines != NULL ? c->deadlines : "", c->id);
+		c->stops != NULL ? c->stops : "", c->deadlines != NULL ? c->deadlines : "",
+		c->fee_on, c->fee_paid_on, c->fee_pence, c->id);
 }
 
 int store_case_each(struct store *store, store_case_cb *cb, void *ctx, char **error_r)
@@ -148,6 +154,18 @@ int store_requester_verified(struct store *store, const char *requester_addr, in
 		" WHERE e.action = 'identity_verified' AND e.at >= ?"
 		" AND c.requester_addr = ? COLLATE NOCASE LIMIT 1", "is", since,
 		requester_addr) == 1;
+}
+
+int store_requester_had_outcome(struct store *store, const char *requester_addr,
+				const char *outcome, int64_t other_than)
+{
+	int64_t one = 0;
+
+	if (requester_addr == NULL)
+		return 0;
+	return store_stmt_int(store, &one,
+		"SELECT 1 FROM cases WHERE requester_addr = ? COLLATE NOCASE AND outcome = ?"
+		" AND id <> ? LIMIT 1", "ssi", requester_addr, outcome, other_than) == 1;
 }
 
 int store_case_last_inbound(struct store *store, int64_t case_id, struct store_inbound *in)

@@ -123,6 +123,10 @@ static const char *const migrations[] = {
 	 ");"
 	 "CREATE UNIQUE INDEX digests_daily ON digests(day) WHERE kind = 'scheduled';"
 	 "CREATE UNIQUE INDEX digests_monthly ON digests(substr(day, 1, 7)) WHERE kind = 'report';"),
+	/* 7: a fee asked (the day of its notice, the day it was paid, how much in pence) */
+	("ALTER TABLE cases ADD COLUMN fee_on TEXT;"
+	 "ALTER TABLE cases ADD COLUMN fee_paid_on TEXT;"
+	 "ALTER TABLE cases ADD COLUMN fee_pence INTEGER NOT NULL DEFAULT 0;"),
 };
 
 int store_schema_latest(void)
