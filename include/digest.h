@@ -105,7 +105,8 @@ const char *digest_section_title(enum digest_section s);
 
 /* What a case's outcome counts as in the FOI/EIR categories forces publish. */
 enum report_foi { REPORT_FOI_FULL, REPORT_FOI_PART, REPORT_FOI_REFUSED, REPORT_FOI_NOT_HELD,
-		  REPORT_FOI_COST_LIMIT, REPORT_FOI_VEXATIOUS, REPORT_FOI_COUNT };
+		  REPORT_FOI_COST_LIMIT, REPORT_FOI_VEXATIOUS, REPORT_FOI_NCND,
+		  REPORT_FOI_FEE_UNPAID, REPORT_FOI_COUNT };
 
 /* One kind under one regime (complaints: one complaint type) over the period. */
 struct report_row {

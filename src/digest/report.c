@@ -15,8 +15,10 @@
      whose every count is 0 is left out.
    - received: the received day is in the period.
    - completed: the ended day is in the period and the outcome is a decision: "full",
-     "part", "not_held", "no_action", "restricted", any "refused...", and FOI/EIR's
-     "foi_refused", "eir_refused", "ncnd", "cost_limit", "vexatious". The ends that decide
+     "part", "not_held", "no_action", "restricted", "restricted_instead" (DPA s47(2)), any
+     "refused..." (also on the merits: "refused_rectification", "refused_erasure"),
+     "ncnd", "fee_unpaid" (the request lapsed: FOIA s9(2)), and FOI/EIR's "foi_refused",
+     "eir_refused", "cost_limit", "vexatious". The ends that decide
      nothing have their own columns and are never completed: "withdrawn", "redirected_...",
      "closed" (not a request). An ended case with no outcome recorded (it ended before
      outcomes were kept) is in none of them, and is not open either.
@@ -36,15 +38,17 @@
      before 5 February 2026, automated decisions under Part 3) was not extended.
    - refused_unfounded ("refused_manifestly_unfounded"), refused_excessive, no_action,
      restricted, withdrawn, redirected ("redirected_..."), closed: by outcome, ended in the
-     period. The first four are also completed.
+     period. The first four are also completed; restricted also counts "restricted_instead"
+     and, on a data-protection row, "ncnd" (s45(4) is a restriction).
    - open_at_end: received on or before `to` and not ended on or before `to` (still running,
      or ended after it). overdue_at_end: of those, the row's kind has a due day before `to`.
      The deadlines are the snapshot's, computed as of the report's today (on or after `to`):
      a case stopped or extended after `to` is judged on today's dates.
    - foi (FOI and EIR rows), of the completed: "full", "part", "not_held" as named,
      "cost_limit" (FOIA s12), "vexatious" (FOIA s14; under the EIR both are "manifestly
-     unreasonable", reg 12(4)(b), recorded as whichever the team chose), any other decision
-     refused ("foi_refused", "eir_refused", "ncnd", a data-protection refusal...).
+     unreasonable", reg 12(4)(b), recorded as whichever the team chose), "ncnd" (neither
+     confirmed nor denied), "fee_unpaid" (a fees notice not paid in three months), any
+     other decision refused ("foi_refused", "eir_refused", a data-protection refusal...).
    - acknowledged (complaint rows): received in the period with a statutory acknowledgement
      due (res.acknowledge_by: DPA 2018 s164A, complaints received from 19 June 2026);
      ack_on_time: of those, the acknowledgement accepted by the SMTP server (ack_sent) on or
@@ -54,7 +58,8 @@
      per kind: a case with two kinds counts once, and is on time only when every kind was.
 
    The forms. CSV and JSON carry every field of struct report_row under its own name (foi[]
-   as foi_full, foi_part, foi_refused, foi_not_held, foi_cost_limit, foi_vexatious), after
+   as foi_full, foi_part, foi_refused, foi_not_held, foi_cost_limit, foi_vexatious,
+   foi_ncnd, foi_fee_unpaid), after
    kind, regime, complaint (complaints only) and a label in words for a published table
    ("Subject access, UK GDPR"); with on_time_pct and ack_on_time_pct, percentages to one
    decimal place. Where a row has nothing completed (nothing acknowledged) its percentage
@@ -103,8 +108,8 @@ static const char *const report_month_names[12] = {
 static enum report_end report_end_of(const char *outcome)
 {
 	static const char *const decisions[] = { "full", "part", "not_held", "no_action",
-		"restricted", "foi_refused", "eir_refused", "ncnd", "cost_limit", "vexatious",
-		NULL };
+		"restricted", "restricted_instead", "foi_refused", "eir_refused", "ncnd",
+		"cost_limit", "vexatious", "fee_unpaid", NULL };
 
 	if (outcome == NULL)
 		return REPORT_END_NONE;
@@ -124,7 +129,8 @@ static enum report_foi report_foi_of(const char *outcome)
 	static const struct { const char *name; enum report_foi foi; } named[] = {
 		{ "full", REPORT_FOI_FULL }, { "part", REPORT_FOI_PART },
 		{ "not_held", REPORT_FOI_NOT_HELD }, { "cost_limit", REPORT_FOI_COST_LIMIT },
-		{ "vexatious", REPORT_FOI_VEXATIOUS },
+		{ "vexatious", REPORT_FOI_VEXATIOUS }, { "ncnd", REPORT_FOI_NCND },
+		{ "fee_unpaid", REPORT_FOI_FEE_UNPAID },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(named); i++) {
@@ -217,7 +223,11 @@ static void report_count_decision(const char *outcome, const struct report_days 
 		row->refused_excessive++;
 	else if (strcmp(outcome, "no_action") == 0)
 		row->no_action++;
-	else if (strcmp(outcome, "restricted") == 0)
+	/* Restricting processing instead of erasing (s47(2)) and neither confirming nor denying
+	   access (s45(4)) are restrictions too. */
+	else if (strcmp(outcome, "restricted") == 0 || strcmp(outcome, "restricted_instead") == 0 ||
+		 (strcmp(outcome, "ncnd") == 0 && row->kind != CLOCK_KIND_FOI &&
+		  row->kind != CLOCK_KIND_EIR))
 		row->restricted++;
 	if (row->kind == CLOCK_KIND_FOI || row->kind == CLOCK_KIND_EIR)
 		row->foi[report_foi_of(outcome)]++;
@@ -470,7 +480,8 @@ static double report_pct(unsigned part, unsigned whole)
 static size_t report_row_fields(const struct report_row *r, struct report_field *f)
 {
 	static const char *const foi_names[REPORT_FOI_COUNT] = { "foi_full", "foi_part",
-		"foi_refused", "foi_not_held", "foi_cost_limit", "foi_vexatious" };
+		"foi_refused", "foi_not_held", "foi_cost_limit", "foi_vexatious", "foi_ncnd",
+		"foi_fee_unpaid" };
 	const unsigned counts[] = { r->extended, r->refused_unfounded, r->refused_excessive,
 		r->no_action, r->restricted, r->withdrawn, r->redirected, r->closed,
 		r->open_at_end, r->overdue_at_end };
@@ -762,7 +773,8 @@ static void report_text_rows(GString *s, const struct digest_report *r)
 static void report_text_foi(GString *s, const struct digest_report *r)
 {
 	static const char *const header[] = { "kind", "completed", "granted in full",
-		"granted in part", "refused", "not held", "cost limit", "vexatious" };
+		"granted in part", "refused", "not held", "cost limit", "vexatious", "NCND",
+		"fee unpaid" };
 	GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
 	guint lines = 0;
 

@@ -29,7 +29,8 @@ static int check_cited(const struct case_env *env, enum case_law law, const char
 		const struct case_exemption *e = case_exemption_find(env->exemptions, law, *c);
 		if (e == NULL)
 			ret = error_set(error_r, 0, "%s %s is not in the exemptions table (%s)",
-					law == CASE_LAW_FOIA ? "section" : "regulation", *c,
+					law == CASE_LAW_FOIA ? "section" : "regulation",
+					*c + (**c == 's'),
 					law == CASE_LAW_FOIA ? "FOIA s21 to s44" :
 					"EIR regulations 12 and 13");
 		else if ((needs & CITED_NCND) && e->ncnd == NULL)
@@ -105,9 +106,6 @@ static int check_partial(const struct case_env *env, const struct case_record *r
 					 "partial answer (--partial)");
 		return 1;
 	}
-	if (cmd->restriction_reason == NULL || *cmd->restriction_reason == '\0')
-		return error_set(error_r, 0, "a partial answer says why parts were withheld "
-				 "(--restriction-reason; by e-mail: #respond part REASON)");
 	if (!has_kind(rec, CLOCK_KIND_FOI))
 		return cmd->exemptions == NULL ? 1 :
 		       error_set(error_r, 0, "--exemption is for FOI requests");
@@ -221,12 +219,21 @@ const char *lifecycle_decision_outcome(const struct case_command *cmd)
 /* Disclosure with redactions is a partial restriction: the case records both. */
 void lifecycle_decision_extra(const struct case_command *cmd, struct case_change *ch)
 {
+	int why = cmd->restriction_reason != NULL && *cmd->restriction_reason != '\0';
+
 	if (cmd->action != CASE_RESPOND || cmd->outcome != CASE_OUTCOME_PART)
 		return;
 	ch->also_event = "partially_restricted";
-	ch->also_detail = g_strdup_printf("withheld: %s%s%s", cmd->restriction_reason,
+	ch->also_detail = g_strdup_printf("withheld: %s%s%s", why ? cmd->restriction_reason :
+					  "(no reason given to the requester)",
 					  cmd->internal_reason != NULL ? "; internal reason: " : "",
 					  cmd->internal_reason != NULL ? cmd->internal_reason : "");
+	/* The reasons may be left out only where giving them would undermine the restriction
+	   (DPA s45(5)): the member should know they were. */
+	if (!why && ch->warning == NULL)
+		ch->warning = g_strdup("no --restriction-reason: the cover says parts were withheld "
+				       "without saying why, which the law allows only where saying "
+				       "why would undermine the restriction");
 }
 
 void lifecycle_decision_describe(const struct case_command *cmd, GString *s)

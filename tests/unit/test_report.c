@@ -277,7 +277,8 @@ struct row_want {
 	int worst_receipt;
 	unsigned extended, unfounded, excessive, no_action, restricted, withdrawn, redirected,
 		 closed, open, overdue;
-	unsigned foi[REPORT_FOI_COUNT]; /* full, part, refused, not held, cost limit, vexatious */
+	unsigned foi[REPORT_FOI_COUNT]; /* full, part, refused, not held, cost limit, vexatious,
+					   ncnd, fee unpaid */
 	unsigned acknowledged, ack_on_time;
 };
 
@@ -315,10 +316,10 @@ static const struct row_want want_rows[] = {
 	   15 part (29, on the day), 16 foi_refused (31, late), 17 not_held (29, on the day),
 	   18 cost_limit (18), 19 vexatious (30, a day late), 22 ncnd (2): 7, on time 5.
 	   Sorted 2 18 28 29 29 30 31: odd count, median 29, worst 31 (start = receipt: no
-	   clarification). Refused: foi_refused and ncnd. Open PD-20 (due 5 Aug) and PD-21
-	   (due 6 Jul: overdue). */
+	   clarification). Refused: foi_refused; ncnd its own category. Open PD-20 (due 5 Aug)
+	   and PD-21 (due 6 Jul: overdue). */
 	{ "foi", "unknown", NULL, 9, 7, 5, 29, 31, 29, 31,
-	  0, 0, 0, 0, 0, 0, 0, 0, 2, 1, { 1, 1, 2, 1, 1, 1 }, 0, 0 },
+	  0, 0, 0, 0, 0, 0, 0, 0, 2, 1, { 1, 1, 1, 1, 1, 1, 1, 0 }, 0, 0 },
 	/* eir: PD-23 extended 1 Jun, due 15 Jul, answered 1 Jul: 18 May -> 1 Jul = 44. */
 	{ "eir", "unknown", NULL, 1, 1, 1, 44, 44, 44, 44,
 	  1, 0, 0, 0, 0, 0, 0, 0, 0, 0, { 1, 0, 0, 0, 0, 0 }, 0, 0 },
@@ -656,7 +657,7 @@ static double member_number(JsonObject *o, const char *name)
 static void check_json_row(JsonObject *o, const struct report_row *w)
 {
 	const char *foi[REPORT_FOI_COUNT] = { "foi_full", "foi_part", "foi_refused",
-		"foi_not_held", "foi_cost_limit", "foi_vexatious" };
+		"foi_not_held", "foi_cost_limit", "foi_vexatious", "foi_ncnd", "foi_fee_unpaid" };
 	const struct { const char *name; unsigned value; } counts[] = {
 		{ "received", w->received }, { "completed", w->completed },
 		{ "on_time", w->on_time }, { "extended", w->extended },
@@ -1007,6 +1008,76 @@ static int teardown(void **state)
 	return tu_free_shipped(state);
 }
 
+/* The decisions of domain-rules 4 in the report: a lapsed fee and neither-confirm-nor-deny
+   have their own FOI categories; on a data-protection row, NCND (s45(4)) and restricting
+   instead of erasing (s47(2)) count as restricted, a refusal on the merits as completed. */
+static void test_report_decision_outcomes(void **state)
+{
+	static const struct case_spec specs[] = {
+		/* FOI 1 Jun, fees notice 2 Jun never paid: closed 2 Sep (three months). The
+		   fee days stand still, so no due day passed. */
+		{ "PD-A", CASE_CLOSED, "foi", "unknown", NULL, "2026-06-01", NULL, NULL, NULL,
+		  NULL, "fee_unpaid", "2026-09-02", NULL, NULL },
+		{ "PD-B", CASE_RESPONDED, "foi", "unknown", NULL, "2026-06-01", NULL, NULL, NULL,
+		  NULL, "ncnd", "2026-06-10", NULL, NULL },
+		{ "PD-C", CASE_RESPONDED, "access", "law_enforcement", NULL, "2026-06-01", NULL,
+		  "2026-06-01", NULL, NULL, "ncnd", "2026-06-10", NULL, NULL },
+		{ "PD-D", CASE_RESPONDED, "erasure", "law_enforcement", NULL, "2026-06-01", NULL,
+		  "2026-06-01", NULL, NULL, "restricted_instead", "2026-06-10", NULL, NULL },
+		{ "PD-E", CASE_REFUSED, "rectification", "general", NULL, "2026-06-01", NULL,
+		  "2026-06-01", NULL, NULL, "refused_rectification", "2026-06-10", NULL, NULL },
+	};
+	struct case_env env = { .table = tu_shipped, .today = tu_date("2026-10-01") };
+	struct case_record rec[G_N_ELEMENTS(specs)];
+	struct case_deadlines d[G_N_ELEMENTS(specs)];
+	struct digest_case c[G_N_ELEMENTS(specs)];
+	GDate from = tu_date("2026-06-01"), to = tu_date("2026-09-30");
+	struct digest_report r;
+	char *error = NULL;
+	unsigned seen = 0;
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
+		rec_of(&specs[i], &rec[i]);
+		if (i == 0) {
+			rec[i].fee_on = tu_date("2026-06-02");
+			rec[i].fee_paid_on = tu_date(NULL);
+		}
+		assert_int_equal(case_deadlines_compute(&env, &rec[i], &d[i], &error), 1);
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].reference = specs[i].ref;
+		c[i].rec = &rec[i];
+		c[i].d = &d[i];
+		c[i].outcome = specs[i].outcome;
+		c[i].received = unix_of(specs[i].received);
+		c[i].ended = unix_of(specs[i].ended);
+	}
+	assert_int_equal(digest_report_build(c, G_N_ELEMENTS(specs), &from, &to, &r, &error), 1);
+	for (guint i = 0; i < r.rows->len; i++) {
+		const struct report_row *w = &g_array_index(r.rows, struct report_row, i);
+		assert_int_equal(w->completed, w->received);
+		if (w->kind == CLOCK_KIND_FOI) {
+			assert_int_equal(w->foi[REPORT_FOI_FEE_UNPAID], 1);
+			assert_int_equal(w->foi[REPORT_FOI_NCND], 1);
+			assert_int_equal(w->foi[REPORT_FOI_REFUSED], 0);
+			assert_int_equal(w->restricted, 0);
+			seen |= 1;
+		} else if (w->kind == CLOCK_KIND_ACCESS || w->kind == CLOCK_KIND_ERASURE) {
+			assert_int_equal(w->restricted, 1);
+			seen |= w->kind == CLOCK_KIND_ACCESS ? 2 : 4;
+		} else if (w->kind == CLOCK_KIND_RECTIFICATION) {
+			assert_int_equal(w->restricted, 0);
+			seen |= 8;
+		}
+	}
+	assert_int_equal(seen, 15);
+	digest_report_clear(&r);
+	for (size_t i = 0; i < G_N_ELEMENTS(specs); i++) {
+		case_deadlines_clear(&d[i]);
+		case_record_clear(&rec[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1018,6 +1089,7 @@ int main(void)
 		cmocka_unit_test(test_report_csv),
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_report_text),
+		cmocka_unit_test(test_report_decision_outcomes),
 		cmocka_unit_test(test_chart_bars),
 		cmocka_unit_test(test_chart_line_and_determinism),
 		cmocka_unit_test(test_chart_colours),

@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "clock.h"
+#include "lifecycle.h"
 
 #define TU_UNUSED __attribute__((unused))
 
@@ -123,20 +123,46 @@ TU_UNUSED static struct clock_table *tu_load_deadlines(void)
 	return table;
 }
 
-/* Group setup/teardown for the tests that compute with the shipped table. */
+/* The shipped exemptions (rules/exemptions.tsv), found as the deadlines are; NULL (errors
+   printed) when it does not load. */
+TU_UNUSED static struct case_exemptions *tu_load_exemptions(void)
+{
+	char *dir = g_path_get_dirname(__FILE__);
+	char *alt = g_build_filename(dir, "..", "..", "rules", "exemptions.tsv", NULL);
+	const char *path = g_file_test("rules/exemptions.tsv", G_FILE_TEST_EXISTS) ?
+			   "rules/exemptions.tsv" : alt;
+	struct case_exemptions *x = NULL;
+	char *text = NULL, *error = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL) ||
+	    !case_exemptions_load(text, path, &x, &error)) {
+		fprintf(stderr, "%s: %s\n", path, error != NULL ? error : "not readable");
+		g_free(error);
+	}
+	g_free(text);
+	g_free(alt);
+	g_free(dir);
+	return x;
+}
+
+/* Group setup/teardown for the tests that compute with the shipped table (and cite the
+   shipped exemptions). */
 TU_UNUSED static struct clock_table *tu_shipped;
+TU_UNUSED static struct case_exemptions *tu_exemptions;
 
 TU_UNUSED static int tu_load_shipped(void **state)
 {
 	(void)state;
 	tu_shipped = tu_load_deadlines();
-	return tu_shipped != NULL ? 0 : -1;
+	tu_exemptions = tu_load_exemptions();
+	return tu_shipped != NULL && tu_exemptions != NULL ? 0 : -1;
 }
 
 TU_UNUSED static int tu_free_shipped(void **state)
 {
 	(void)state;
 	clock_table_free(&tu_shipped);
+	case_exemptions_free(&tu_exemptions);
 	return 0;
 }
 
