@@ -298,6 +298,9 @@ const char *case_change_reason(enum case_action action);
 
 /* The actions allowed in a state, as a mask of (1u << action). */
 unsigned lifecycle_allowed(enum case_state state);
+/* Those of them that fit the case's kinds and regime (no refuse-foi on a subject access
+   request): the commands worth offering the team. rec NULL: by state only, a case open. */
+unsigned lifecycle_allowed_for(const struct case_record *rec);
 
 /* What cmd does to the case `before`: 1 with *change_r filled, or 0 with *error_r saying
    exactly why the action is refused (nothing to write then). Always clear *change_r. */

@@ -461,7 +461,8 @@ void gateway_digest_due(struct gateway *gw)
 	    !digest_time(gw, pd_now()))
 		return;
 	clock_date_iso(&gateway_env(gw)->today, today);
-	if (store_digest_last(gw->store, "scheduled", &last, &last_case, day) == 1 && strcmp(day, today) == 0)
+	if (store_digest_last(gw->store, "scheduled", &last, &last_case, day) == 1 &&
+	    strcmp(day, today) == 0)
 		return;
 	ret = digest_send(gw, "scheduled", &error);
 	if (ret == 1)

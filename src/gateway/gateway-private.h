@@ -156,8 +156,9 @@ int gateway_case_date_notice(struct gateway *gw, const char *reference,
 			     const struct case_deadlines *before, const char *reason,
 			     char **error_r);
 
-/* The e-mail commands allowed in a state, one usage per line, then #help. g_malloc'd. */
-char *gateway_commands_text(enum case_state state);
+/* The e-mail commands that fit a case now (its state, kinds and regime; NULL: any open
+   case), one usage per line, then #help. g_malloc'd. */
+char *gateway_commands_text(const struct case_record *rec);
 
 /* "- name (type, 120 KB)" per file, for a notice or the record. g_malloc'd. */
 char *gateway_files_text(const struct mime_blob *files, size_t n_files);

@@ -190,9 +190,9 @@ static void clock_facts(const struct case_deadlines *d, struct clock_facts *cf)
 	}
 }
 
-char *gateway_commands_text(enum case_state state)
+char *gateway_commands_text(const struct case_record *rec)
 {
-	unsigned allowed = lifecycle_allowed(state);
+	unsigned allowed = lifecycle_allowed_for(rec);
 	GString *s = g_string_new(NULL);
 
 	for (int a = 0; a < CASE_ACTION_COUNT; a++) {
@@ -332,7 +332,7 @@ GHashTable *gateway_notice_values(const struct gateway *gw, const struct gateway
 	put_clocks(vars, f);
 	put_command(vars, gw, f);
 	gateway_decision_values(vars, gw, f);
-	put(vars, "commands_text", gateway_commands_text(f->rec->state));
+	put(vars, "commands_text", gateway_commands_text(f->rec));
 	put(vars, "why_text", NULL);
 	put(vars, "signals_text", NULL);
 	put(vars, "text", NULL);

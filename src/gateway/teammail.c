@@ -124,17 +124,19 @@ static void answer(struct team_mail *tm, const char *fmt, ...)
 /* #help: what can be done on the case now. */
 static void help(struct team_mail *tm)
 {
-	struct store_case c;
-	enum case_state state = CASE_OPEN;
+	struct gateway_loaded l;
 	char *list;
 
-	if (store_case_load(tm->gw->store, tm->reference, &c, NULL) == 1)
-		case_state_parse(c.state, &state);
-	list = gateway_commands_text(state);
-	answer(tm, "#help: on %s (%s) you can use:\n%s", tm->reference, case_state_name(state),
-	       list);
+	if (gateway_case_load(tm->gw, tm->reference, &l, NULL) != 1) {
+		gateway_loaded_clear(&l);
+		answer(tm, "#help: %s cannot be read now", tm->reference);
+		return;
+	}
+	list = gateway_commands_text(&l.rec);
+	answer(tm, "#help: on %s (%s) you can use:\n%s", tm->reference,
+	       case_state_name(l.rec.state), list);
 	g_free(list);
-	store_case_clear(&c);
+	gateway_loaded_clear(&l);
 }
 
 /* The member's files, for #respond. 1, or 0 (*error_r: too large, unreadable). */
@@ -146,7 +148,8 @@ static int respond_files(struct team_mail *tm, struct mime_blob **blobs_r, size_
 
 	if (tm->in->msg->n_attachments == 0)
 		return 1;
-	if (mime_attachments_read(tm->in->raw, tm->in->len, MIME_FILES_ATTACHED, max, blobs_r, n_r, &why))
+	if (mime_attachments_read(tm->in->raw, tm->in->len, MIME_FILES_ATTACHED, max, blobs_r,
+				  n_r, &why))
 		return 1;
 	error_set(error_r, 0, "%s ([team] max_response_size is %zu bytes): nothing was sent",
 		  why, max);

@@ -13,7 +13,7 @@ static GHashTable *caseless_values(const struct gateway *gw)
 
 	g_hash_table_insert(vars, "team_name", g_strdup(gw->config->smtp.from_name));
 	g_hash_table_insert(vars, "reply_address", g_strdup(gw->config->smtp.from));
-	g_hash_table_insert(vars, "commands_text", gateway_commands_text(CASE_OPEN));
+	g_hash_table_insert(vars, "commands_text", gateway_commands_text(NULL));
 	return vars;
 }
 

@@ -181,6 +181,54 @@ int lifecycle_check_decision(const struct case_env *env, const struct case_recor
 	}
 }
 
+/* Whether an action can apply to a case of these kinds and regime at all. */
+static int fits(enum case_action a, const struct case_record *rec)
+{
+	int dp = case_kinds_need_identity(rec->kinds);
+	/* A regime not yet set may turn out either. */
+	int part3 = rec->regime != CLOCK_REGIME_GENERAL;
+	int gdpr = rec->regime != CLOCK_REGIME_LAW_ENFORCEMENT;
+
+	switch (a) {
+	case CASE_REFUSE_FOI: case CASE_COST_LIMIT: case CASE_VEXATIOUS:
+		return has_kind(rec, CLOCK_KIND_FOI);
+	case CASE_REFUSE_EIR:
+		return has_kind(rec, CLOCK_KIND_EIR);
+	case CASE_NCND:
+		return has_kind(rec, CLOCK_KIND_FOI) || (has_kind(rec, CLOCK_KIND_ACCESS) && part3);
+	case CASE_REFUSE_RECTIFICATION:
+		return has_kind(rec, CLOCK_KIND_RECTIFICATION);
+	case CASE_REFUSE_ERASURE:
+		return has_kind(rec, CLOCK_KIND_ERASURE);
+	case CASE_RESTRICT_INSTEAD:
+		return has_kind(rec, CLOCK_KIND_ERASURE) && part3;
+	case CASE_FEE:
+		return (rec->kinds & ~CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)) != 0;
+	case CASE_RESTRICT: case CASE_VERIFY_IDENTITY: case CASE_REQUEST_IDENTITY:
+	case CASE_REFUSE:
+		return dp && (a != CASE_RESTRICT || part3);
+	case CASE_NO_ACTION:
+		return dp && gdpr;
+	case CASE_LIFT_RESTRICTION:
+		return has_kind(rec, CLOCK_KIND_RESTRICTION);
+	case CASE_SET_COMPLAINT_TYPE:
+		return has_kind(rec, CLOCK_KIND_COMPLAINT);
+	default:
+		return 1;
+	}
+}
+
+unsigned lifecycle_allowed_for(const struct case_record *rec)
+{
+	unsigned mask = lifecycle_allowed(rec != NULL ? rec->state : CASE_OPEN), out = 0;
+
+	for (int a = 0; a < CASE_ACTION_COUNT; a++) {
+		if ((mask & (1u << a)) && (rec == NULL || fits((enum case_action)a, rec)))
+			out |= 1u << a;
+	}
+	return out;
+}
+
 const char *lifecycle_decision_notice(const struct case_command *cmd, const char *table_notice)
 {
 	if (cmd->action == CASE_REFUSE_FOI && cmd->ncnd)

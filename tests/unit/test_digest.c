@@ -56,7 +56,8 @@ static void build(const struct spec *specs, size_t n, struct built *b)
 		if (!case_deadlines_compute(&env, r, &b->d[i], &error))
 			fail_msg("%s: %s", s->ref, error);
 		b->c[i] = (struct digest_case){
-			.id = (int64_t)i + 1, .reference = s->ref, .requester = "someone@public.test", .rec = r,
+			.id = (int64_t)i + 1, .reference = s->ref, .requester = "someone@public.test",
+	  .rec = r,
 			.d = &b->d[i], .received = s->received_at, .last_reply = s->last_reply,
 			.last_team = s->last_team, .possible_repeat = s->repeat,
 		};
@@ -88,20 +89,24 @@ static const struct spec specs[] = {
 	{ .ref = "PD-2026-000003", .state = OP, .kinds = "access", .regime = "general",
 	  .received = "2026-11-10", .identity_on = "2026-11-10" },
 	/* Waiting for identity since Tue 10 Nov: 23 days, more than 10: chase. */
-	{ .ref = "PD-2026-000004", .state = CASE_AWAITING_IDENTITY, .kinds = "access", .regime = "general",
+	{ .ref = "PD-2026-000004", .state = CASE_AWAITING_IDENTITY, .kinds = "access",
+	  .regime = "general",
 	  .received = "2026-11-10" },
 	/* A question sent on Mon 30 Nov: 3 days: not yet to chase. Access paused. */
-	{ .ref = "PD-2026-000005", .state = CASE_AWAITING_CLARIFICATION, .kinds = "access", .regime = "general",
+	{ .ref = "PD-2026-000005", .state = CASE_AWAITING_CLARIFICATION,
+	  .kinds = "access", .regime = "general",
 	  .received = "2026-11-20", .identity_on = "2026-11-20", .stops = "2026-11-30:" },
 	/* New today: FOI from Thu 3 Dec; on time. */
 	{ .ref = "PD-2026-000006", .state = OP, .kinds = "foi", .regime = "unknown",
 	  .received = "2026-12-03", .received_at = NOW },
 	/* Answered, then the requester wrote and nobody acted: a reply not acted on. */
 	{ .ref = "PD-2026-000007", .state = CASE_RESPONDED, .kinds = "access", .regime = "general",
-	  .received = "2026-10-01", .identity_on = "2026-10-01", .last_reply = NOW - 3600, .last_team = NOW - 86400 },
+	  .received = "2026-10-01", .identity_on = "2026-10-01", .last_reply = NOW - 3600,
+	  .last_team = NOW - 86400 },
 	/* Extended on 20 Nov: no extension decision due, not a repeat until flagged... */
 	{ .ref = "PD-2026-000008", .state = CASE_EXTENDED, .kinds = "access", .regime = "general",
-	  .received = "2026-11-06", .identity_on = "2026-11-06", .stops = NULL, .extended_on = "2026-11-20", .repeat = 1 },
+	  .received = "2026-11-06", .identity_on = "2026-11-06", .stops = NULL,
+	  .extended_on = "2026-11-20", .repeat = 1 },
 	/* Other: no time limit, so not on the board. A reply the team answered. */
 	{ .ref = "PD-2026-000009", .state = OP, .kinds = "other", .regime = "unknown",
 	  .received = "2026-11-30", .last_reply = NOW - 7200, .last_team = NOW - 3600 },

@@ -621,7 +621,8 @@ static void check_item(const struct case_deadline *it, const struct want_dl *w, 
 		tu_assert_date("start", name, &it->res.start, w->start);
 	tu_assert_date("deadline", name, &it->res.deadline, w->deadline);
 	if (w->notice != NULL)
-		tu_assert_date("extension_notice_by", name, &it->res.extension_notice_by, w->notice);
+		tu_assert_date("extension_notice_by", name, &it->res.extension_notice_by,
+	  w->notice);
 	tu_assert_date("extended_deadline", name, &it->res.extended_deadline,
 		    w->ext != NULL ? w->ext : "-");
 	if (w->no_days && it->has_days_left)
@@ -846,20 +847,28 @@ static const int matrix[CASE_REOPEN + 1][CASE_STATE_COUNT] = {
 	[CASE_SET_REGIME] = { AI, AC, OP, EX, AF, REF, REF, REF, REF },
 	[CASE_SET_KINDS] = { AI, AC, OP, EX, AF, REF, REF, REF, REF },
 	[CASE_EXTEND] = { REF, REF, EX, REF, REF, REF, REF, REF, REF },
-	[CASE_RESTRICT] = { REF, CASE_RESPONDED, CASE_RESPONDED, CASE_RESPONDED, REF, REF, REF, REF, REF },
-	[CASE_REFUSE] = { CASE_REFUSED, CASE_REFUSED, CASE_REFUSED, CASE_REFUSED, CASE_REFUSED, REF, REF, REF, REF },
-	[CASE_RESPOND] = { REF, CASE_RESPONDED, CASE_RESPONDED, CASE_RESPONDED, REF, REF, REF, REF, REF },
-	[CASE_WITHDRAW] = { CASE_WITHDRAWN, CASE_WITHDRAWN, CASE_WITHDRAWN, CASE_WITHDRAWN, CASE_WITHDRAWN, REF, REF, REF, REF },
-	[CASE_CLOSE] = { CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, REF, REF, REF, REF },
-	[CASE_NOTE] = { AI, AC, OP, EX, AF, CASE_RESPONDED, CASE_REFUSED, CASE_WITHDRAWN, CASE_CLOSED },
+	[CASE_RESTRICT] = { REF, CASE_RESPONDED, CASE_RESPONDED, CASE_RESPONDED, REF, REF,
+	  REF, REF, REF },
+	[CASE_REFUSE] = { CASE_REFUSED, CASE_REFUSED, CASE_REFUSED, CASE_REFUSED,
+	  CASE_REFUSED, REF, REF, REF, REF },
+	[CASE_RESPOND] = { REF, CASE_RESPONDED, CASE_RESPONDED, CASE_RESPONDED, REF, REF,
+	  REF, REF, REF },
+	[CASE_WITHDRAW] = { CASE_WITHDRAWN, CASE_WITHDRAWN, CASE_WITHDRAWN,
+	  CASE_WITHDRAWN, CASE_WITHDRAWN, REF, REF, REF, REF },
+	[CASE_CLOSE] = { CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, CASE_CLOSED,
+	  REF, REF, REF, REF },
+	[CASE_NOTE] = { AI, AC, OP, EX, AF, CASE_RESPONDED, CASE_REFUSED, CASE_WITHDRAWN,
+	  CASE_CLOSED },
 	/* The matrix case is Part 3 access: no-action is UK GDPR only, lift-restriction is for
 	   restriction requests only (their states are checked in apply_cases). */
 	[CASE_NO_ACTION] = { REF, REF, REF, REF, REF, REF, REF, REF, REF },
 	[CASE_LIFT_RESTRICTION] = { REF, REF, REF, REF, REF, REF, REF, REF, REF },
 	/* ...and set-complaint-type is for complaints. */
 	[CASE_SET_COMPLAINT_TYPE] = { REF, REF, REF, REF, REF, REF, REF, REF, REF },
-	[CASE_REDIRECT] = { CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, REF, REF, REF, REF },
-	[CASE_ASSIGN] = { AI, AC, OP, EX, AF, CASE_RESPONDED, CASE_REFUSED, CASE_WITHDRAWN, CASE_CLOSED },
+	[CASE_REDIRECT] = { CASE_CLOSED, CASE_CLOSED, CASE_CLOSED, CASE_CLOSED,
+	  CASE_CLOSED, REF, REF, REF, REF },
+	[CASE_ASSIGN] = { AI, AC, OP, EX, AF, CASE_RESPONDED, CASE_REFUSED,
+	  CASE_WITHDRAWN, CASE_CLOSED },
 	[CASE_REOPEN] = { REF, REF, REF, REF, REF, OP, OP, OP, OP },
 };
 
@@ -1766,7 +1775,8 @@ static void run_email_case(const struct email_case *c, const GDate *today, GStri
 				       ret ? "parsed" : "refused", error != NULL ? error : "");
 	} else if (!ret) {
 		if (error == NULL || strstr(error, c->error_has) == NULL)
-			g_string_append_printf(bad, "\n  #%s %s: error \"%s\" lacks \"%s\"", c->name,
+			g_string_append_printf(bad, "\n  #%s %s: error \"%s\" lacks \"%s\"",
+	  c->name,
 					       c->args, error != NULL ? error : "", c->error_has);
 	} else if (cmd->action != c->action || g_strcmp0(cmd->text, c->text) != 0 ||
 		   g_strcmp0(cmd->exemptions, c->exemptions) != 0 ||
