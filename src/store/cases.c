@@ -112,7 +112,7 @@ int store_case_save(struct store *store, const struct store_case *c, char **erro
 		"UPDATE cases SET state = ?, regime = ?, kinds = ?, kinds_mask = ?,"
 		" complaint_type = ?, identity_on = ?, restart_on = ?, extended_on = ?,"
 		" reopened_on = ?, owner = ?, outcome = ?, stops = ?, deadlines = ?, fee_on = ?,"
-		" fee_paid_on = ?, fee_pence = ? WHERE id = ?", "sssissssssssssssii", c->state,
+		" fee_paid_on = ?, fee_pence = ? WHERE id = ?", "sssisssssssssssii", c->state,
 		c->regime, c->kinds, (int64_t)c->kinds_mask,
 		c->complaint_type != NULL ? c->complaint_type : "data_protection",
 		c->identity_on, c->restart_on, c->extended_on, c->reopened_on, c->owner,
@@ -237,9 +237,12 @@ int store_case_facts(struct store *store, int64_t case_id, struct store_case_fac
 {
 	sqlite3_stmt *st = store_stmt_query(store, error_r,
 		"SELECT"
+		/* the events of the lifecycle's actions that end a case (apply.c's table) */
 		" (SELECT IFNULL(MAX(at), 0) FROM events WHERE case_id = ?1 AND action IN"
 		"  ('responded', 'refused', 'restricted', 'no_action', 'withdrawn', 'closed',"
-		"   'redirected')),"
+		"   'redirected', 'refused_foi', 'cost_limit', 'vexatious', 'refused_eir', 'ncnd',"
+		"   'rectification_refused', 'erasure_refused', 'restricted_instead_of_erased',"
+		"   'fee_unpaid')),"
 		" (SELECT IFNULL(MAX(received), 0) FROM messages WHERE case_id = ?1"
 		"  AND direction = 'in' AND from_team = 0 AND auto_reason IS NULL"
 		"  AND status = 'stored' AND id > (SELECT MIN(id) FROM messages"

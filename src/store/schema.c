@@ -129,6 +129,8 @@ static const char *const migrations[] = {
 	 "ALTER TABLE cases ADD COLUMN fee_pence INTEGER NOT NULL DEFAULT 0;"),
 };
 
+G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
+
 int store_schema_latest(void)
 {
 	return (int)G_N_ELEMENTS(migrations);

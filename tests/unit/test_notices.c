@@ -3,13 +3,16 @@
    renders (with its lists, through template_render_values) for every regime (Part 3, UK
    GDPR, not set), kind mix (data-protection rights, FOI, EIR, each type of complaint, a
    message that is no request), waiting state and flag (identity, clarification, parent,
-   representative, extendable, pausable, outcome, partial restriction), with and without the
-   child flag, and carries the elements domain-rules section 4 requires of its notice
-   (table-driven below) and none of the wording the law or the style rules out (a second
-   table). Also: the regulator is never named literally, Part 3 and UK GDPR wording stay in
-   their own regime, automatic notices quote no personal data, child versions stay plain and
-   carry the safety lines, and the layout is mail-friendly (76 columns, no runs of blank
-   lines). Sample values are realistic but kept short: the 76-column check is about the
+   representative, extendable, pausable, outcome, partial restriction; for the decisions:
+   qualified or absolute exemptions, a repeated request, why parts were withheld), with and
+   without the child flag, and carries the elements domain-rules section 4 requires of its
+   notice (table-driven below) and none of the wording the law or the style rules out (a
+   second table). Also: the regulator is never named literally, Part 3 and UK GDPR wording
+   stay in their own regime, FOI and data-protection wording stay in their own notices,
+   automatic notices quote no personal data, child versions stay plain and carry the safety
+   lines, refusals always give their reasons, a neither-confirm-nor-deny notice reads the
+   same whether or not anything is held, and the layout is mail-friendly (76 columns, no
+   runs of blank lines). Sample values are realistic but kept short: the 76-column check is about the
    templates' own text, not about a long value the gateway inserts on a line of its own. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,6 +76,10 @@ typedef uint64_t cond_t;
 #define C_EXTDP BIT(32)     /* the data-protection deadlines were extended */
 #define C_EXTALL BIT(33)    /* every deadline was extended */
 #define C_NOCONFIG BIT(34)  /* the config texts and change_reason are empty */
+#define C_RECT BIT(35)      /* rectification: its clock keeps running */
+#define C_QUAL BIT(36)      /* a qualified exemption is cited: public interest reasons given */
+#define C_REPEATED BIT(37)  /* refused as a repeated request (FOIA s14(2)) */
+#define C_WITHHELD BIT(38)  /* answered in part, saying why parts were withheld */
 /* derived from the above (combos_new) */
 #define C_ROWS BIT(40)      /* the deadlines list has rows */
 #define C_KINDS BIT(41)     /* kinds_words is not empty */
@@ -80,6 +87,10 @@ typedef uint64_t cond_t;
 #define C_EXTMIX BIT(43)    /* some deadlines moved, some did not */
 #define C_ROWEXT BIT(44)    /* some deadline in the list was extended */
 #define C_CHILDFILE BIT(45) /* the NAME.child file (set per render) */
+/* what a case asked for (a shape) */
+#define C_KIND_BITS                                                                             \
+	(C_DP | C_ACCESS | C_ERASE | C_RECT | C_FOIA | C_EIR | C_FOI | C_COMPLAINT | C_CDP |   \
+	 C_CFOI | C_CEIR | C_CCONDUCT | C_STATACK | C_OTHER)
 
 struct notice {
 	const char *name;
@@ -88,32 +99,80 @@ struct notice {
 	int requester;    /* to the requester, with a NAME.child version; else to the team */
 	int automatic;    /* sent without a person: quotes no personal data */
 	int needs_reason; /* the team's action cannot be taken without a reason */
+	int (*sendable)(cond_t cond); /* beyond regimes and kinds: can it be sent? NULL: yes */
 };
 
+/* A decision on the request is taken while it is open, extended or waiting for a
+   clarification, never while identity is awaited (lifecycle DECIDE). */
+static int decided(cond_t c)
+{
+	return (c & C_ID) == 0;
+}
+
+/* A refusal on the merits decides the whole case: one right, nothing else asked. */
+static int only_rectification(cond_t c)
+{
+	return decided(c) && (c & C_KIND_BITS) == (C_DP | C_RECT);
+}
+
+static int only_erasure(cond_t c)
+{
+	return decided(c) && (c & C_KIND_BITS) == (C_DP | C_ERASE);
+}
+
+/* Neither confirm nor deny: FOI citing exemptions that allow it, or Part 3 access (DPA 2018
+   s45(4)). */
+static int ncnd_case(cond_t c)
+{
+	return decided(c) && ((c & C_FOIA) != 0 || (c & (C_P3 | C_ACCESS)) == (C_P3 | C_ACCESS));
+}
+
+/* A fee is asked while the request is open or extended; a data-protection case has its
+   regime set (the wording depends on it). */
+static int fee_case(cond_t c)
+{
+	return (c & (C_ID | C_STOP)) == 0 && ((c & C_DP) == 0 || (c & C_NONE) == 0);
+}
+
 static const struct notice notices[] = {
-	{ "acknowledgement", C_REGIMES, 0, 1, 1, 0 },
-	{ "identity_request", C_REGIMES, C_DP, 1, 1, 0 },
-	{ "clarification_request", C_REGIMES, C_DP | C_FOI, 1, 0, 0 },
-	{ "extension_notice", C_REGIMES, C_DP | C_FOI, 1, 0, 0 },
+	{ "acknowledgement", C_REGIMES, 0, 1, 1, 0, NULL },
+	{ "identity_request", C_REGIMES, C_DP, 1, 1, 0, NULL },
+	{ "clarification_request", C_REGIMES, C_DP | C_FOI, 1, 0, 0, NULL },
+	{ "extension_notice", C_REGIMES, C_DP | C_FOI, 1, 0, 0, NULL },
 	/* DPA 2018 s44, s45, s48: Part 3 only */
-	{ "restriction_notice", C_P3, C_DP, 1, 0, 0 },
+	{ "restriction_notice", C_P3, C_DP, 1, 0, 0, NULL },
 	/* s53 / Art 12(5): refuse takes a reason (lifecycle NEED_TEXT) and gives it */
-	{ "refusal_notice", C_REGIMES, C_DP | C_FOI, 1, 0, 1 },
+	{ "refusal_notice", C_REGIMES, C_DP | C_FOI, 1, 0, 1, NULL },
 	/* UK GDPR Article 12(4) only */
-	{ "no_action_notice", C_GDPR, C_DP, 1, 0, 0 },
-	{ "restriction_lift_notice", C_REGIMES, C_DP, 1, 0, 0 },
-	{ "response_cover", C_REGIMES, C_DP | C_FOI | C_COMPLAINT, 1, 0, 0 },
-	{ "withdrawal_confirmation", C_REGIMES, 0, 1, 0, 0 },
+	{ "no_action_notice", C_GDPR, C_DP, 1, 0, 0, NULL },
+	{ "restriction_lift_notice", C_REGIMES, C_DP, 1, 0, 0, NULL },
+	{ "response_cover", C_REGIMES, C_DP | C_FOI | C_COMPLAINT, 1, 0, 0, NULL },
+	{ "withdrawal_confirmation", C_REGIMES, 0, 1, 0, 0, NULL },
 	/* may follow an automatic recomputation (a bank holiday added): quotes nothing */
-	{ "clock_started", C_REGIMES, C_DP | C_FOI, 1, 1, 0 },
-	{ "deadline_changed", C_REGIMES, 0, 1, 1, 0 },
-	{ "redirect_notice", C_REGIMES, 0, 1, 0, 0 },
-	{ "team_new_case", C_REGIMES, 0, 0, 0, 0 },
-	{ "team_notice_failed", C_REGIMES, 0, 0, 0, 0 },
+	{ "clock_started", C_REGIMES, C_DP | C_FOI, 1, 1, 0, NULL },
+	{ "deadline_changed", C_REGIMES, 0, 1, 1, 0, NULL },
+	{ "redirect_notice", C_REGIMES, 0, 1, 0, 0, NULL },
+	{ "team_new_case", C_REGIMES, 0, 0, 0, 0, NULL },
+	{ "team_notice_failed", C_REGIMES, 0, 0, 0, 0, NULL },
 	/* the answer to a member's command mail; a requester's reply raised; a possible forgery */
-	{ "team_reply", C_REGIMES, 0, 0, 0, 0 },
-	{ "team_case_reply", C_REGIMES, 0, 0, 0, 0 },
-	{ "team_alert", C_REGIMES, 0, 0, 0, 0 },
+	{ "team_reply", C_REGIMES, 0, 0, 0, 0, NULL },
+	{ "team_case_reply", C_REGIMES, 0, 0, 0, 0, NULL },
+	{ "team_alert", C_REGIMES, 0, 0, 0, 0, NULL },
+	/* the decisions (issue 12): FOIA s17 (refuse-foi, cost-limit, vexatious), EIR reg 14 */
+	{ "foi_refusal_notice", C_REGIMES, C_FOIA, 1, 0, 1, decided },
+	{ "foi_cost_limit_notice", C_REGIMES, C_FOIA, 1, 0, 0, decided },
+	{ "foi_vexatious_notice", C_REGIMES, C_FOIA, 1, 0, 1, decided },
+	{ "eir_refusal_notice", C_REGIMES, C_EIR, 1, 0, 1, decided },
+	/* never a reason: it is rendered with one too, to show the notice ignores it */
+	{ "ncnd_notice", C_REGIMES, C_FOIA | C_ACCESS, 1, 0, 0, ncnd_case },
+	/* DPA 2018 s48, UK GDPR Art 12(4): refused on the merits (the regime is set) */
+	{ "rectification_refusal_notice", C_P3 | C_GDPR, C_RECT, 1, 0, 1, only_rectification },
+	{ "erasure_refusal_notice", C_P3 | C_GDPR, C_ERASE, 1, 0, 1, only_erasure },
+	/* DPA 2018 s47(2): Part 3 only */
+	{ "restrict_instead_notice", C_P3, C_ERASE, 1, 0, 1, only_erasure },
+	{ "fee_notice", C_REGIMES, C_DP | C_FOI, 1, 0, 1, fee_case },
+	/* sent by the poller when a fee lapses: quotes nothing */
+	{ "fee_unpaid_notice", C_REGIMES, C_DP | C_FOI, 1, 1, 0, fee_case },
 };
 
 /* ---- sample values ---- */
@@ -154,6 +213,19 @@ static const struct notice notices[] = {
 	"If your message is about the behaviour of a police officer or member\n"               \
 	"of staff, contact our Professional Standards Department:\n"                            \
 	"example.police.uk/professional-standards"
+/* The decisions: the team's public interest reasons, advice on narrowing a request, why
+   parts were withheld; the fee and the cost limit as the gateway writes them. */
+#define S_PUBLIC_INTEREST "Releasing the details would help offenders avoid detection."
+#define S_ADVICE "Ask for one year and one police station, and we can probably answer."
+#define S_WITHHELD "Two pages name other people, so we have removed them."
+#define S_HOW_TO_PAY "Pay by card on 0300 123 4567, quoting your reference."
+#define POUND "\xc2\xa3"
+#define S_FEE POUND "10"
+#define S_FEE_LAST_DAY "3 March 2027"
+/* The provisions a decision cites (the `cited` rows), as the gateway names them. */
+#define S_FOIA_QUALIFIED "section 31(1)(a)", "Law enforcement"
+#define S_FOIA_ABSOLUTE "section 40(2)", "Personal information"
+#define S_EIR_EXCEPTION "regulation 12(4)(b)", "The request is manifestly unreasonable"
 /* Dates: the received day, and each clock's due date. */
 #define S_RECEIVED "30 September 2026"
 #define S_RECEIVED_BEFORE "30 May 2026" /* a DP complaint before s164A was in force */
@@ -171,6 +243,8 @@ static const struct notice notices[] = {
 #define W_ACCESS_CHILD "a copy of the information we have about you"
 #define W_ERASE "the deletion of your personal data"
 #define W_ERASE_CHILD "deleting information we have about you"
+#define W_RECT "the correction of your personal data"
+#define W_RECT_CHILD "to put right information we have about you that is wrong"
 #define W_FOIA "information under the Freedom of Information Act"
 #define W_FOIA_CHILD "information the police hold"
 #define W_EIR "environmental information"
@@ -198,6 +272,7 @@ static const struct kind_sample kind_samples[] = {
 	{ C_CFOI, W_REVIEW, W_COMPLAINT_CHILD, S_REVIEW_DATE, "20", "working days", 2, 0, 1,
 	  RUNS },
 	{ C_ERASE, W_ERASE, W_ERASE_CHILD, S_ERASE_DATE, "30", "days", 3, 1, 0, RUNS },
+	{ C_RECT, W_RECT, W_RECT_CHILD, S_ERASE_DATE, "30", "days", 3, 1, 0, RUNS },
 	{ C_CEIR, W_RECON, W_COMPLAINT_CHILD, S_RECON_DATE, "40", "working days", 4, 0, 0, RUNS },
 	{ C_ACCESS, W_ACCESS, W_ACCESS_CHILD, S_DP_DATE, "61", "days", 5, 1, 0, PAUSES },
 };
@@ -217,6 +292,8 @@ static const struct shape shapes[] = {
 	{ C_DP | C_ACCESS, C_REGIMES, W_ALL, "access", W_ACCESS, W_ACCESS_CHILD },
 	/* an erasure clock does not stop for a clarification */
 	{ C_DP | C_ERASE, C_REGIMES, W_NONE | W_ID, "erasure", W_ERASE, W_ERASE_CHILD },
+	/* nor does a rectification clock */
+	{ C_DP | C_RECT, C_REGIMES, W_NONE | W_ID, "rectification", W_RECT, W_RECT_CHILD },
 	{ C_DP | C_ACCESS | C_ERASE, C_REGIMES, W_ALL, "access,erasure",
 	  "a copy of your personal data and the deletion of it",
 	  "a copy of the information we have about you, and deleting it" },
@@ -240,18 +317,19 @@ static const struct shape shapes[] = {
    both on and off in every shape without multiplying them all. */
 static const cond_t variants[] = {
 	0,
-	C_EXT | C_PARENT | C_PART | C_PARTIAL | C_EXCESSIVE | C_EXTDP,
-	C_EXT | C_BEHALF | C_NOTHELD | C_NOATTACH | C_EXTALL,
-	C_PART | C_EXCESSIVE,
+	/* answered in part without saying why (before issue 12; a partial answer now takes
+	   --restriction-reason): the partial restriction's "cannot tell you" fallback */
+	C_EXT | C_PARENT | C_PART | C_PARTIAL | C_EXCESSIVE | C_EXTDP | C_QUAL,
+	C_EXT | C_BEHALF | C_NOTHELD | C_NOATTACH | C_EXTALL | C_REPEATED,
+	C_PART | C_PARTIAL | C_WITHHELD | C_EXCESSIVE | C_REPEATED,
 	C_NOCONFIG, /* an admin left the config texts empty: the notices still make sense */
+	C_PART | C_PARTIAL | C_WITHHELD | C_QUAL,
 };
 
 static const struct shape *shape_of(cond_t cond)
 {
-	const cond_t kind_bits = C_DP | C_ACCESS | C_ERASE | C_FOIA | C_EIR | C_FOI | C_COMPLAINT |
-				 C_CDP | C_CFOI | C_CEIR | C_CCONDUCT | C_STATACK | C_OTHER;
 	for (size_t i = 0; i < G_N_ELEMENTS(shapes); i++) {
-		if (shapes[i].kinds == (cond & kind_bits))
+		if (shapes[i].kinds == (cond & C_KIND_BITS))
 			return &shapes[i];
 	}
 	fail_msg("no shape for condition %#llx", (unsigned long long)cond);
@@ -341,6 +419,7 @@ static char *cond_words(cond_t c)
 		const char *word;
 	} words[] = {
 		{ C_DP, "data protection" }, { C_ACCESS, "access" }, { C_ERASE, "erasure" },
+		{ C_RECT, "rectification" },
 		{ C_FOIA, "foia" }, { C_EIR, "eir" }, { C_CDP, "complaint (data protection)" },
 		{ C_CFOI, "complaint (FOI review)" }, { C_CEIR, "complaint (EIR)" },
 		{ C_CCONDUCT, "complaint (conduct)" }, { C_STATACK, "s164A acknowledgement" },
@@ -352,6 +431,8 @@ static char *cond_words(cond_t c)
 		{ C_EXCESSIVE, "excessive" }, { C_NOATTACH, "nothing enclosed" },
 		{ C_EXTDP, "DP deadlines extended" }, { C_EXTALL, "all deadlines extended" },
 		{ C_ROWEXT, "a listed deadline extended" }, { C_NOCONFIG, "config texts empty" },
+		{ C_QUAL, "a qualified exemption cited" }, { C_REPEATED, "repeated request" },
+		{ C_WITHHELD, "why parts were withheld" },
 		{ C_CHILDFILE, "the .child file" },
 	};
 	GString *s = g_string_new(c & C_P3 ? "regime part3" : c & C_GDPR ? "regime uk_gdpr" :
@@ -377,15 +458,41 @@ static GHashTable *row_new(void)
 
 #define YES(x) ((x) ? "yes" : "")
 
+static GHashTable *cited_row(const char *provision, const char *title, int qualified)
+{
+	GHashTable *row = row_new();
+	g_hash_table_insert(row, "provision", (gpointer)provision);
+	g_hash_table_insert(row, "title", (gpointer)title);
+	g_hash_table_insert(row, "qualified", (gpointer)YES(qualified));
+	return row;
+}
+
+/* The provisions a decision cites: FOIA exemptions (one qualified when C_QUAL, one absolute),
+   an EIR exception (every regulation 12 exception is qualified). Returns whether any is
+   qualified. */
+static int cited_rows(cond_t cond, GPtrArray *rows)
+{
+	if ((cond & C_FOIA) != 0) {
+		if ((cond & C_QUAL) != 0)
+			g_ptr_array_add(rows, cited_row(S_FOIA_QUALIFIED, 1));
+		g_ptr_array_add(rows, cited_row(S_FOIA_ABSOLUTE, 0));
+	}
+	if ((cond & C_EIR) != 0)
+		g_ptr_array_add(rows, cited_row(S_EIR_EXCEPTION, 1));
+	return (cond & (C_QUAL | C_EIR)) != 0;
+}
+
 static void sample_init(struct sample *s, cond_t cond, const char *notice, int child_file)
 {
 	GHashTable *v = g_hash_table_new(g_str_hash, g_str_equal);
 	GPtrArray *deadlines = g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
 	GPtrArray *clocks = g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
+	GPtrArray *cited = g_ptr_array_new_with_free_func((GDestroyNotify)g_hash_table_unref);
 	GString *lines = g_string_new(NULL);
 	const struct shape *sh = shape_of(cond);
 	const char *deadline = "", *days_left = "";
 	int earliest = 100;
+	const int qualified = cited_rows(cond, cited);
 
 	s->owned = g_ptr_array_new_with_free_func(g_free);
 	for (size_t i = 0; i < G_N_ELEMENTS(kind_samples); i++) {
@@ -494,6 +601,22 @@ static void sample_init(struct sample *s, cond_t cond, const char *notice, int c
 	SET("signals_text", (cond & C_REASON) != 0 ? S_SIGNALS : "");
 	SET("text", S_TEXT);
 	SET("probably_text", S_PROBABLY);
+	/* the decisions: a qualified provision always comes with the public interest reasons
+	   (refuse-foi, refuse-eir and ncnd require them) */
+	SET("public_interest", qualified ? S_PUBLIC_INTEREST : "");
+	SET("advice", S_ADVICE);
+	SET("restriction_reason", (cond & (C_PART | C_WITHHELD)) == (C_PART | C_WITHHELD) ?
+				  S_WITHHELD : "");
+	SET("exceptions", (cond & C_EIR) != 0 ? "regulation 12(4)(b)" : "");
+	SET("ncnd", YES(strcmp(notice, "ncnd_notice") == 0));
+	FLAG("repeated", C_REPEATED);
+	SET("qualified", YES(qualified));
+	SET("cost_limit", POUND "450");
+	SET("cost_rate", POUND "25");
+	SET("cost_hours", "18");
+	SET("fee_amount", S_FEE);
+	SET("fee_how_to_pay", config ? S_HOW_TO_PAY : "");
+	SET("fee_last_day", S_FEE_LAST_DAY);
 #undef FLAG
 #undef SET
 	s->cond = cond;
@@ -502,6 +625,7 @@ static void sample_init(struct sample *s, cond_t cond, const char *notice, int c
 					 (GDestroyNotify)g_ptr_array_unref);
 	g_hash_table_insert(s->lists, "deadlines", deadlines);
 	g_hash_table_insert(s->lists, "clocks", clocks);
+	g_hash_table_insert(s->lists, "cited", cited);
 }
 
 static void sample_clear(struct sample *s)
@@ -582,6 +706,8 @@ static unsigned int for_each_render(check_fn *check)
 				if (nt->kinds != 0 && (cond & nt->kinds) == 0)
 					continue;
 				if (nt->needs_reason && (cond & C_REASON) == 0)
+					continue;
+				if (nt->sendable != NULL && !nt->sendable(cond))
 					continue;
 				struct sample s;
 				struct template_output out;
@@ -757,10 +883,13 @@ static void test_sample_complete(void **state)
 	GArray *combos = combos_new();
 	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
-	for (guint k = 0; k < combos->len; k++) {
-		cond_t cond = g_array_index(combos, cond_t, k);
+	/* The cover has the most notice-specific values; ncnd is set for ncnd_notice alone. */
+	static const char *const sample_notices[] = { "response_cover", "ncnd_notice" };
+
+	for (guint k = 0; k < combos->len * G_N_ELEMENTS(sample_notices); k++) {
+		cond_t cond = g_array_index(combos, cond_t, k / G_N_ELEMENTS(sample_notices));
 		struct sample s;
-		sample_init(&s, cond, "response_cover", 0);
+		sample_init(&s, cond, sample_notices[k % G_N_ELEMENTS(sample_notices)], 0);
 		for (const char *const *p = placeholders; *p != NULL; p++) {
 			const char *dot = strchr(*p, '.');
 			if (g_str_has_suffix(*p, "[]")) {
@@ -978,7 +1107,7 @@ static void check_layout(const struct rendered *r)
 static void test_layout(void **state)
 {
 	unsigned int n = for_each_render(check_layout);
-	/* 13 requester notices x 2 files + the team's 2, over the cases each is sent for. */
+	/* 23 requester notices x 2 files + the team's 5, over the cases each is sent for. */
 	assert_true(n > 10000);
 }
 
@@ -995,6 +1124,38 @@ struct need {
 /* A kind's row, as either file words it. */
 #define ROW(words, child_words, date) words ": " date "|" child_words ": " date
 #define COMPLAIN_TO_US "you can complain to us"
+/* A cited provision's row, "section 40(2) of the Act: Personal information". */
+#define CITED(provision, title) provision " of the act: " title "|" provision ": " title
+#define CITED_QUALIFIED CITED("section 31(1)(a)", "law enforcement")
+#define CITED_ABSOLUTE CITED("section 40(2)", "personal information")
+#define CITED_EIR CITED("regulation 12(4)(b)", "the request is manifestly unreasonable")
+/* The right to complain to us and to the regulator, with its contact details. */
+#define REGULATOR_RIGHTS(n)                                                                     \
+	{ n, 0, 0, COMPLAIN_TO_US, "the right to complain to us" },                             \
+	{ n, 0, 0, "complain to the {{regulator_name}}", "the right to complain to the regulator" }, \
+	{ n, 0, 0, "{{regulator_contact}}", "the regulator's contact details" }
+/* FOIA s17(7): the internal review (when to ask, our target) and section 50. */
+#define FOI_RIGHTS(n)                                                                           \
+	{ n, 0, 0, "internal review", "the internal review procedure (s17(7)(a))" },            \
+	{ n, 0, 0, "within 40 working days", "when to ask for an internal review" },            \
+	{ n, 0, 0, "within 20 working days", "when we aim to answer a review" },                \
+	{ n, 0, 0, "section 50 of the freedom of information act 2000",                         \
+	  "the right to complain to the regulator under section 50 (s17(7)(b))" },              \
+	REGULATOR_RIGHTS(n)
+/* A refusal on the merits (DPA 2018 s48(1)(b); UK GDPR Art 12(4)): refused, the reasons,
+   the rights. DP_REFUSAL_P3 for the notices only Part 3 has (s47(2)). */
+#define DP_REFUSAL_P3(n)                                                                        \
+	{ n, 0, 0, "{{reference}}", "the case reference" },                                     \
+	{ n, 0, 0, "refused|said no|will not erase|cannot delete", "that the request is refused" }, \
+	{ n, 0, 0, "{{reason}}", "the reasons" },                                               \
+	{ n, C_P3, 0, "ask the {{regulator_name}} to check", "Part 3: the regulator can check" }, \
+	{ n, C_P3, 0, "section 51 of the data protection act 2018", "Part 3: section 51" },     \
+	{ n, C_P3, 0, "section 167 of the data protection act 2018",                            \
+	  "Part 3: a court under section 167" },                                                \
+	REGULATOR_RIGHTS(n)
+#define DP_REFUSAL(n)                                                                           \
+	DP_REFUSAL_P3(n),                                                                       \
+	{ n, C_GDPR, 0, "ask a court", "UK GDPR: the right to ask a court (judicial remedy)" }
 
 static const struct need needs[] = {
 	/* acknowledgement: reference; kinds in words; the deadline with its caveats, or that
@@ -1235,8 +1396,32 @@ static const struct need needs[] = {
 	  "information not held" },
 	{ "response_cover", C_PARTIAL, 0, "restricted", "partial restriction: rights restricted" },
 	{ "response_cover", C_PARTIAL | C_REASON, 0, "{{reason}}", "partial restriction: reasons" },
-	{ "response_cover", C_PARTIAL | C_NOREASON, 0, "cannot tell you",
+	{ "response_cover", C_PARTIAL | C_NOREASON, C_WITHHELD, "cannot tell you",
 	  "partial restriction: that the reasons cannot be given" },
+	{ "response_cover", C_PARTIAL | C_NOREASON | C_WITHHELD, 0,
+	  "our reasons are above|we have told you why above",
+	  "partial restriction: the reasons, given for the withheld parts" },
+	/* answered in part (issue 12): why parts were withheld; for FOI the refusal notice of
+	   the withheld parts (FOIA s17(1), (3)); FOI and EIR rights (s17(7), reg 11, reg 18). */
+	{ "response_cover", C_PART | C_WITHHELD, 0, "{{restriction_reason}}",
+	  "why parts were withheld" },
+	{ "response_cover", C_PART | C_FOIA, 0, CITED_ABSOLUTE, "FOI in part: each exemption" },
+	{ "response_cover", C_PART | C_FOIA | C_QUAL, 0, CITED_QUALIFIED,
+	  "FOI in part: the qualified exemption" },
+	{ "response_cover", C_PART | C_FOIA | C_QUAL, 0, "{{public_interest}}",
+	  "FOI in part: the public interest reasons" },
+	{ "response_cover", C_PART | C_FOIA, C_CHILDFILE, "refusal notice under section 17",
+	  "FOI in part: that this is the refusal notice for the withheld parts" },
+	{ "response_cover", C_PART | C_EIR, 0,
+	  "names the exceptions|parts of the environmental information regulations 2004",
+	  "EIR in part: where the exceptions are named" },
+	{ "response_cover", C_FOIA, 0, "internal review", "FOI: the internal review" },
+	{ "response_cover", C_FOIA, 0, "within 40 working days", "FOI: when to ask for a review" },
+	{ "response_cover", C_FOIA, 0, "section 50 of the freedom of information act 2000",
+	  "FOI: the regulator under section 50" },
+	{ "response_cover", C_EIR, 0, "regulation 11", "EIR: reconsideration (regulation 11)" },
+	{ "response_cover", C_EIR, 0, "40 working days", "EIR: 40 working days" },
+	{ "response_cover", C_EIR, 0, "regulation 18", "EIR: the regulator (regulation 18)" },
 	{ "response_cover", C_PARTIAL, 0, "section 51 of the data protection act 2018",
 	  "partial restriction: section 51" },
 	{ "response_cover", C_PARTIAL, 0, "ask the {{regulator_name}} to check",
@@ -1261,6 +1446,139 @@ static const struct need needs[] = {
 	  "not for emergencies (999, 101)" },
 	{ "redirect_notice", C_NOCONFIG, 0, "call 999", "not for emergencies (999)" },
 	{ "redirect_notice", 0, 0, "{{reference}}", "the case reference" },
+	/* FOI refusal (FOIA s17): each exemption and why; the public interest reasons of a
+	   qualified one; the internal review (s17(7)(a)); section 50 (s17(7)(b)). */
+	{ "foi_refusal_notice", 0, 0, "{{reference}}", "the case reference" },
+	{ "foi_refusal_notice", 0, 0, CITED_ABSOLUTE, "each exemption, by section and title" },
+	{ "foi_refusal_notice", C_QUAL, 0, CITED_QUALIFIED, "the qualified exemption" },
+	{ "foi_refusal_notice", 0, C_QUAL, "no public interest test|always applies",
+	  "that an absolute exemption has no public interest test" },
+	{ "foi_refusal_notice", 0, 0, "{{reason}}", "why the exemptions apply (s17(1)(c))" },
+	{ "foi_refusal_notice", C_QUAL, 0, "public interest", "the public interest test" },
+	{ "foi_refusal_notice", C_QUAL, 0, "{{public_interest}}",
+	  "the public interest reasons (s17(3))" },
+	{ "foi_refusal_notice", 0, C_CHILDFILE, "refusal notice under section 17",
+	  "that this is the s17 refusal notice" },
+	FOI_RIGHTS("foi_refusal_notice"),
+	/* FOI cost limit (s12): the limit, in money and hours; advice on narrowing (s16). */
+	{ "foi_cost_limit_notice", 0, 0, "{{reference}}", "the case reference" },
+	{ "foi_cost_limit_notice", 0, 0, "section 12", "section 12" },
+	{ "foi_cost_limit_notice", 0, 0, "{{cost_limit}}", "the appropriate limit (" POUND "450)" },
+	{ "foi_cost_limit_notice", 0, 0, "{{cost_hours}} hours of work at {{cost_rate}} an hour",
+	  "the limit in hours at the hourly rate (18 hours at " POUND "25)" },
+	{ "foi_cost_limit_notice", 0, 0, "{{advice}}", "advice on narrowing the request (s16)" },
+	{ "foi_cost_limit_notice", 0, 0, "narrower|smaller", "that a narrower request may do" },
+	{ "foi_cost_limit_notice", C_REASON, 0, "{{reason}}", "the team's estimate, when given" },
+	FOI_RIGHTS("foi_cost_limit_notice"),
+	/* FOI vexatious or repeated (s14(1), s14(2)): which, and why (s17(5)); the request,
+	   not the person. */
+	{ "foi_vexatious_notice", 0, 0, "{{reference}}", "the case reference" },
+	{ "foi_vexatious_notice", 0, C_REPEATED, "section 14(1)", "section 14(1)" },
+	{ "foi_vexatious_notice", 0, C_REPEATED | C_CHILDFILE, "the request is vexatious",
+	  "that the request (not the person) is vexatious" },
+	{ "foi_vexatious_notice", C_REPEATED, 0, "section 14(2)", "section 14(2)" },
+	{ "foi_vexatious_notice", C_REPEATED, 0, "already answered",
+	  "a repeat of a request already answered" },
+	{ "foi_vexatious_notice", 0, 0, "{{reason}}", "the reason" },
+	{ "foi_vexatious_notice", 0, 0, "about this request, not about you",
+	  "that the decision is about the request, not the person" },
+	FOI_RIGHTS("foi_vexatious_notice"),
+	/* EIR refusal (reg 14): the exceptions and why; the public interest with the reg 12(2)
+	   presumption; reconsideration under reg 11 (40 working days); the regulator (reg 18). */
+	{ "eir_refusal_notice", 0, 0, "{{reference}}", "the case reference" },
+	{ "eir_refusal_notice", 0, 0, CITED_EIR, "each exception, by regulation and title" },
+	{ "eir_refusal_notice", 0, 0, "{{reason}}", "why the exceptions apply (reg 14(3))" },
+	{ "eir_refusal_notice", 0, 0, "regulation 12(2)", "the presumption in favour of release" },
+	{ "eir_refusal_notice", 0, 0, "{{public_interest}}",
+	  "the public interest reasons (reg 14(3)(b))" },
+	{ "eir_refusal_notice", 0, 0, "regulation 11", "reconsideration (reg 14(5)(a))" },
+	{ "eir_refusal_notice", 0, 0, "within 40 working days", "asking within 40 working days" },
+	{ "eir_refusal_notice", 0, 0, "40 working days of receiving|40 working days of getting",
+	  "our decision within 40 working days" },
+	{ "eir_refusal_notice", 0, 0, "regulation 18", "the regulator (reg 14(5)(b), reg 18)" },
+	REGULATOR_RIGHTS("eir_refusal_notice"),
+	/* neither confirm nor deny: the same words whether or not anything is held (also
+	   test_ncnd_same_whatever_is_held). Part 3 access: s45(4), the s45(5) rights; FOI: the
+	   exemptions, the public interest reasons, the internal review and section 50. */
+	{ "ncnd_notice", 0, 0, "{{reference}}", "the case reference" },
+	{ "ncnd_notice", 0, 0, "neither confirm nor deny|not going to tell you whether",
+	  "that we neither confirm nor deny" },
+	{ "ncnd_notice", 0, 0, "same reply whatever|same message whatever",
+	  "that the reply is the same whatever the position" },
+	{ "ncnd_notice", C_P3 | C_ACCESS, 0, "section 45(4)", "Part 3: section 45(4)" },
+	{ "ncnd_notice", C_P3 | C_ACCESS, 0, "ask the {{regulator_name}} to check",
+	  "Part 3: the regulator can check" },
+	{ "ncnd_notice", C_P3 | C_ACCESS, 0, "section 51 of the data protection act 2018",
+	  "Part 3: section 51" },
+	{ "ncnd_notice", C_P3 | C_ACCESS, 0, "section 167 of the data protection act 2018",
+	  "Part 3: a court under section 167" },
+	{ "ncnd_notice", C_FOIA, 0, "section 1(1)(a)", "FOI: the duty to confirm or deny" },
+	{ "ncnd_notice", C_FOIA, 0, CITED_ABSOLUTE, "FOI: each exemption" },
+	{ "ncnd_notice", C_FOIA | C_QUAL, 0, CITED_QUALIFIED, "FOI: the qualified exemption" },
+	{ "ncnd_notice", C_FOIA | C_QUAL, 0, "{{public_interest}}",
+	  "FOI: the public interest reasons" },
+	{ "ncnd_notice", C_FOIA, 0, "internal review", "FOI: the internal review" },
+	{ "ncnd_notice", C_FOIA, 0, "within 40 working days", "FOI: when to ask for a review" },
+	{ "ncnd_notice", C_FOIA, 0, "section 50 of the freedom of information act 2000",
+	  "FOI: the regulator under section 50" },
+	REGULATOR_RIGHTS("ncnd_notice"),
+	/* refusals on the merits: Part 3 s48(1)(b) (reasons, s51, the regulator, a court under
+	   s167, a complaint to us); UK GDPR Art 12(4) (reasons, the regulator, a court). */
+	DP_REFUSAL("rectification_refusal_notice"),
+	{ "rectification_refusal_notice", 0, 0, "correct", "what was refused (rectification)" },
+	{ "rectification_refusal_notice", C_GDPR, C_CHILDFILE, "article 12(4)", "Article 12(4)" },
+	DP_REFUSAL("erasure_refusal_notice"),
+	{ "erasure_refusal_notice", 0, 0, "delete", "what was refused (erasure)" },
+	{ "erasure_refusal_notice", C_GDPR, C_CHILDFILE, "article 17(3)",
+	  "the Article 17(3) exceptions" },
+	{ "erasure_refusal_notice", C_GDPR, C_CHILDFILE, "article 12(4)", "Article 12(4)" },
+	{ "erasure_refusal_notice", C_GDPR | C_CHILDFILE, 0, "the law lets us keep information",
+	  "when the law lets us keep it, in plain words" },
+	/* restricted instead of erased (Part 3 s47(2)): not erased, restricted instead, kept
+	   for what the law allows; the s48 rights. */
+	DP_REFUSAL_P3("restrict_instead_notice"),
+	{ "restrict_instead_notice", 0, 0, "will not erase|cannot delete",
+	  "that the data will not be erased" },
+	{ "restrict_instead_notice", 0, 0, "section 47(2)", "section 47(2)" },
+	{ "restrict_instead_notice", 0, 0, "restricted", "that its processing is restricted" },
+	{ "restrict_instead_notice", 0, 0, "evidence", "kept as evidence" },
+	{ "restrict_instead_notice", 0, 0, "except for|other than those the law allows",
+	  "used only for what the law allows" },
+	/* fee: the amount, why, how to pay, the last day; what it does to each clock. */
+	{ "fee_notice", 0, 0, "{{reference}}", "the case reference" },
+	{ "fee_notice", 0, 0, "{{fee_amount}}", "the amount" },
+	{ "fee_notice", 0, 0, "{{reason}}", "why" },
+	{ "fee_notice", 0, C_NOCONFIG, "{{fee_how_to_pay}}", "how to pay" },
+	{ "fee_notice", C_NOCONFIG, 0, "tell you how to pay",
+	  "how to pay, when the config says nothing" },
+	{ "fee_notice", 0, 0, "pay by {{fee_last_day}}", "the last day to pay" },
+	{ "fee_notice", 0, 0, "close your request", "that the request closes after it" },
+	{ "fee_notice", C_DP, 0, "do not have to act on your request until|do not have to start",
+	  "data protection: nothing is done until the fee arrives" },
+	{ "fee_notice", C_DP, 0, "starts again", "data protection: the time limit starts again" },
+	{ "fee_notice", C_DP | C_P3, 0, "section 53 of the data protection act 2018",
+	  "Part 3: section 53" },
+	{ "fee_notice", C_DP | C_GDPR, C_CHILDFILE, "articles 12(5) and 15(3)",
+	  "UK GDPR: Articles 12(5) and 15(3)" },
+	{ "fee_notice", C_FOIA, 0, "section 9", "FOI: a fees notice under section 9" },
+	{ "fee_notice", C_FOIA, C_CHILDFILE, "section 10(2)", "FOI: section 10(2)" },
+	{ "fee_notice", C_FOI, 0, "do not count", "FOI, EIR: the days until payment not counted" },
+	{ "fee_notice", C_FOIA, 0, "20 working days", "FOI: the 20 working days" },
+	{ "fee_notice", C_EIR, 0, "regulation 8", "EIR: a charge under regulation 8" },
+	{ "fee_notice", C_FOIA, 0, "internal review", "FOI: the internal review" },
+	{ "fee_notice", C_EIR, 0, "regulation 11", "EIR: reconsideration" },
+	REGULATOR_RIGHTS("fee_notice"),
+	/* fee not paid: closed; a new request any time. */
+	{ "fee_unpaid_notice", 0, 0, "{{reference}}", "the case reference" },
+	{ "fee_unpaid_notice", 0, 0, "{{fee_amount}}", "the fee" },
+	{ "fee_unpaid_notice", 0, 0, "{{fee_last_day}}", "the last day to pay" },
+	{ "fee_unpaid_notice", 0, 0, "closed your request", "that the request is closed" },
+	{ "fee_unpaid_notice", 0, 0, "new request", "that a new request can be made" },
+	{ "fee_unpaid_notice", C_FOIA, 0, "section 9(2)", "FOI: section 9(2)" },
+	{ "fee_unpaid_notice", C_EIR, 0, "regulation 8", "EIR: regulation 8" },
+	{ "fee_unpaid_notice", C_DP, 0, "not acted on your request|not done what you asked",
+	  "data protection: that we have not acted on it" },
+	REGULATOR_RIGHTS("fee_unpaid_notice"),
 	/* every child's notice: the safety lines. */
 	{ NULL, C_CHILDFILE, 0, "if you are in danger now, call 999", "a child: call 999" },
 	{ NULL, C_CHILDFILE, 0, "childline", "a child: Childline" },
