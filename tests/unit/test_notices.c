@@ -1752,6 +1752,59 @@ static void test_banned_wording(void **state)
 	}
 }
 
+/* NCND (s45(4), FOIA s1(1)(a) with an exemption): the reply must be the same whether or not
+   anything is held, so nothing the case knows about its data may reach it. Each NCND render
+   is rendered again as if data were held (an answer, files, reasons, withheld parts) and as
+   if nothing were, and all three must be byte-identical. */
+static unsigned int ncnd_compared;
+
+static void render_as(const struct rendered *r, int held)
+{
+	static const char *const facts[] = { "outcome_not_held", "outcome_part",
+					     "partial_restriction", "answer_text",
+					     "attachments_text", "restriction_reason", "reason" };
+	static const char *const if_held[] = { "", "yes", "yes", S_ANSWER,
+					       S_ENCLOSED, S_WITHHELD, S_REASON };
+	GHashTable *vars = g_hash_table_new(g_str_hash, g_str_equal);
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, r->sample->vars);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_hash_table_insert(vars, k, v);
+	for (size_t i = 0; i < G_N_ELEMENTS(facts); i++)
+		g_hash_table_insert(vars, (gpointer)facts[i],
+				    (gpointer)(held ? if_held[i] : i == 0 ? "yes" : ""));
+	struct template *tpl = load(r->path);
+	struct template_values values = { .vars = vars, .lists = r->sample->lists };
+	struct template_output out;
+	char *error = NULL;
+	if (template_render_values(tpl, &values, &out, &error) != 1)
+		fail_msg("%s does not render: %s", r->path, error);
+	if (strcmp(out.subject, r->subject) != 0 || strcmp(out.text, r->body) != 0)
+		fail_render(r, "the NCND reply differs when %s:\n%s", held ? "data is held" :
+									    "nothing is held",
+			    out.text);
+	ncnd_compared++;
+	template_output_clear(&out);
+	template_free(&tpl);
+	g_hash_table_unref(vars);
+}
+
+static void check_ncnd_same(const struct rendered *r)
+{
+	if (strcmp(r->notice->name, "ncnd_notice") != 0)
+		return;
+	render_as(r, 1);
+	render_as(r, 0);
+}
+
+static void test_ncnd_same_whatever_is_held(void **state)
+{
+	ncnd_compared = 0;
+	for_each_render(check_ncnd_same);
+	assert_true(ncnd_compared > 0);
+}
+
 /* Every team notice names the case and its kinds in the subject: the team triages by it. */
 static void check_team_subject(const struct rendered *r)
 {
@@ -1942,6 +1995,7 @@ int main(void)
 		cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_required_elements),
 		cmocka_unit_test(test_banned_wording),
+		cmocka_unit_test(test_ncnd_same_whatever_is_held),
 		cmocka_unit_test(test_team_subject),
 		cmocka_unit_test(test_complaints_name_regulator),
 		cmocka_unit_test(test_regime_wording),
