@@ -7,6 +7,11 @@ import json
 import traceback
 from email.message import EmailMessage
 
+# The test domain's addresses: the mailbox pdgate reads, the team's and a member's.
+DISC = "disclosure@pdgate.test"
+TEAM = "team@pdgate.test"
+OFFICER = "officer@pdgate.test"
+
 results = []          # (name, ok)
 notes = []            # informational lines printed under the test's PASS/FAIL line
 
@@ -195,6 +200,36 @@ def process_groups_alive(pids):
         except PermissionError:
             alive.append(pid)
     return alive
+
+
+def run_scenario(make, tests):
+    """Start the real mail servers, run each (name, method name) of the object make(servers)
+    builds, stop the servers and check that none is left running."""
+    from harness import MailServers
+    ms = MailServers()
+    pids = []
+    try:
+        ms.start()
+        pids.extend(p.pid for p in (ms.dovecot, ms.smtpd) if p is not None)
+        t = make(ms)
+        for name, method in tests:
+            run_test(name, getattr(t, method))
+    finally:
+        ms.stop()
+    run_test("servers_stopped", lambda: check(not process_groups_alive(pids),
+                                              "a server still runs"))
+
+
+def main(label, make, tests):
+    """The whole of a test file's run: root required, every test, the summary line."""
+    import harness
+    harness.require_root()
+    try:
+        run_scenario(make, tests)
+    except Exception as e:
+        report(label, False, "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if
+                                         str(e) else ""), traceback.format_exc())
+    finish()
 
 
 def finish():

@@ -30,16 +30,15 @@ import datetime
 import os
 import re
 import sys
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import pdtest  # noqa: E402
-from pdtest import Failure, check, dump, hdr, mail, notice_kind, report, run_test  # noqa: E402
-from harness import MailServers, parse  # noqa: E402
+from harness import parse  # noqa: E402
+from pdtest import Failure, check, dump, hdr, mail, notice_kind  # noqa: E402
 
-DISC = "disclosure@pdgate.test"
-OFFICER = "officer@pdgate.test"
+DISC = pdtest.DISC
+OFFICER = pdtest.OFFICER
 AUTH = "mx.pdgate.test; dkim=pass header.d=pdgate.test"
 JPEG = (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
         + bytes(range(256)) * 8 + b"\xff\xd9")
@@ -82,7 +81,6 @@ REQUESTS = {
 HELD = "Operation Kestrel holds intelligence naming the requester"
 NONE = "No record of the requester on any system"
 PUBLIC_INTEREST = "The public interest in preventing crime outweighs that in disclosure."
-server_pids = []
 
 
 def london(y, mo, d, h=10):
@@ -339,39 +337,20 @@ class Decisions:
         check(got == want, "FOI row %r, expected %r" % (got, want), dump(rows[0]))
 
 
-def scenario():
-    ms = MailServers()
-    try:
-        ms.start()
-        server_pids.extend(p.pid for p in (ms.dovecot, ms.smtpd) if p is not None)
-        t = Decisions(ms)
-        run_test("setup_eleven_requests_kinds_and_regimes_confirmed", t.setup)
-        run_test("fee_paid_four_working_days_not_counted_due_8_april", t.fee_paid)
-        run_test("fee_unpaid_closed_on_10_june_not_9_june", t.fee_unpaid)
-        run_test("foi_refusal_by_email_names_exemption_and_public_interest",
-                 t.refused_by_email)
-        run_test("cost_limit_notice_gives_limit_and_advice", t.cost_limit)
-        run_test("eir_refusal_names_exception_and_reconsideration", t.eir_refusal)
-        run_test("vexatious_no_notice_only_after_an_earlier_refusal", t.vexatious)
-        run_test("ncnd_notices_identical_held_or_not_internal_reasons_kept", t.ncnd)
-        run_test("partial_answer_says_why_and_keeps_internal_reason", t.partial)
-        run_test("restrict_instead_of_erase_and_rectification_refused", t.merits)
-        run_test("report_counts_refusal_cost_limit_vexatious_lapsed_fee", t.statutory_report)
-    finally:
-        ms.stop()
-    run_test("servers_stopped", lambda: check(not pdtest.process_groups_alive(server_pids),
-                                              "a server still runs"))
-
-
-def main():
-    harness.require_root()
-    try:
-        scenario()
-    except Exception as e:
-        report("decisions", False, "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if
-                                                str(e) else ""), traceback.format_exc())
-    pdtest.finish()
+TESTS = [
+    ("setup_eleven_requests_kinds_and_regimes_confirmed", "setup"),
+    ("fee_paid_four_working_days_not_counted_due_8_april", "fee_paid"),
+    ("fee_unpaid_closed_on_10_june_not_9_june", "fee_unpaid"),
+    ("foi_refusal_by_email_names_exemption_and_public_interest", "refused_by_email"),
+    ("cost_limit_notice_gives_limit_and_advice", "cost_limit"),
+    ("eir_refusal_names_exception_and_reconsideration", "eir_refusal"),
+    ("vexatious_no_notice_only_after_an_earlier_refusal", "vexatious"),
+    ("ncnd_notices_identical_held_or_not_internal_reasons_kept", "ncnd"),
+    ("partial_answer_says_why_and_keeps_internal_reason", "partial"),
+    ("restrict_instead_of_erase_and_rectification_refused", "merits"),
+    ("report_counts_refusal_cost_limit_vexatious_lapsed_fee", "statutory_report"),
+]
 
 
 if __name__ == "__main__":
-    main()
+    pdtest.main("decisions", Decisions, TESTS)

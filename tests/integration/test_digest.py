@@ -31,23 +31,21 @@ import struct
 import subprocess
 import sys
 import tempfile
-import traceback
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import pdtest  # noqa: E402
-from pdtest import Failure, check, dump, hdr, mail, notice_kind, report, run_test  # noqa: E402
-from harness import MailServers, parse  # noqa: E402
+from harness import parse  # noqa: E402
+from pdtest import Failure, check, dump, hdr, mail, notice_kind  # noqa: E402
 
-DISC = "disclosure@pdgate.test"
-TEAM = "team@pdgate.test"
-OFFICER = "officer@pdgate.test"
+DISC = pdtest.DISC
+TEAM = pdtest.TEAM
+OFFICER = pdtest.OFFICER
 AUTH = "mx.pdgate.test; dkim=pass header.d=pdgate.test"
 RED = (0xb0, 0x00, 0x20)         # the overdue colour of team_digest and the chart
 BLUE = (0x2f, 0x55, 0x97)        # the chart's later weeks
 CHROMIUM = shutil.which("chromium")
-server_pids = []
 
 
 def london(y, mo, d, h=9, mi=0):
@@ -278,35 +276,17 @@ class Digest:
             check(w > 100 and h > 100, "the report chart is %dx%d" % (w, h))
 
 
-def scenario():
-    ms = MailServers()
-    try:
-        ms.start()
-        server_pids.extend(p.pid for p in (ms.dovecot, ms.smtpd) if p is not None)
-        t = Digest(ms)
-        run_test("setup_two_foi_requests_one_from_october", t.setup)
-        run_test("no_digest_before_0800", t.before_time)
-        run_test("digest_at_0900_lists_the_old_request_overdue", t.first_digest)
-        run_test("no_second_digest_after_a_restart", t.restart_same_day)
-        run_test("no_digest_on_bank_holidays_one_on_29_december", t.holidays)
-        run_test("html_digest_rendered_by_chromium_red_row_and_chart", t.rendered)
-        run_test("reply_to_digest_with_case_line_acts_on_that_case", t.reply_to_digest)
-        run_test("statutory_report_figures_csv_json_png", t.statutory_report)
-    finally:
-        ms.stop()
-    run_test("servers_stopped", lambda: check(not pdtest.process_groups_alive(server_pids),
-                                              "a server still runs"))
-
-
-def main():
-    harness.require_root()
-    try:
-        scenario()
-    except Exception as e:
-        report("digest", False, "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e)
-                                            else ""), traceback.format_exc())
-    pdtest.finish()
+TESTS = [
+    ("setup_two_foi_requests_one_from_october", "setup"),
+    ("no_digest_before_0800", "before_time"),
+    ("digest_at_0900_lists_the_old_request_overdue", "first_digest"),
+    ("no_second_digest_after_a_restart", "restart_same_day"),
+    ("no_digest_on_bank_holidays_one_on_29_december", "holidays"),
+    ("html_digest_rendered_by_chromium_red_row_and_chart", "rendered"),
+    ("reply_to_digest_with_case_line_acts_on_that_case", "reply_to_digest"),
+    ("statutory_report_figures_csv_json_png", "statutory_report"),
+]
 
 
 if __name__ == "__main__":
-    main()
+    pdtest.main("digest", Digest, TESTS)

@@ -31,17 +31,16 @@ import datetime
 import os
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import pdtest  # noqa: E402
-from pdtest import Failure, check, dump, hdr, mail, norm_mid, notice_kind, report, run_test  # noqa: E402
-from harness import MailServers, parse  # noqa: E402
+from pdtest import Failure, check, dump, hdr, mail, norm_mid, notice_kind  # noqa: E402
+from harness import parse  # noqa: E402
 
-DISC = "disclosure@pdgate.test"
-TEAM = "team@pdgate.test"
-OFFICER = "officer@pdgate.test"
+DISC = pdtest.DISC
+TEAM = pdtest.TEAM
+OFFICER = pdtest.OFFICER
 AUTH_PASS = "mx.pdgate.test; dkim=pass (2048-bit key) header.d=pdgate.test header.i=@pdgate.test"
 PDF = (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n"
        + bytes(range(256)) * 16 + b"\n%%EOF\n")
@@ -52,7 +51,6 @@ ACCESS = ("Under the Data Protection Act I am asking for a copy of all personal 
           "about me.%s\n\n%s\n")
 WITH_ID = " I attach a copy of my passport as proof of identity."
 
-server_pids = []
 
 
 def text_of(msg):
@@ -400,44 +398,25 @@ class Team:
         check(self.state(f) == "awaiting_identity", "pdgate changed the state on its guess")
 
 
-def scenario():
-    ms = MailServers()
-    try:
-        ms.start()
-        server_pids.extend(p.pid for p in (ms.dovecot, ms.smtpd) if p is not None)
-        t = Team(ms)
-        run_test("setup_five_requests_open_five_cases", t.open_cases)
-        run_test("verified_starts_clock_and_tells_the_requester", t.verified)
-        run_test("several_date_changes_in_one_mail_one_notice", t.one_date_notice_per_mail)
-        run_test("extend_in_time_sends_the_notice_with_its_reason", t.extend_in_time)
-        run_test("extend_after_the_first_month_refused_nothing_changes", t.extend_too_late)
-        run_test("respond_sends_cover_answer_and_same_pdf_not_the_signature",
-                 t.respond_with_pdf)
-        run_test("non_member_commands_run_nothing", t.non_member)
-        run_test("member_failing_auth_runs_nothing_flagged", t.forged_fail)
-        run_test("member_missing_auth_runs_nothing_flagged", t.forged_missing)
-        run_test("member_foreign_auth_runs_nothing_flagged", t.forged_foreign)
-        run_test("quoted_close_never_runs", t.quoted_close)
-        run_test("note_token_signature_quotes_never_reach_requesters", t.note_stays_inside)
-        run_test("conflicting_references_run_nothing", t.conflict)
-        run_test("caseless_commands_case_line_help_and_members_own_request", t.caseless)
-        run_test("members_commands_on_their_own_request_run_nothing", t.own_case_commands)
-        run_test("requester_reply_with_file_raised_to_team_at_once", t.requester_reply_raised)
-    finally:
-        ms.stop()
-    run_test("servers_stopped", lambda: check(not pdtest.process_groups_alive(server_pids),
-                                              "a server still runs"))
-
-
-def main():
-    harness.require_root()
-    try:
-        scenario()
-    except Exception as e:
-        report("team", False, "%s: %s" % (type(e).__name__, str(e).splitlines()[0] if str(e)
-                                          else ""), traceback.format_exc())
-    pdtest.finish()
+TESTS = [
+    ("setup_five_requests_open_five_cases", "open_cases"),
+    ("verified_starts_clock_and_tells_the_requester", "verified"),
+    ("several_date_changes_in_one_mail_one_notice", "one_date_notice_per_mail"),
+    ("extend_in_time_sends_the_notice_with_its_reason", "extend_in_time"),
+    ("extend_after_the_first_month_refused_nothing_changes", "extend_too_late"),
+    ("respond_sends_cover_answer_and_same_pdf_not_the_signature", "respond_with_pdf"),
+    ("non_member_commands_run_nothing", "non_member"),
+    ("member_failing_auth_runs_nothing_flagged", "forged_fail"),
+    ("member_missing_auth_runs_nothing_flagged", "forged_missing"),
+    ("member_foreign_auth_runs_nothing_flagged", "forged_foreign"),
+    ("quoted_close_never_runs", "quoted_close"),
+    ("note_token_signature_quotes_never_reach_requesters", "note_stays_inside"),
+    ("conflicting_references_run_nothing", "conflict"),
+    ("caseless_commands_case_line_help_and_members_own_request", "caseless"),
+    ("members_commands_on_their_own_request_run_nothing", "own_case_commands"),
+    ("requester_reply_with_file_raised_to_team_at_once", "requester_reply_raised"),
+]
 
 
 if __name__ == "__main__":
-    main()
+    pdtest.main("team", Team, TESTS)
