@@ -11,7 +11,7 @@ struct config {
 	struct {
 		char *host, *user, *password_file, *ca_file;
 		char *mailbox, *processed_mailbox, *quarantine_mailbox, *journal_mailbox;
-		int port, poll_interval, idle_minutes, timeout;
+		int port, poll_interval, idle_minutes, timeout, max_attempts;
 		enum pd_tls tls;
 	} imap;
 	struct {

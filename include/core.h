@@ -60,4 +60,9 @@ char *pd_utf8_clean(const char *s, size_t max, int keep_newlines);
    NULL-safe. */
 int pd_address_plausible(const char *a);
 
+/* 1 when host is this machine's loopback ("localhost", 127.0.0.0/8, ::1), the only place a
+   connection without TLS may go (a password or personal data in clear goes nowhere else).
+   NULL-safe. */
+int pd_host_is_loopback(const char *host);
+
 #endif

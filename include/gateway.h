@@ -41,12 +41,29 @@ void gateway_deinit(struct gateway **gw);
    *error_r saying why. Other config changes need a restart. */
 int gateway_reload(struct gateway *gw, char **error_r);
 
-/* Process one raw inbound message received at `received` (Unix time) from `mailbox`: store it,
-   open or continue a case, queue notices, all in one transaction. Duplicate bytes are
-   recognised and not processed twice. Returns 1 stored (*message_row_r set), 0 the database
-   refused it permanently, -1 temporary failure (nothing committed). */
+/* Where an inbound message was found: its folder and, read over IMAP, its (UIDVALIDITY,
+   UID), recorded in the message's own transaction: a crash can never leave it stored with
+   its UID unrecorded (which would process it again). uid 0: not from IMAP. Borrowed. */
+struct gateway_origin {
+	const char *mailbox;
+	uint32_t uidvalidity, uid;
+};
+
+/* Process one raw inbound message received at `received` (Unix time) from `origin`: store
+   it, open or continue a case, queue notices, record its UID, all in one transaction.
+   Duplicate bytes are recognised and not processed twice (their UID is recorded). Returns
+   1 stored (*message_row_r set), 0 the database refused it permanently, -1 temporary failure
+   (the disk, a busy database: nothing committed). */
 int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,
-			const char *mailbox, int64_t *message_row_r, char **error_r);
+			const struct gateway_origin *origin, int64_t *message_row_r,
+			char **error_r);
+
+/* A message recorded without being processed, quarantined with `why`: raw (may be NULL when
+   its bytes could not be read) is spooled, and its UID recorded, in one transaction. 1 with
+   *message_row_r, 0 or -1. */
+int gateway_quarantine_raw(struct gateway *gw, const char *raw, size_t len, uint64_t size,
+			   int64_t received, const struct gateway_origin *origin, const char *why,
+			   int64_t *message_row_r, char **error_r);
 
 /* A team member's action on case `reference` (the same path for the CLI and the team's
    e-mail commands), all in one transaction. actor says who ("local:alice", a team address).

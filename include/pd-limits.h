@@ -30,6 +30,28 @@
 #define PD_MAX_BODY_TEXT (1024u * 1024u)
 /* Attachments listed per message. */
 #define PD_MAX_ATTACHMENTS 200
+/* RFC 6838: a media type and subtype are each at most 127 characters. */
+#define PD_MAX_CONTENT_TYPE 255
+/* A charset name longer than this, or with odd characters, is not a charset. */
+#define PD_MAX_CHARSET_NAME 64
+/* UTF-8 bytes of HTML converted before tag stripping; the text kept is PD_MAX_BODY_TEXT. */
+#define PD_MAX_HTML_SOURCE (16u * PD_MAX_BODY_TEXT)
+/* Notes kept in mime_message.defects: enough to explain a quarantine, never a flood. */
+#define PD_MAX_DEFECTS 32
+#define PD_MAX_DEFECT_ITEM 60
+/* GMime builds an object for every header, part, address and parameter, costing about 100
+   times their bytes: a 40 MiB message of nothing but tiny headers or boundaries would take
+   gigabytes and a minute. Before GMime sees the bytes, count what could become such objects.
+   This over-approximates (any line that looks like a header or a boundary counts) and never
+   interprets MIME: it can only reject, and rejected mail is quarantined, not lost. Base64
+   lines never look like either; real mail stays far below these bounds. */
+#define PD_GUARD_BOUNDARY_LINES (4 * PD_MAX_MIME_PARTS)
+#define PD_GUARD_HEADER_LINES (100 * PD_MAX_HEADERS)
+#define PD_GUARD_HEADER_BYTES (32u * PD_MAX_HEADER_VALUE)
+/* What the IMAP and SMTP servers say: response text kept in error messages (and an SMTP
+   reply line), and the longest certificate chain accepted (real chains have 2-4). */
+#define PD_MAX_SERVER_TEXT 200
+#define PD_MAX_CERT_CHAIN 16
 /* Rendered notice size: a template that renders larger is a template bug. */
 #define PD_MAX_RENDERED (256u * 1024u)
 /* Messages committed per batch: then one fsync, one MOVE command and an outbox flush.

@@ -1,7 +1,7 @@
 /* store: the SQLite database (cases, messages, events, outbox, mailbox sync state) and the
    content-addressed spool of raw messages. The only module with SQL; prepared statements only.
    All functions return 1 done, 0 permanent failure / not found (as documented), -1 temporary
-   (database busy/locked). Strings passed in are borrowed; strings returned are g_malloc'd and
+   (database busy or locked, disk full, I/O error: worth trying again later). Strings passed in are borrowed; strings returned are g_malloc'd and
    owned by the caller unless documented otherwise. */
 #ifndef PDGATE_STORE_H
 #define PDGATE_STORE_H
@@ -11,7 +11,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Open (creating 0600, migrating to STORE_SCHEMA_VERSION) the database and spool folder.
    1 with *store_r (free with store_close) or 0. */
@@ -43,17 +43,36 @@ int store_spool_put(struct store *store, const char *raw, size_t len, char **sha
 int store_spool_get(struct store *store, const char *sha256, char **raw_r, size_t *len_r,
 		    char **error_r);
 
-/* Mailbox sync state. store_mailbox_get: 1 known, 0 never seen. */
+/* Lookups return 1 found, 0 not found, -1 database error: every caller tells the two apart
+   and a safety check fails closed on -1. */
+
+/* Mailbox sync state. store_mailbox_get: 1 known, 0 never seen, -1. */
 int store_mailbox_get(struct store *store, const char *mailbox, uint32_t *uidvalidity_r);
 int store_mailbox_set(struct store *store, const char *mailbox, uint32_t uidvalidity,
 		      char **error_r);
-/* 1 when (mailbox, uidvalidity, uid) was committed already (sets *message_row_r), else 0. */
+/* 1 when (mailbox, uidvalidity, uid) was committed already (sets *message_row_r), 0 not, -1. */
 int store_uid_get(struct store *store, const char *mailbox, uint32_t uidvalidity, uint32_t uid,
 		  int64_t *message_row_r, int *moved_r);
 int store_uid_put(struct store *store, const char *mailbox, uint32_t uidvalidity, uint32_t uid,
 		  int64_t message_row, char **error_r);
 int store_uid_set_moved(struct store *store, const char *mailbox, uint32_t uidvalidity,
 			uint32_t uid, const char *dest, char **error_r);
+
+/* Attempts to process a UID. Counted before each attempt, in a transaction of its own (not
+   inside the caller's), so an attempt that crashes the poller still counts: sets *attempts_r
+   to this attempt's number and *last_error_r (g_malloc'd, or NULL) to why the last one
+   failed. 1 or -1. */
+int store_uid_attempt_begin(struct store *store, const char *mailbox, uint32_t uidvalidity,
+			    uint32_t uid, int *attempts_r, char **last_error_r, char **error_r);
+enum store_attempt_outcome {
+	STORE_ATTEMPT_DONE,      /* processed: the count is dropped */
+	STORE_ATTEMPT_FAILED,    /* the message failed: the attempt counts */
+	STORE_ATTEMPT_NOT_OURS,  /* the network, the disk or the database failed: not counted */
+};
+/* Record how the attempt ended (error: why it failed, or NULL). 1 or -1. */
+int store_uid_attempt_end(struct store *store, const char *mailbox, uint32_t uidvalidity,
+			  uint32_t uid, enum store_attempt_outcome outcome, const char *error,
+			  char **error_r);
 
 enum store_direction { STORE_IN = 0, STORE_OUT = 1 };
 
@@ -78,19 +97,19 @@ struct store_message {
 
 int store_message_add(struct store *store, const struct store_message *m, int64_t *id_r,
 		      char **error_r);
-/* Spool key of a message row: 1 with *sha256_r (g_malloc'd), or 0 (none kept, or no row). */
+/* Spool key of a message row: 1 with *sha256_r (g_malloc'd), 0 (none kept, or no row), -1. */
 int store_message_sha256(struct store *store, int64_t id, char **sha256_r);
-/* 1 when message row id is quarantined, else 0. */
+/* 1 when message row id is quarantined, 0 not (or no such row), -1. */
 int store_message_quarantined(struct store *store, int64_t id);
 /* 1 when the spool holds sha256 intact, else 0. */
 int store_spool_check(struct store *store, const char *sha256);
-/* Inbound message with these exact bytes: 1 (sets *id_r) or 0. */
+/* Inbound message with these exact bytes: 1 (sets *id_r), 0, -1. */
 int store_message_find_by_sha256(struct store *store, const char *sha256, int64_t *id_r);
 
-/* Case whose outbound message had this Message-ID: 1 (sets *case_id_r) or 0. */
+/* Case whose outbound message had this Message-ID: 1 (sets *case_id_r), 0, -1. */
 int store_case_by_sent_message_id(struct store *store, const char *message_id,
 				  int64_t *case_id_r);
-/* Case by reference: 1 or 0. */
+/* Case by reference: 1, 0, -1. */
 int store_case_by_reference(struct store *store, const char *reference, int64_t *case_id_r);
 
 struct store_new_case {
@@ -112,11 +131,11 @@ struct store_new_case {
 int store_case_create(struct store *store, const struct store_new_case *nc, int64_t *case_id_r,
 		      char **reference_r, char **error_r);
 
-/* Reference of a case: 1 with *reference_r (g_malloc'd) or 0. */
+/* Reference of a case: 1 with *reference_r (g_malloc'd), 0, -1. */
 int store_case_reference(struct store *store, int64_t case_id, char **reference_r);
 
 /* The latest case of requester_addr received at or after `since` that shares a kind with
-   kinds_mask: 1 with *reference_r (g_malloc'd), else 0. */
+   kinds_mask: 1 with *reference_r (g_malloc'd), 0 none, -1. */
 int store_case_find_repeat(struct store *store, const char *requester_addr, unsigned kinds_mask,
 			   int64_t since, char **reference_r);
 
@@ -149,15 +168,17 @@ int store_case_save(struct store *store, const struct store_case *c, char **erro
 typedef int store_case_cb(void *ctx, const struct store_case *c);
 int store_case_each(struct store *store, store_case_cb *cb, void *ctx, char **error_r);
 
-/* 1 when another case of requester_addr than other_than ended with outcome ("vexatious"). */
+/* 1 when another case of requester_addr than other_than ended with outcome ("vexatious"),
+   0 not, -1. */
 int store_requester_had_outcome(struct store *store, const char *requester_addr,
 				const char *outcome, int64_t other_than);
-/* 1 when a case of requester_addr (any case) had its identity verified at or after `since`. */
+/* 1 when a case of requester_addr (any case) had its identity verified at or after `since`,
+   0 not, -1. */
 int store_requester_verified(struct store *store, const char *requester_addr, int64_t since);
 
 /* The requester's latest person-written inbound message of a case (not the team's: for
    threading a notice and for the day an answer arrived). Strings g_malloc'd; clear with
-   store_inbound_clear. 1 or 0. */
+   store_inbound_clear. 1, 0 none, -1. */
 struct store_inbound {
 	int64_t id, received;
 	int64_t first_id;         /* the case's first inbound message (the request) */
@@ -165,12 +186,16 @@ struct store_inbound {
 };
 int store_case_last_inbound(struct store *store, int64_t case_id, struct store_inbound *in);
 void store_inbound_clear(struct store_inbound *in);
-/* When the latest notice `notice` of a case was composed (Unix time), or 0: none. */
-int64_t store_case_last_notice(struct store *store, int64_t case_id, const char *notice);
+/* When the latest notice `notice` of a case was composed (Unix time; 0 none) in *when_r.
+   1, or -1 database error. */
+int store_case_last_notice(struct store *store, int64_t case_id, const char *notice,
+			   int64_t *when_r);
 
 /* How many automatic notices (acknowledgement, identity_request) were composed for rcpt at
-   or after `since`: the per-requester rate limit. */
-int64_t store_auto_notices_since(struct store *store, const char *rcpt, int64_t since);
+   or after `since` (*count_r): the per-requester rate limit. 1, or -1 database error (the
+   caller then sends nothing: a limit fails closed). */
+int store_auto_notices_since(struct store *store, const char *rcpt, int64_t since,
+			     int64_t *count_r);
 
 /* What the digest and the report need of a case beyond its row. Times Unix, 0 = none. */
 struct store_case_facts {
@@ -223,7 +248,7 @@ int store_outbox_mark_checked(struct store *store, int64_t id, const char *why,
 /* `pdgate outbox retry ID`: a failed (or queued) notice is queued again now. 1, 0 (no such
    failed or queued notice), -1. */
 int store_outbox_retry(struct store *store, int64_t id, int64_t now, char **error_r);
-/* The case of an outbox row: 1 with *case_id_r (0 = none), or 0 no such row. */
+/* The case of an outbox row: 1 with *case_id_r (0 = none), 0 no such row, -1. */
 int store_outbox_case(struct store *store, int64_t id, int64_t *case_id_r);
 void store_outbox_items_free(struct store_outbox_item **items, size_t count);
 /* Record the attempt before sending, so a crash leaves evidence. */

@@ -450,7 +450,7 @@ static int outbox_retry(struct store *store, int64_t id, const char *actor, char
 
 	if (ret == 1)
 		ret = store_outbox_retry(store, id, pd_now(), error_r);
-	if (ret == 1 && store_outbox_case(store, id, &case_id) && case_id != 0)
+	if (ret == 1 && store_outbox_case(store, id, &case_id) == 1 && case_id != 0)
 		ret = store_event_add(store, case_id, actor, "notice_requeued", detail, error_r);
 	if (ret == 1)
 		ret = store_commit(store, error_r);

@@ -39,6 +39,8 @@ static const struct key_def keys[] = {
 	/* RFC 2177: servers may drop an IDLE after 30 minutes. */
 	{ "imap", "idle_minutes", KEY_INT, "25", 1, 28, OFF(imap.idle_minutes) },
 	{ "imap", "timeout", KEY_INT, "60", 1, 3600, OFF(imap.timeout) },
+	/* a message that fails (or crashes the poller) this many times is quarantined */
+	{ "imap", "max_attempts", KEY_INT, "3", 1, 100, OFF(imap.max_attempts) },
 	{ "smtp", "host", KEY_STRING, NULL, 0, 0, OFF(smtp.host) },
 	{ "smtp", "port", KEY_INT, "587", 1, 65535, OFF(smtp.port) },
 	{ "smtp", "tls", KEY_TLS, "starttls", 0, 0, OFF(smtp.tls) },
@@ -360,6 +362,16 @@ static void check_team(struct config *c, GString *errors, GPtrArray *warnings)
 				"Authentication-Results: see the README)");
 }
 
+/* tls = none: a password (and, for SMTP, personal data) in clear, so loopback only. */
+static void check_plaintext(const char *group, const char *host, enum pd_tls tls,
+			    GString *errors)
+{
+	if (tls == PD_TLS_NONE && host != NULL && !pd_host_is_loopback(host))
+		g_string_append_printf(errors, "\n  [%s] tls = none: only allowed when host is "
+				       "this machine (localhost, 127.0.0.1, ::1), not %s", group,
+				       host);
+}
+
 /* An obsolete key that is set: a warning, never an error. */
 static void warn_obsolete(const struct key_def *k, const char *value, GPtrArray *warnings)
 {
@@ -398,6 +410,8 @@ static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *
 	    !pd_address_plausible(c->smtp.journal))
 		g_string_append(errors, "\n  [smtp] journal: not an e-mail address");
 	check_team(c, errors, warnings);
+	check_plaintext("imap", c->imap.host, c->imap.tls, errors);
+	check_plaintext("smtp", c->smtp.host, c->smtp.tls, errors);
 	/* The exemptions are kept beside the deadline rules unless placed elsewhere. */
 	if (c->gateway.exemptions != NULL && *c->gateway.exemptions == '\0' &&
 	    c->gateway.deadlines != NULL) {

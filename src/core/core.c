@@ -3,6 +3,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -239,4 +240,21 @@ int pd_address_plausible(const char *a)
 			return 0;
 	}
 	return 1;
+}
+
+int pd_host_is_loopback(const char *host)
+{
+	GInetAddress *addr;
+	int loopback;
+
+	if (host == NULL)
+		return 0;
+	/* RFC 6761 6.3: "localhost" is always the loopback; other names could resolve anywhere */
+	if (g_ascii_strcasecmp(host, "localhost") == 0)
+		return 1;
+	addr = g_inet_address_new_from_string(host);
+	loopback = addr != NULL && g_inet_address_get_is_loopback(addr);
+	if (addr != NULL)
+		g_object_unref(addr);
+	return loopback;
 }

@@ -17,7 +17,8 @@ static void thread_load(struct gateway *gw, int64_t case_id, struct thread *t)
 	char **old;
 
 	memset(t, 0, sizeof(*t));
-	if (store_case_last_inbound(gw->store, case_id, &t->in)) {
+	/* A lookup error leaves the notice unthreaded, which loses nothing. */
+	if (store_case_last_inbound(gw->store, case_id, &t->in) == 1) {
 		old = g_strsplit(t->in.references != NULL ? t->in.references : "", " ", -1);
 		for (char **r = old; *r != NULL; r++) {
 			if (**r != '\0')
@@ -82,11 +83,14 @@ static int came_after_question(struct gateway *gw, const struct store_case *c,
 			       const struct case_record *rec, const struct thread *t,
 			       const char *notice)
 {
-	int64_t asked = store_case_last_notice(gw->store, c->id, notice);
+	int64_t asked = 0;
 	const struct clock_stop *stop = rec->stops != NULL && rec->stops->len > 0 ?
 		&g_array_index(rec->stops, struct clock_stop, rec->stops->len - 1) : NULL;
 	GDate day;
 
+	/* Unknown: not taken as the answer (the team still sees the reply raised). */
+	if (store_case_last_notice(gw->store, c->id, notice, &asked) != 1)
+		return 0;
 	if (asked != 0)
 		return t->in.received > asked;
 	if (strcmp(notice, "identity_request") == 0)
@@ -197,9 +201,15 @@ static int action_notice(struct gateway *gw, const struct gateway_act *a,
 static int history_allows(struct gateway *gw, const struct store_case *c,
 			  const struct case_command *cmd, char **error_r)
 {
-	if (cmd->action != CASE_VEXATIOUS || !cmd->no_notice ||
-	    store_requester_had_outcome(gw->store, c->requester_addr, "vexatious", c->id))
+	int had;
+
+	if (cmd->action != CASE_VEXATIOUS || !cmd->no_notice)
 		return 1;
+	had = store_requester_had_outcome(gw->store, c->requester_addr, "vexatious", c->id);
+	if (had == 1)
+		return 1;
+	if (had < 0)
+		return error_set(error_r, -1, "store: the requester's earlier cases not read");
 	return error_set(error_r, 0, "--no-notice is for a requester already sent a notice "
 			 "refusing a request as vexatious or repeated (FOIA s17(6)); %s has none",
 			 c->requester_addr != NULL ? c->requester_addr : "this requester");
@@ -446,7 +456,7 @@ int gateway_raise_failed_notice(struct gateway *gw, int64_t case_id, int64_t out
 	/* Only the requester's notices: a failed team notification raising another would
 	   loop. */
 	memset(&c, 0, sizeof(c));
-	if (!store_case_reference(gw->store, case_id, &reference) ||
+	if (store_case_reference(gw->store, case_id, &reference) != 1 ||
 	    store_case_load(gw->store, reference, &c, &err) != 1 || c.requester_addr == NULL ||
 	    g_ascii_strcasecmp(c.requester_addr, rcpt) != 0)
 		goto out;

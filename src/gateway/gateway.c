@@ -227,7 +227,7 @@ static int64_t retry_delay(int base, int attempts)
 	return MIN(d, 86400);
 }
 
-/* Send one item; returns smtp_send's result, with the outcome recorded. */
+/* A notice that will not be sent: failed, on the case's record and told to the team. */
 int gateway_outbox_failed(struct gateway *gw, const struct store_outbox_item *it,
 			  const char *error)
 {
@@ -267,8 +267,12 @@ static void deferred(struct gateway *gw, const struct store_outbox_item *it, con
 		gateway_outbox_failed(gw, it, error);
 		return;
 	}
-	store_outbox_mark_retry(gw->store, it->id, next, error, NULL);
-	log_warn("notice %" G_GINT64_FORMAT " deferred: %s", it->id, error);
+	if (store_outbox_mark_retry(gw->store, it->id, next, error, NULL) != 1)
+		log_error("notice %" G_GINT64_FORMAT " deferred (%s) but its retry not recorded: "
+			  "it stays 'sending', settled by the journal or sent again after a "
+			  "restart", it->id, error);
+	else
+		log_warn("notice %" G_GINT64_FORMAT " deferred: %s", it->id, error);
 }
 
 /* Send one item; returns smtp_send's result, with the outcome recorded. */

@@ -18,22 +18,19 @@ static char *join_references(const struct mime_message *msg)
 }
 
 /* Which of our cases does this message continue? Reference in the subject first, then any
-   Message-ID we sent named in In-Reply-To or References. 1 found, 0 none. */
+   Message-ID we sent named in In-Reply-To or References. 1 found, 0 none, -1 database
+   error (a reply must not open a second case because a lookup failed). */
 static int find_case(struct gateway *gw, const struct mime_message *msg, int64_t *case_id_r)
 {
 	char *ref = classify_find_reference(msg->subject, gw->config->gateway.reference_prefix);
-	int found = ref != NULL && store_case_by_reference(gw->store, ref, case_id_r);
+	int ret = ref != NULL ? store_case_by_reference(gw->store, ref, case_id_r) : 0;
+
 	g_free(ref);
-	if (found)
-		return 1;
-	if (msg->in_reply_to != NULL &&
-	    store_case_by_sent_message_id(gw->store, msg->in_reply_to, case_id_r))
-		return 1;
-	for (char **r = msg->references; r != NULL && *r != NULL; r++) {
-		if (store_case_by_sent_message_id(gw->store, *r, case_id_r))
-			return 1;
-	}
-	return 0;
+	if (ret == 0 && msg->in_reply_to != NULL)
+		ret = store_case_by_sent_message_id(gw->store, msg->in_reply_to, case_id_r);
+	for (char **r = msg->references; ret == 0 && r != NULL && *r != NULL; r++)
+		ret = store_case_by_sent_message_id(gw->store, *r, case_id_r);
+	return ret;
 }
 
 /* References of a reply: the request's References (or In-Reply-To) plus its Message-ID. */
@@ -114,8 +111,9 @@ static int identity_needed(struct gateway *gw, const struct intake *in, const ch
 	*known_r = 0;
 	if (!case_kinds_need_identity(in->cls.kinds) || in->cls.identity_attached)
 		return 0;
+	/* a lookup error counts as not verified: identity is asked for (fails closed) */
 	*known_r = days > 0 && store_requester_verified(gw->store, rcpt,
-							in->received - (int64_t)days * 86400);
+							in->received - (int64_t)days * 86400) == 1;
 	return !*known_r;
 }
 
@@ -125,11 +123,12 @@ static int note_complaint(struct gateway *gw, const char *earlier, int64_t case_
 {
 	int64_t earlier_id = 0;
 	char *reference = NULL, *detail;
-	int ret;
+	int ret = store_case_by_reference(gw->store, earlier, &earlier_id);
 
-	if (!store_case_by_reference(gw->store, earlier, &earlier_id) ||
-	    !store_case_reference(gw->store, case_id, &reference))
-		return 1;
+	if (ret == 1)
+		ret = store_case_reference(gw->store, case_id, &reference);
+	if (ret != 1)
+		return ret == 0 ? 1 : error_set(error_r, -1, "store: the earlier case not read");
 	detail = g_strdup_printf("a complaint about this case opened %s", reference);
 	ret = store_event_add(gw->store, earlier_id, "gateway", "complaint_received", detail,
 			      error_r);
@@ -244,10 +243,14 @@ static int rate_limited(struct gateway *gw, const struct store_case *c, int64_t 
 			int wanted, int *limited_r, char **error_r)
 {
 	int max = gw->config->gateway.max_auto_notices_per_day;
-	int64_t n = store_auto_notices_since(gw->store, c->requester_addr, now - 86400);
+	int64_t n = 0;
 	char *detail;
 	int ret;
 
+	/* Unknown count: nothing is sent and the message is processed again later. */
+	*limited_r = 1;
+	if (store_auto_notices_since(gw->store, c->requester_addr, now - 86400, &n) != 1)
+		return error_set(error_r, -1, "store: notices sent to the requester not counted");
 	*limited_r = n + wanted > max;
 	if (!*limited_r)
 		return 1;
@@ -363,22 +366,23 @@ static int record_continuation(struct gateway *gw, const struct intake *in, char
 
 /* A complaint about a case it continues, or names in its text, is about what that case was:
    an FOI answer's complaint is an internal review (domain-rules 3). The team can correct it. */
-static void complaint_about(struct gateway *gw, struct intake *in)
+static int complaint_about(struct gateway *gw, struct intake *in)
 {
 	struct classify_result *cls = &in->cls;
 	const char *text = in->msg->body_text, *from = reply_address(in->msg);
 	struct store_case earlier;
 	char *ref = NULL;
+	int ret = 0;
 
 	if (!(cls->kinds & CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)))
-		return;
+		return 1;
 	if (cls->case_ref != NULL)
 		ref = g_strdup(cls->case_ref);
 	else if (text != NULL)
 		ref = classify_find_reference(text, gw->config->gateway.reference_prefix);
-	if (ref == NULL || store_case_load(gw->store, ref, &earlier, NULL) != 1) {
+	if (ref == NULL || (ret = store_case_load(gw->store, ref, &earlier, NULL)) != 1) {
 		g_free(ref);
-		return;
+		return ret < 0 ? -1 : 1;
 	}
 	/* Only the requester's own case says what their complaint is about: a stranger naming
 	   someone's reference learns nothing of it and links nothing to it. */
@@ -390,27 +394,31 @@ static void complaint_about(struct gateway *gw, struct intake *in)
 	}
 	g_free(ref);
 	store_case_clear(&earlier);
+	return 1;
 }
 
 /* A requester's complaint in reply to a case that is not itself a complaint is a new case:
    its own clock (DPA s164A: acknowledged within 30 days of the complaint's receipt, not the
    request's), linked to the earlier case, whose type it takes. */
-static void complaint_as_new_case(struct gateway *gw, struct intake *in)
+static int complaint_as_new_case(struct gateway *gw, struct intake *in)
 {
 	struct classify_result *cls = &in->cls;
 	struct store_case earlier;
+	int ret;
 
 	if (in->case_id == 0 || cls->auto_mail || in->from_team || in->member ||
-	    !(cls->kinds & CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)) || cls->complaint_about == NULL ||
-	    store_case_load(gw->store, cls->case_ref, &earlier, NULL) != 1)
-		return;
+	    !(cls->kinds & CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)) || cls->complaint_about == NULL)
+		return 1;
+	if ((ret = store_case_load(gw->store, cls->case_ref, &earlier, NULL)) != 1)
+		return ret < 0 ? -1 : 1;
 	if (!(earlier.kinds_mask & CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)))
 		in->case_id = 0;
-	store_case_clear(&earlier);
+	store_case_clear(&earlier);	return 1;
 }
 
-/* Classify, and find the case it continues or the earlier case it may repeat. */
-static void intake_classify(struct gateway *gw, struct intake *in)
+/* Classify, and find the case it continues or the earlier case it may repeat. 1, or -1 when
+   the database could not say (the message is then processed again later). */
+static int intake_classify(struct gateway *gw, struct intake *in)
 {
 	struct classify_result *cls = &in->cls;
 	const struct config *c = gw->config;
@@ -419,18 +427,24 @@ static void intake_classify(struct gateway *gw, struct intake *in)
 	in->from_team = in->msg->from_addr != NULL && is_own_address(gw, in->msg->from_addr);
 	in->member = in->msg->from_addr != NULL &&
 		     team_is_member(in->msg->from_addr, c->team.members);
-	if (find_case(gw, in->msg, &in->case_id))
-		store_case_reference(gw->store, in->case_id, &cls->case_ref);
-	else
+	int ret = find_case(gw, in->msg, &in->case_id);
+	if (ret == 1)
+		ret = store_case_reference(gw->store, in->case_id, &cls->case_ref);
+	if (ret != 1)
 		in->case_id = 0;
-	if (in->case_id == 0 && !cls->auto_mail && c->gateway.repeat_window_days > 0) {
+	if (ret == 0 && !cls->auto_mail && c->gateway.repeat_window_days > 0) {
 		int64_t since = in->received - (int64_t)c->gateway.repeat_window_days * 86400;
-		store_case_find_repeat(gw->store, reply_address(in->msg), cls->kinds, since,
-				       &cls->repeat_of);
+		ret = store_case_find_repeat(gw->store, reply_address(in->msg), cls->kinds, since,
+					     &cls->repeat_of);
 	}
-	complaint_about(gw, in);
-	complaint_as_new_case(gw, in);
+	if (ret >= 0)
+		ret = complaint_about(gw, in);
+	if (ret >= 0)
+		ret = complaint_as_new_case(gw, in);
+	if (ret < 0)
+		return -1;
 	in->cls_json = classify_result_json(cls, NULL, FALSE);
+	return 1;
 }
 
 int gateway_intake_store(struct gateway *gw, struct intake *in, int64_t *row_r, char **error_r)
@@ -470,8 +484,8 @@ int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row
 /* Decide and write everything for one message; the caller owns the transaction. */
 static int intake_write(struct gateway *gw, struct intake *in, int64_t *row_r, char **error_r)
 {
-	if (in->msg != NULL)
-		intake_classify(gw, in);
+	if (in->msg != NULL && intake_classify(gw, in) != 1)
+		return error_set(error_r, -1, "store: the case of the message could not be looked up");
 	if (in->msg != NULL && !in->cls.auto_mail && in->member)
 		return gateway_team_mail(gw, in, row_r, error_r);
 	return gateway_intake_as_anyone(gw, in, row_r, error_r);
@@ -487,19 +501,51 @@ static void intake_free(struct intake *in)
 	g_free(in->auth);
 }
 
-int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,
-			const char *mailbox, int64_t *message_row_r, char **error_r)
+/* The message's UID, recorded in the transaction that records the message. */
+static int record_uid(struct gateway *gw, const struct gateway_origin *o, int64_t row,
+		      char **error_r)
 {
-	struct intake in = { .raw = raw, .len = len, .received = received, .mailbox = mailbox };
+	if (o->uid == 0)
+		return 1;
+	return store_uid_put(gw->store, o->mailbox, o->uidvalidity, o->uid, row, error_r);
+}
+
+/* Bytes stored before: nothing is processed again, but this UID now names them too. */
+static int known_bytes(struct gateway *gw, const struct intake *in,
+		       const struct gateway_origin *o, int64_t row, char **error_r)
+{
+	int ret;
+
+	log_info("message %.12s already stored: not processed again", in->sha256);
+	if (o->uid == 0)
+		return 1;
+	if ((ret = store_begin(gw->store, error_r)) != 1)
+		return ret;
+	ret = record_uid(gw, o, row, error_r);
+	if (ret == 1)
+		ret = store_commit(gw->store, error_r);
+	if (ret != 1)
+		store_rollback(gw->store);
+	return ret;
+}
+
+int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,
+			const struct gateway_origin *origin, int64_t *message_row_r,
+			char **error_r)
+{
+	struct intake in = { .raw = raw, .len = len, .received = received,
+			     .mailbox = origin->mailbox };
 	int ret = store_spool_put(gw->store, raw, len, &in.sha256, error_r);
 
 	if (ret != 1) {
 		ret = -1; /* disk trouble: leave the message in the mailbox and retry later */
 		goto out;
 	}
-	if (store_message_find_by_sha256(gw->store, in.sha256, message_row_r)) {
-		log_info("message %.12s already stored: not processed again", in.sha256);
-		ret = 1;
+	if ((ret = store_message_find_by_sha256(gw->store, in.sha256, message_row_r)) != 0) {
+		if (ret < 0)
+			error_set(error_r, -1, "store: the message's hash could not be looked up");
+		else
+			ret = known_bytes(gw, &in, origin, *message_row_r, error_r);
 		goto out;
 	}
 	if (!mime_parse(raw, len, &in.msg, &in.parse_error))
@@ -508,10 +554,45 @@ int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t
 		goto out;
 	ret = intake_write(gw, &in, message_row_r, error_r);
 	if (ret == 1)
+		ret = record_uid(gw, origin, *message_row_r, error_r);
+	if (ret == 1)
 		ret = store_commit(gw->store, error_r);
 	if (ret != 1)
 		store_rollback(gw->store);
 out:
 	intake_free(&in);
+	return ret;
+}
+
+int gateway_quarantine_raw(struct gateway *gw, const char *raw, size_t len, uint64_t size,
+			   int64_t received, const struct gateway_origin *origin, const char *why,
+			   int64_t *message_row_r, char **error_r)
+{
+	char *sha = NULL;
+	struct store_message m = {
+		.direction = STORE_IN, .size = size, .received = received,
+		.status = "quarantined", .error = why, .mailbox = origin->mailbox,
+	};
+	int ret;
+
+	/* The bytes are kept when they could be read; the mailbox keeps them either way. */
+	if (raw != NULL && store_spool_put(gw->store, raw, len, &sha, error_r) != 1) {
+		ret = -1;
+		goto out;
+	}
+	m.sha256 = sha;
+	if ((ret = store_begin(gw->store, error_r)) != 1)
+		goto out;
+	ret = store_message_add(gw->store, &m, message_row_r, error_r);
+	if (ret == 1)
+		ret = record_uid(gw, origin, *message_row_r, error_r);
+	if (ret == 1)
+		ret = store_commit(gw->store, error_r);
+	if (ret != 1)
+		store_rollback(gw->store);
+	else
+		log_warn("message quarantined without processing: %s", why);
+out:
+	g_free(sha);
 	return ret;
 }

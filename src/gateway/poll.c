@@ -37,25 +37,36 @@ out:
 	return ret;
 }
 
+/* Record that a batch was moved. A failure only means the UIDs are looked up again (and
+   found gone) on the next pass. */
+static int record_moved(struct poll_ctx *p, GArray *uids, const char *dest, char **error_r)
+{
+	const struct config *c = p->gw->config;
+	int ret = store_begin(p->gw->store, error_r);
+
+	for (guint i = 0; i < uids->len && ret == 1; i++)
+		ret = store_uid_set_moved(p->gw->store, c->imap.mailbox, p->uidvalidity,
+					  g_array_index(uids, uint32_t, i), dest, error_r);
+	if (ret == 1)
+		ret = store_commit(p->gw->store, error_r);
+	if (ret != 1)
+		store_rollback(p->gw->store);
+	return ret;
+}
+
 /* Move a batch of committed UIDs out of the mailbox with one command, and remember it. */
 static void move_batch(struct poll_ctx *p, GArray *uids, const char *dest)
 {
-	const struct config *c = p->gw->config;
 	char *error = NULL;
 
 	if (uids->len == 0)
 		return;
-	if (imap_move(p->imap, (const uint32_t *)(void *)uids->data, uids->len, dest, &error) == 1 &&
-	    store_begin(p->gw->store, &error) == 1) {
-		for (guint i = 0; i < uids->len; i++)
-			store_uid_set_moved(p->gw->store, c->imap.mailbox, p->uidvalidity,
-					    g_array_index(uids, uint32_t, i), dest, NULL);
-		if (store_commit(p->gw->store, &error) != 1)
-			store_rollback(p->gw->store);
-	}
-	if (error != NULL)
+	if (imap_move(p->imap, (const uint32_t *)(void *)uids->data, uids->len, dest, &error) != 1)
 		log_warn("imap: moving %u message(s) to %s failed (will retry): %s", uids->len,
-			 dest, error);
+			 dest, error != NULL ? error : "?");
+	else if (record_moved(p, uids, dest, &error) != 1)
+		log_warn("store: %u message(s) moved to %s but not recorded: %s", uids->len, dest,
+			 error != NULL ? error : "?");
 	g_free(error);
 	g_array_set_size(uids, 0);
 }
@@ -79,40 +90,59 @@ static void finish_batch(struct poll_ctx *p)
 	gateway_flush_outbox(p->gw);
 }
 
-/* A message too large to fetch: recorded without its bytes and moved to quarantine. */
-static int quarantine_large(struct poll_ctx *p, const struct imap_fetched *f, int64_t *row_r)
+static struct gateway_origin origin_of(const struct poll_ctx *p, uint32_t uid)
 {
-	char *why = g_strdup_printf("message of %u bytes exceeds the limit of %u", f->size,
-				    PD_MAX_MESSAGE_SIZE);
-	struct store_message m = {
-		.direction = STORE_IN, .size = f->size, .received = f->internaldate,
-		.status = "quarantined", .error = why, .mailbox = p->gw->config->imap.mailbox,
-	};
-	int ret = store_message_add(p->gw->store, &m, row_r, NULL);
-	log_warn("imap: UID %u quarantined: %s", f->uid, why);
-	g_free(why);
-	return ret;
+	return (struct gateway_origin){ .mailbox = p->gw->config->imap.mailbox,
+					.uidvalidity = p->uidvalidity, .uid = uid };
 }
 
-/* Fetch and commit one UID; sets *row_r to its message row. 1/0/-1. */
-static int process_uid(struct poll_ctx *p, uint32_t uid, int64_t *row_r, char **error_r)
+/* Fetch and commit one UID, its UID recorded with it; sets *row_r to its message row.
+   1, 0 (the message was refused, or the UID is gone: *gone_r), -1 temporary. */
+static int process_uid(struct poll_ctx *p, uint32_t uid, int64_t *row_r, int *gone_r,
+		       char **error_r)
 {
-	const struct config *c = p->gw->config;
+	struct gateway_origin o = origin_of(p, uid);
 	struct imap_fetched f = { 0 };
 	int ret = imap_fetch(p->imap, uid, &f, error_r);
 
+	*gone_r = ret == 0;
 	if (ret != 1)
 		goto out;
-	if (f.too_large)
-		ret = quarantine_large(p, &f, row_r);
-	else
-		ret = gateway_process_raw(p->gw, f.raw, f.len, f.internaldate, c->imap.mailbox,
-					  row_r, error_r);
-	if (ret == 1)
-		ret = store_uid_put(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, *row_r,
-				    error_r);
+	if (f.too_large) {
+		char *why = g_strdup_printf("message of %u bytes exceeds the limit of %u", f.size,
+					    PD_MAX_MESSAGE_SIZE);
+		ret = gateway_quarantine_raw(p->gw, NULL, 0, f.size, f.internaldate, &o, why,
+					     row_r, error_r);
+		g_free(why);
+	} else {
+		ret = gateway_process_raw(p->gw, f.raw, f.len, f.internaldate, &o, row_r,
+					  error_r);
+	}
 out:
 	g_free(f.raw);
+	return ret;
+}
+
+/* A UID tried max_attempts times already: kept, unprocessed, in quarantine. Its bytes are
+   read without parsing them; if even that failed before, it is recorded without them (the
+   mailbox's Quarantine folder keeps the message). */
+static int quarantine_failing(struct poll_ctx *p, uint32_t uid, int attempts,
+			      const char *last_error, int64_t *row_r, char **error_r)
+{
+	struct gateway_origin o = origin_of(p, uid);
+	struct imap_fetched f = { 0 };
+	char *why = g_strdup_printf("not processed after %d attempts: %s", attempts - 1,
+				    last_error != NULL ? last_error :
+				    "the poller stopped while processing it (crashed or killed)");
+	int ret = 1;
+
+	if (attempts <= p->gw->config->imap.max_attempts + 1)
+		ret = imap_fetch(p->imap, uid, &f, error_r);
+	if (ret == 1)
+		ret = gateway_quarantine_raw(p->gw, f.too_large ? NULL : f.raw, f.len, f.size,
+					     f.internaldate, &o, why, row_r, error_r);
+	g_free(f.raw);
+	g_free(why);
 	return ret;
 }
 
@@ -122,10 +152,12 @@ static int repair_spool(struct poll_ctx *p, uint32_t uid, int64_t row)
 {
 	char *sha = NULL, *fresh = NULL, *error = NULL;
 	struct imap_fetched f = { 0 };
-	int ok = 1;
+	int ok = store_message_sha256(p->gw->store, row, &sha);
 
-	if (!store_message_sha256(p->gw->store, row, &sha) || store_spool_check(p->gw->store, sha))
+	if (ok != 1 || store_spool_check(p->gw->store, sha)) {
+		ok = ok >= 0; /* no bytes kept, or intact; a database error moves nothing */
 		goto out;
+	}
 	ok = imap_fetch(p->imap, uid, &f, &error) == 1 && f.raw != NULL &&
 	     store_spool_put(p->gw->store, f.raw, f.len, &fresh, &error) == 1 &&
 	     strcmp(fresh, sha) == 0;
@@ -139,11 +171,42 @@ out:
 	return ok;
 }
 
-/* Queue a committed UID for moving: quarantined mail to the quarantine folder. */
+/* Queue a committed UID for moving: quarantined mail to the quarantine folder. Unknown (a
+   database error): it stays where it is until the next pass. */
 static void queue_move(struct poll_ctx *p, uint32_t uid, int64_t row)
 {
 	int quarantine = store_message_quarantined(p->gw->store, row);
-	g_array_append_val(quarantine ? p->to_quarantine : p->to_processed, uid);
+	if (quarantine >= 0)
+		g_array_append_val(quarantine ? p->to_quarantine : p->to_processed, uid);
+}
+
+/* Count the attempt, then process the UID (or quarantine it once it has failed too often),
+   then say how the attempt ended. 1 committed (*row_r), 0 nothing to move, -1 failed. */
+static int attempt_uid(struct poll_ctx *p, uint32_t uid, int64_t *row_r, char **error_r)
+{
+	const struct config *c = p->gw->config;
+	enum store_attempt_outcome outcome = STORE_ATTEMPT_DONE;
+	char *last = NULL;
+	int attempts = 0, gone = 0, ret;
+
+	/* Uncounted attempts could crash the poller for ever: no count, no attempt. */
+	if ((ret = store_uid_attempt_begin(p->gw->store, c->imap.mailbox, p->uidvalidity, uid,
+					   &attempts, &last, error_r)) != 1)
+		goto out;
+	if (attempts > c->imap.max_attempts)
+		ret = quarantine_failing(p, uid, attempts, last, row_r, error_r);
+	else
+		ret = process_uid(p, uid, row_r, &gone, error_r);
+	if (ret != 1)
+		outcome = ret < 0 || gone ? STORE_ATTEMPT_NOT_OURS : STORE_ATTEMPT_FAILED;
+	if (store_uid_attempt_end(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, outcome,
+				  error_r != NULL ? *error_r : NULL, NULL) != 1)
+		log_warn("store: the outcome of UID %u's attempt not recorded", uid);
+	if (ret == 0 && !gone)
+		ret = -1; /* refused: left in the mailbox, counted, quarantined in the end */
+out:
+	g_free(last);
+	return ret;
 }
 
 static void handle_uid(struct poll_ctx *p, uint32_t uid)
@@ -151,18 +214,20 @@ static void handle_uid(struct poll_ctx *p, uint32_t uid)
 	const struct config *c = p->gw->config;
 	char *error = NULL;
 	int64_t row = 0;
+	int known = store_uid_get(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, &row, NULL);
 
-	if (store_uid_get(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, &row, NULL)) {
+	if (known == 1) {
 		/* Committed by an earlier run that stopped before the move. */
 		if (repair_spool(p, uid, row))
 			queue_move(p, uid, row);
 		return;
 	}
-	int ret = process_uid(p, uid, &row, &error);
+	int ret = known < 0 ? error_set(&error, -1, "store: the UID could not be looked up") :
+			      attempt_uid(p, uid, &row, &error);
 	if (ret == 1) {
 		p->processed++;
 		queue_move(p, uid, row);
-	} else if (ret != 0 || error != NULL) {
+	} else if (ret < 0) {
 		/* One bad message must not block the rest: it stays in the mailbox for a retry. */
 		p->failed++;
 		log_error("imap: UID %u not processed: %s", uid, error != NULL ? error : "?");
@@ -174,7 +239,11 @@ static int check_uidvalidity(struct poll_ctx *p, char **error_r)
 {
 	const char *mailbox = p->gw->config->imap.mailbox;
 	uint32_t known = 0;
-	if (store_mailbox_get(p->gw->store, mailbox, &known) && known != p->uidvalidity)
+	int ret = store_mailbox_get(p->gw->store, mailbox, &known);
+
+	if (ret < 0)
+		return error_set(error_r, -1, "store: the mailbox's UIDVALIDITY not read");
+	if (ret == 1 && known != p->uidvalidity)
 		log_warn("imap: UIDVALIDITY of %s changed (%u -> %u): resyncing by content hash",
 			 mailbox, known, p->uidvalidity);
 	return store_mailbox_set(p->gw->store, mailbox, p->uidvalidity, error_r);
@@ -221,6 +290,33 @@ static int prepare_mailboxes(struct poll_ctx *p, char **error_r)
 	return ret;
 }
 
+/* A notice found in the journal: sent, and its case says so, both or neither (a failure
+   leaves it unsettled: it is looked up again, never sent again). */
+static void mark_reconciled(struct gateway *gw, const struct store_outbox_item *it)
+{
+	char *error = NULL;
+	int ret = store_begin(gw->store, &error);
+
+	if (ret != 1)
+		goto out;
+	ret = store_outbox_mark_sent(gw->store, it->id, pd_now(), &error);
+	if (ret == 1 && it->case_id != 0)
+		ret = store_event_add(gw->store, it->case_id, "gateway", "notice_reconciled",
+				      "the journal copy shows the SMTP server accepted it before "
+				      "pdgate could record it: not sent again", &error);
+	if (ret == 1)
+		ret = store_commit(gw->store, &error);
+	if (ret != 1)
+		store_rollback(gw->store);
+out:
+	if (ret == 1)
+		log_info("notice %" G_GINT64_FORMAT " found in the journal: sent", it->id);
+	else
+		log_warn("notice %" G_GINT64_FORMAT " found in the journal but not recorded "
+			 "(looked up again later): %s", it->id, error != NULL ? error : "?");
+	g_free(error);
+}
+
 /* One attempt of unknown outcome: its copy in the journal proves the server accepted it;
    none after journal_wait proves it did not. 1 settled or left for later, -1 IMAP failed. */
 static int settle_one(struct poll_ctx *p, const struct store_outbox_item *it, char **error_r)
@@ -233,21 +329,17 @@ static int settle_one(struct poll_ctx *p, const struct store_outbox_item *it, ch
 	if (ret != 1)
 		return ret;
 	if (found) {
-		store_outbox_mark_sent(gw->store, it->id, pd_now(), NULL);
-		if (it->case_id != 0)
-			store_event_add(gw->store, it->case_id, "gateway", "notice_reconciled",
-					"the journal copy shows the SMTP server accepted it before "
-					"pdgate could record it: not sent again", NULL);
-		log_info("notice %" G_GINT64_FORMAT " found in the journal: sent", it->id);
+		mark_reconciled(gw, it);
 	} else if (it->last_attempt > pd_now() - gw->config->smtp.journal_wait) {
 		/* too early to tell: the copy may still be on its way */
 	} else if (it->attempts >= gw->config->smtp.max_attempts) {
 		gateway_outbox_failed(gw, it, it->last_error != NULL ? it->last_error :
 				      "interrupted, and not in the journal");
-	} else {
-		store_outbox_mark_checked(gw->store, it->id, it->sending ?
-					  "interrupted, and not in the journal: sending again" : NULL,
-					  NULL);
+	} else if (store_outbox_mark_checked(gw->store, it->id, it->sending ?
+					     "interrupted, and not in the journal: sending again" :
+					     NULL, NULL) != 1) {
+		log_warn("notice %" G_GINT64_FORMAT ": its journal check not recorded (checked "
+			 "again later)", it->id);
 	}
 	return 1;
 }

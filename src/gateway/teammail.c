@@ -24,13 +24,14 @@ struct team_mail {
 	char *block_error;
 	char *reference;  /* the case the mail is about, or NULL */
 	char *problem;    /* why no case can be trusted (references disagree), or NULL */
+	int db_failed;    /* a lookup failed: nothing may run, the mail is read again later */
 	GString *answer;  /* what the member is told, one line per fact */
 };
 
 /* ---- which case ---- */
 
 /* Every existing case named in the subject, distinct, in order. */
-static GPtrArray *subject_cases(struct gateway *gw, const char *subject)
+static GPtrArray *subject_cases(struct gateway *gw, const char *subject, int *db_failed)
 {
 	GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
 	const char *prefix = gw->config->gateway.reference_prefix, *p = subject;
@@ -39,7 +40,9 @@ static GPtrArray *subject_cases(struct gateway *gw, const char *subject)
 
 	while (p != NULL && (ref = classify_find_reference(p, prefix)) != NULL) {
 		const char *at = strcasestr(p, ref);
-		if (store_case_by_reference(gw->store, ref, &id) &&
+		int found = store_case_by_reference(gw->store, ref, &id);
+		*db_failed |= found < 0;
+		if (found == 1 &&
 		    !g_ptr_array_find_with_equal_func(refs, ref, g_str_equal, NULL))
 			g_ptr_array_add(refs, ref);
 		else
@@ -50,13 +53,17 @@ static GPtrArray *subject_cases(struct gateway *gw, const char *subject)
 }
 
 /* The case of one of our Message-IDs into refs, once. */
-static void add_thread_case(struct gateway *gw, const char *mid, GPtrArray *refs)
+static void add_thread_case(struct gateway *gw, const char *mid, GPtrArray *refs,
+			    int *db_failed)
 {
 	int64_t id;
 	char *ref;
+	int ret = mid != NULL ? store_case_by_sent_message_id(gw->store, mid, &id) : 0;
 
-	if (mid == NULL || !store_case_by_sent_message_id(gw->store, mid, &id) ||
-	    !store_case_reference(gw->store, id, &ref))
+	if (ret == 1)
+		ret = store_case_reference(gw->store, id, &ref);
+	*db_failed |= ret < 0;
+	if (ret != 1)
 		return;
 	if (g_ptr_array_find_with_equal_func(refs, ref, g_str_equal, NULL))
 		g_free(ref);
@@ -65,13 +72,14 @@ static void add_thread_case(struct gateway *gw, const char *mid, GPtrArray *refs
 }
 
 /* The cases whose mail the member's In-Reply-To and References name, distinct. */
-static GPtrArray *thread_cases(struct gateway *gw, const struct mime_message *msg)
+static GPtrArray *thread_cases(struct gateway *gw, const struct mime_message *msg,
+			       int *db_failed)
 {
 	GPtrArray *refs = g_ptr_array_new_with_free_func(g_free);
 
-	add_thread_case(gw, msg->in_reply_to, refs);
+	add_thread_case(gw, msg->in_reply_to, refs, db_failed);
 	for (char **r = msg->references; r != NULL && *r != NULL; r++)
-		add_thread_case(gw, *r, refs);
+		add_thread_case(gw, *r, refs, db_failed);
 	return refs;
 }
 
@@ -79,14 +87,16 @@ static GPtrArray *thread_cases(struct gateway *gw, const struct mime_message *ms
    thread and #case disagree, nothing runs. */
 static void resolve_case(struct team_mail *tm)
 {
-	GPtrArray *subj = subject_cases(tm->gw, tm->in->msg->subject);
-	GPtrArray *thread = thread_cases(tm->gw, tm->in->msg);
+	GPtrArray *subj = subject_cases(tm->gw, tm->in->msg->subject, &tm->db_failed);
+	GPtrArray *thread = thread_cases(tm->gw, tm->in->msg, &tm->db_failed);
 	const char *named = tm->block_ok ? tm->block.case_ref : NULL;
 	const char *s = subj->len > 0 ? subj->pdata[0] : NULL;
 	const char *t = thread->len > 0 ? thread->pdata[0] : NULL;
 	int64_t id;
+	int named_ret = named != NULL ? store_case_by_reference(tm->gw->store, named, &id) : 1;
 
-	if (named != NULL && !store_case_by_reference(tm->gw->store, named, &id))
+	tm->db_failed |= named_ret < 0;
+	if (named_ret == 0)
 		tm->problem = g_strdup_printf("#case %s: there is no such case", named);
 	else if (subj->len > 1)
 		tm->problem = g_strdup_printf("the subject names two cases (%s and %s)", s,
@@ -327,8 +337,9 @@ static int suspect(struct team_mail *tm, const char *why, int64_t *row_r, char *
 	int ret;
 
 	log_warn("%s%s", detail, tm->reference != NULL ? "" : " (it names no case)");
-	if (tm->reference != NULL)
-		store_case_by_reference(tm->gw->store, tm->reference, &id);
+	if (tm->reference != NULL &&
+	    store_case_by_reference(tm->gw->store, tm->reference, &id) < 0)
+		return error_set(error_r, -1, "store: case %s not read", tm->reference);
 	/* Not the team's until proven: never a command, never the team's word on the case. */
 	in->case_id = id;
 	in->from_team = 0;
@@ -366,8 +377,9 @@ static int command_mail(struct team_mail *tm, int64_t *row_r, char **error_r)
 
 	in->from_team = 1;
 	in->case_id = 0;
-	if (tm->reference != NULL)
-		store_case_by_reference(tm->gw->store, tm->reference, &in->case_id);
+	if (tm->reference != NULL &&
+	    store_case_by_reference(tm->gw->store, tm->reference, &in->case_id) < 0)
+		return error_set(error_r, -1, "store: case %s not read", tm->reference);
 	if ((ret = gateway_intake_store(tm->gw, in, row_r, error_r)) != 1)
 		return ret;
 	if (!tm->block_ok)
@@ -390,7 +402,8 @@ static int plain_reply(struct team_mail *tm, int64_t *row_r, char **error_r)
 	int ret;
 
 	in->from_team = 1;
-	store_case_by_reference(tm->gw->store, tm->reference, &in->case_id);
+	if (store_case_by_reference(tm->gw->store, tm->reference, &in->case_id) < 0)
+		return error_set(error_r, -1, "store: case %s not read", tm->reference);
 	ret = gateway_intake_store(tm->gw, in, row_r, error_r);
 	if (ret == 1 && tm->block_ok && *tm->block.rest != '\0')
 		ret = keep_note(tm, tm->block.rest);
@@ -399,13 +412,14 @@ static int plain_reply(struct team_mail *tm, int64_t *row_r, char **error_r)
 
 /* A member writing about their own request (a staff SAR) is its requester there: nothing
    runs, and the reply is raised like anyone's (its commands recorded as a non-member's). */
-static int own_case(const struct team_mail *tm)
+static int own_case(struct team_mail *tm)
 {
 	struct store_case c;
-	int own = 0;
+	int own = 0, ret = tm->reference != NULL ?
+			       store_case_load(tm->gw->store, tm->reference, &c, NULL) : 0;
 
-	if (tm->reference != NULL &&
-	    store_case_load(tm->gw->store, tm->reference, &c, NULL) == 1) {
+	tm->db_failed |= ret < 0;
+	if (ret == 1) {
 		own = c.requester_addr != NULL && tm->in->msg->from_addr != NULL &&
 		      g_ascii_strcasecmp(c.requester_addr, tm->in->msg->from_addr) == 0;
 		store_case_clear(&c);
@@ -430,18 +444,23 @@ int gateway_team_mail(struct gateway *gw, struct intake *in, int64_t *row_r, cha
 	enum team_auth method = TEAM_AUTH_DKIM;
 	char *text = mime_reply_new_text(in->msg->body_text != NULL ? in->msg->body_text : "", 0);
 	char *why = NULL;
-	int commands, ret;
+	int commands, own, ret;
 
 	tm.block_ok = team_block_parse(text, cfg->gateway.reference_prefix, &tm.block,
 				       &tm.block_error);
 	commands = !tm.block_ok || tm.block.n > 0 || tm.block.case_ref != NULL;
 	resolve_case(&tm);
+	own = own_case(&tm);
+	if (tm.db_failed) {
+		/* Which case a command is for is unknown: run nothing now, read it again later. */
+		ret = error_set(error_r, -1, "store: the cases this mail names could not be read");
+		goto out;
+	}
 	team_auth_parse(cfg->team.require_auth, &method);
 	g_free(in->auth);
 	in->auth = team_auth_check(in->msg, cfg->team.authserv_id, method, &why) ?
 		   g_strdup("pass") : g_strdup_printf("fail: %s", why);
-	if ((!commands && tm.reference == NULL && tm.problem == NULL) ||
-	    own_case(&tm))
+	if ((!commands && tm.reference == NULL && tm.problem == NULL) || own)
 		ret = gateway_intake_as_anyone(gw, in, row_r, error_r); /* staff make requests */
 	else if (strcmp(in->auth, "pass") != 0)
 		ret = suspect(&tm, why, row_r, error_r);
@@ -450,6 +469,7 @@ int gateway_team_mail(struct gateway *gw, struct intake *in, int64_t *row_r, cha
 	else
 		ret = tm.problem != NULL ? command_mail(&tm, row_r, error_r) :
 		      plain_reply(&tm, row_r, error_r);
+out:
 	g_free(why);
 	g_free(text);
 	team_mail_clear(&tm);

@@ -180,8 +180,8 @@ int gateway_raise_reply(struct gateway *gw, const struct intake *in, char **erro
 	int ret;
 
 	memset(&l, 0, sizeof(l));
-	if (!store_case_reference(gw->store, in->case_id, &reference))
-		return error_set(error_r, 0, "case %" G_GINT64_FORMAT " not found", in->case_id);
+	if ((ret = store_case_reference(gw->store, in->case_id, &reference)) != 1)
+		return error_set(error_r, ret < 0 ? -1 : 0, "case %" G_GINT64_FORMAT " not found", in->case_id);
 	if ((ret = gateway_case_load(gw, reference, &l, error_r)) == 1) {
 		struct gateway_facts f = { .c = &l.c, .rec = &l.rec, .d = &l.d, .to_team = 1 };
 		text = mime_reply_new_text(in->msg->body_text != NULL ? in->msg->body_text : "",

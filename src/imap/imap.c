@@ -28,10 +28,6 @@
 
 #define IMAP_DEFAULT_TIMEOUT_SECS 60
 #define IMAP_MAX_IDLE_SECS (29 * 60)
-/* Longest certificate chain accepted from the server (real chains have 2-4). */
-#define IMAP_MAX_CHAIN 16
-/* Server response text kept in error messages. */
-#define IMAP_MAX_ERROR_TEXT 200
 
 struct imap {
 	mailimap *session;
@@ -83,7 +79,7 @@ static const char *imap_strerror(int r)
 static int imap_fail(struct imap *imap, int r, char **error_r, const char *what)
 {
 	const char *resp = imap->session != NULL ? imap->session->imap_response : NULL;
-	char *text = pd_utf8_clean(resp != NULL ? resp : "", IMAP_MAX_ERROR_TEXT, 0);
+	char *text = pd_utf8_clean(resp != NULL ? resp : "", PD_MAX_SERVER_TEXT, 0);
 	int ret = imap_is_temporary(r) ? -1 : 0;
 
 	error_set(error_r, ret, "IMAP %s (%s): %s%s%s", what, imap->host, imap_strerror(r),
@@ -210,7 +206,7 @@ static int imap_import_chain(carray *chain, gnutls_x509_crt_t *certs, unsigned i
 	*count_r = 0;
 	if (n == 0)
 		return error_set(error_r, 0, "TLS: server sent no certificate");
-	if (n > IMAP_MAX_CHAIN)
+	if (n > PD_MAX_CERT_CHAIN)
 		return error_set(error_r, 0, "TLS: server certificate chain too long (%u)", n);
 	for (unsigned int i = 0; i < n; i++) {
 		MMAPString *der = carray_get(chain, i);
@@ -263,7 +259,7 @@ static int imap_verify_chain(gnutls_x509_trust_list_t tl, gnutls_x509_crt_t *cer
 static int imap_verify_peer(struct imap *imap, const char *ca_file, char **error_r)
 {
 	carray *chain = mailstream_get_certificate_chain(imap->session->imap_stream);
-	gnutls_x509_crt_t certs[IMAP_MAX_CHAIN];
+	gnutls_x509_crt_t certs[PD_MAX_CERT_CHAIN];
 	gnutls_x509_trust_list_t tl = NULL;
 	unsigned int n = 0;
 	int ret;
@@ -342,6 +338,10 @@ static int imap_settings_check(const struct imap_settings *set, char **error_r)
 		return error_set(error_r, 0, "IMAP: no user or password configured");
 	if (set->tls != PD_TLS_IMPLICIT && set->tls != PD_TLS_STARTTLS && set->tls != PD_TLS_NONE)
 		return error_set(error_r, 0, "IMAP: invalid TLS mode");
+	if (set->tls == PD_TLS_NONE && !pd_host_is_loopback(set->host))
+		return error_set(error_r, 0, "IMAP: tls = none is only allowed to this machine "
+				 "(localhost, 127.0.0.1, ::1), not %s: the password would travel "
+				 "in clear", set->host);
 	return 1;
 }
 

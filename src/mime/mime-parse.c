@@ -13,8 +13,6 @@
 
 #include <gmime/gmime.h>
 
-/* RFC 6838: a media type and subtype are each at most 127 characters. */
-#define CONTENT_TYPE_MAX 255
 
 /* ---------------------------------------------------------------- parser warnings */
 
@@ -46,7 +44,7 @@ static void on_parser_warning(gint64 offset, GMimeParserWarning code, const gcha
 			      gpointer user_data)
 {
 	struct defects *d = user_data;
-	char *clean = item == NULL ? NULL : pd_utf8_clean(item, DEFECT_ITEM_MAX, 0);
+	char *clean = item == NULL ? NULL : pd_utf8_clean(item, PD_MAX_DEFECT_ITEM, 0);
 
 	if (clean == NULL || clean[0] == '\0')
 		mime_defect_add(d, "%s", parser_warning_name(code));
@@ -82,7 +80,7 @@ static char *content_type_string(GMimeObject *obj)
 		return g_strdup("text/plain");
 	mime_type = g_mime_content_type_get_mime_type(ct);
 	lower = g_ascii_strdown(mime_type, -1);
-	ret = mime_clean_or_null(lower, CONTENT_TYPE_MAX);
+	ret = mime_clean_or_null(lower, PD_MAX_CONTENT_TYPE);
 	if (ret == NULL)
 		ret = g_strdup("application/octet-stream");
 	g_free(mime_type);
@@ -288,15 +286,6 @@ static void fill_body(struct mime_message *m, GMimeMessage *gm, struct defects *
 
 /* ---------------------------------------------------------------- parse */
 
-/* GMime builds an object for every header, part, address and parameter, costing about 100
-   times their bytes: a 40 MiB message of nothing but tiny headers or boundaries would take
-   gigabytes and a minute. Before GMime sees the bytes, count what could become such objects.
-   This over-approximates (any line that looks like a header or a boundary counts) and never
-   interprets MIME: it can only reject, and rejected mail is quarantined, not lost. Base64
-   lines never look like either; real mail stays far below these bounds. */
-#define GUARD_BOUNDARY_LINES (4 * PD_MAX_MIME_PARTS)
-#define GUARD_HEADER_LINES (100 * PD_MAX_HEADERS)
-#define GUARD_HEADER_BYTES (32u * PD_MAX_HEADER_VALUE)
 
 struct guard {
 	size_t boundary_lines, header_lines, header_bytes;
@@ -337,9 +326,9 @@ static int structure_guard(const char *raw, size_t len, char **error_r)
 		guard_line(&g, p, (size_t)((nl == NULL ? end : nl) - p));
 		p = nl == NULL ? end : nl + 1;
 	}
-	if (g.boundary_lines > GUARD_BOUNDARY_LINES)
+	if (g.boundary_lines > PD_GUARD_BOUNDARY_LINES)
 		return error_set(error_r, 0, "too many boundary lines (%zu)", g.boundary_lines);
-	if (g.header_lines > GUARD_HEADER_LINES || g.header_bytes > GUARD_HEADER_BYTES)
+	if (g.header_lines > PD_GUARD_HEADER_LINES || g.header_bytes > PD_GUARD_HEADER_BYTES)
 		return error_set(error_r, 0, "too much header data (%zu lines, %zu bytes)",
 				 g.header_lines, g.header_bytes);
 	return 1;

@@ -11,9 +11,6 @@
 
 #include <gmime/gmime.h>
 
-/* Notes kept in mime_message.defects: enough to explain a quarantine, never a flood. */
-#define DEFECTS_MAX 32
-#define DEFECT_ITEM_MAX 60
 /* RFC 5322 section 2.1.1: lines must not exceed 998 characters. */
 #define LINE_MAX_OCTETS 998
 

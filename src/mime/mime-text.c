@@ -13,17 +13,13 @@
 
 #include <gmime/gmime.h>
 
-/* A charset name longer than this, or with odd characters, is not a charset. */
-#define CHARSET_NAME_MAX 64
-/* UTF-8 bytes of HTML converted before tag stripping; the text kept is PD_MAX_BODY_TEXT. */
-#define HTML_SOURCE_MAX (16u * PD_MAX_BODY_TEXT)
 #define UTF8_REPLACEMENT "\xEF\xBF\xBD"
 
 /* ---------------------------------------------------------------- charsets */
 
 static int charset_name_ok(const char *name)
 {
-	if (name == NULL || name[0] == '\0' || strlen(name) > CHARSET_NAME_MAX)
+	if (name == NULL || name[0] == '\0' || strlen(name) > PD_MAX_CHARSET_NAME)
 		return 0;
 	for (const char *p = name; *p != '\0'; p++) {
 		if (!g_ascii_isalnum(*p) && strchr("-_.:()+", *p) == NULL)
@@ -105,7 +101,7 @@ static GString *to_utf8(const char *data, size_t len, const char *declared, size
 	size_t bad;
 
 	if (cd == (GIConv)-1) {
-		char *name = pd_utf8_clean(declared == NULL ? "" : declared, DEFECT_ITEM_MAX, 0);
+		char *name = pd_utf8_clean(declared == NULL ? "" : declared, PD_MAX_DEFECT_ITEM, 0);
 		mime_defect_add(d, "invalid charset %s", name);
 		g_free(name);
 		from = "WINDOWS-1252";
@@ -358,7 +354,7 @@ char *mime_part_text(GMimePart *part, int html, struct defects *d)
 	if (bytes == NULL || bytes->len == 0)
 		goto out;
 	utf8 = to_utf8((const char *)bytes->data, bytes->len, charset,
-		       html ? HTML_SOURCE_MAX : PD_MAX_BODY_TEXT + 8, d);
+		       html ? PD_MAX_HTML_SOURCE : PD_MAX_BODY_TEXT + 8, d);
 	if (html)
 		text = html_to_text(utf8->str, utf8->len, PD_MAX_BODY_TEXT + 8);
 	ret = pd_utf8_clean(text != NULL ? text->str : utf8->str, PD_MAX_BODY_TEXT, 1);

@@ -33,7 +33,7 @@ void mime_defect_add(struct defects *d, const char *fmt, ...)
 	va_list ap;
 	char *note = NULL;
 
-	if (d->count > DEFECTS_MAX)
+	if (d->count > PD_MAX_DEFECTS)
 		goto out;
 	va_start(ap, fmt);
 	note = g_strdup_vprintf(fmt, ap);
@@ -43,7 +43,7 @@ void mime_defect_add(struct defects *d, const char *fmt, ...)
 		goto out;
 	if (d->text->len > 0)
 		g_string_append_c(d->text, ';');
-	g_string_append(d->text, ++d->count > DEFECTS_MAX ? "more defects" : note);
+	g_string_append(d->text, ++d->count > PD_MAX_DEFECTS ? "more defects" : note);
 out:
 	g_free(note);
 }

@@ -31,7 +31,6 @@
 #define DEFAULT_TIMEOUT_SECS 60
 /* The whole-message timeout grows with the size: assume at least this upload rate. */
 #define MIN_UPLOAD_BYTES_PER_SEC (16 * 1024)
-#define MAX_REPLY_LEN 200
 
 /* Last command sent: tells a 5xx about this message from one about the session. */
 enum smtp_phase { PHASE_SESSION = 0, PHASE_MESSAGE };
@@ -51,7 +50,7 @@ struct smtp {
 	enum smtp_phase phase;
 	int quitting;      /* QUIT sent: its 221 must not hide the reply that failed */
 	struct upload upload;
-	char reply[MAX_REPLY_LEN + 1]; /* last reply line, printable ASCII */
+	char reply[PD_MAX_SERVER_TEXT + 1]; /* last reply line, printable ASCII */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -118,7 +117,7 @@ static void remember_reply(struct smtp *smtp, const char *data, size_t size)
 
 	if (size == 0 || !g_ascii_isdigit(data[0]) || smtp->quitting)
 		return;
-	for (; n < size && n < MAX_REPLY_LEN && data[n] != '\r' && data[n] != '\n'; n++)
+	for (; n < size && n < PD_MAX_SERVER_TEXT && data[n] != '\r' && data[n] != '\n'; n++)
 		smtp->reply[n] = g_ascii_isprint(data[n]) ? data[n] : '?';
 	smtp->reply[n] = '\0';
 }
@@ -214,6 +213,9 @@ static char *settings_error(const struct smtp_settings *set)
 		return g_strdup("SMTP: invalid port");
 	if (set->helo_domain != NULL && !helo_is_valid(set->helo_domain))
 		return g_strdup("SMTP: invalid HELO domain");
+	if (set->tls == PD_TLS_NONE && !pd_host_is_loopback(set->host))
+		return g_strdup("SMTP: tls = none is only allowed to this machine (localhost, "
+				"127.0.0.1, ::1): a password and personal data would travel in clear");
 	if (pthread_once(&global_once, global_init) != 0 || global_result != CURLE_OK)
 		return g_strdup("SMTP: curl_global_init failed");
 	return NULL;

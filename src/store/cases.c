@@ -153,7 +153,7 @@ int store_requester_verified(struct store *store, const char *requester_addr, in
 		"SELECT 1 FROM events e JOIN cases c ON c.id = e.case_id"
 		" WHERE e.action = 'identity_verified' AND e.at >= ?"
 		" AND c.requester_addr = ? COLLATE NOCASE LIMIT 1", "is", since,
-		requester_addr) == 1;
+		requester_addr);
 }
 
 int store_requester_had_outcome(struct store *store, const char *requester_addr,
@@ -165,7 +165,7 @@ int store_requester_had_outcome(struct store *store, const char *requester_addr,
 		return 0;
 	return store_stmt_int(store, &one,
 		"SELECT 1 FROM cases WHERE requester_addr = ? COLLATE NOCASE AND outcome = ?"
-		" AND id <> ? LIMIT 1", "ssi", requester_addr, outcome, other_than) == 1;
+		" AND id <> ? LIMIT 1", "ssi", requester_addr, outcome, other_than);
 }
 
 int store_case_last_inbound(struct store *store, int64_t case_id, struct store_inbound *in)
@@ -180,12 +180,16 @@ int store_case_last_inbound(struct store *store, int64_t case_id, struct store_i
 		" AND (from_addr = (SELECT requester_addr FROM cases WHERE id = ?1) COLLATE NOCASE"
 		" OR id = (SELECT MIN(id) FROM messages WHERE case_id = ?1 AND direction = 'in'))"
 		" ORDER BY received DESC, id DESC LIMIT 1", "i", case_id);
-	int ret = 0;
+	int ret = 0, rc;
 
 	memset(in, 0, sizeof(*in));
 	if (st == NULL)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+		return -1;
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_error("store: query failed: %s", sqlite3_errmsg(store->db));
+		ret = -1;
+	}
+	if (rc == SQLITE_ROW) {
 		in->id = sqlite3_column_int64(st, 0);
 		in->received = sqlite3_column_int64(st, 1);
 		in->message_id = column_dup(st, 2);
@@ -206,30 +210,28 @@ void store_inbound_clear(struct store_inbound *in)
 	memset(in, 0, sizeof(*in));
 }
 
-int64_t store_auto_notices_since(struct store *store, const char *rcpt, int64_t since)
+int store_auto_notices_since(struct store *store, const char *rcpt, int64_t since,
+			     int64_t *count_r)
 {
-	int64_t n = 0;
-
+	*count_r = 0;
 	if (rcpt == NULL)
-		return 0;
-	if (store_stmt_int(store, &n,
-			   "SELECT COUNT(*) FROM messages WHERE direction = 'out'"
-			   " AND to_addr = ? COLLATE NOCASE AND received >= ?"
-			   " AND notice IN ('acknowledgement', 'identity_request')", "si", rcpt,
-			   since) != 1)
-		return 0;
-	return n;
+		return 1;
+	/* COUNT(*) always has a row: anything but 1 is a database error */
+	return store_stmt_int(store, count_r,
+			      "SELECT COUNT(*) FROM messages WHERE direction = 'out'"
+			      " AND to_addr = ? COLLATE NOCASE AND received >= ?"
+			      " AND notice IN ('acknowledgement', 'identity_request')", "si", rcpt,
+			      since) == 1 ? 1 : -1;
 }
 
-int64_t store_case_last_notice(struct store *store, int64_t case_id, const char *notice)
+int store_case_last_notice(struct store *store, int64_t case_id, const char *notice,
+			   int64_t *when_r)
 {
-	int64_t when = 0;
-
-	if (store_stmt_int(store, &when,
-			   "SELECT IFNULL(MAX(received), 0) FROM messages WHERE case_id = ?"
-			   " AND direction = 'out' AND notice = ?", "is", case_id, notice) != 1)
-		return 0;
-	return when;
+	*when_r = 0;
+	return store_stmt_int(store, when_r,
+			      "SELECT IFNULL(MAX(received), 0) FROM messages WHERE case_id = ?"
+			      " AND direction = 'out' AND notice = ?", "is", case_id,
+			      notice) == 1 ? 1 : -1;
 }
 
 int store_case_facts(struct store *store, int64_t case_id, struct store_case_facts *f,

@@ -114,7 +114,7 @@ int store_outbox_retry(struct store *store, int64_t id, int64_t now, char **erro
 int store_outbox_case(struct store *store, int64_t id, int64_t *case_id_r)
 {
 	return store_stmt_int(store, case_id_r,
-			      "SELECT IFNULL(case_id, 0) FROM outbox WHERE id = ?", "i", id) == 1;
+			      "SELECT IFNULL(case_id, 0) FROM outbox WHERE id = ?", "i", id);
 }
 
 void store_outbox_items_free(struct store_outbox_item **items, size_t count)

@@ -127,6 +127,16 @@ static const char *const migrations[] = {
 	("ALTER TABLE cases ADD COLUMN fee_on TEXT;"
 	 "ALTER TABLE cases ADD COLUMN fee_paid_on TEXT;"
 	 "ALTER TABLE cases ADD COLUMN fee_pence INTEGER NOT NULL DEFAULT 0;"),
+	/* 8: attempts to process each mailbox UID, so a message that keeps failing (or
+	   crashing the poller) is quarantined instead of retried for ever */
+	("CREATE TABLE uid_attempts ("
+	 "  mailbox TEXT NOT NULL,"
+	 "  uidvalidity INTEGER NOT NULL,"
+	 "  uid INTEGER NOT NULL,"
+	 "  attempts INTEGER NOT NULL,"
+	 "  last_error TEXT,"
+	 "  PRIMARY KEY (mailbox, uidvalidity, uid)"
+	 ");"),
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);

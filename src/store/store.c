@@ -17,7 +17,9 @@ static void stmt_finalize(gpointer p)
 int store_sql_error(struct store *s, char **error_r, const char *what)
 {
 	int code = sqlite3_errcode(s->db);
-	int ret = (code == SQLITE_BUSY || code == SQLITE_LOCKED) ? -1 : 0;
+	/* A full disk or an I/O error passes: the message is tried again, not blamed. */
+	int ret = (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_FULL ||
+		   code == SQLITE_IOERR || code == SQLITE_NOMEM) ? -1 : 0;
 	return error_set(error_r, ret, "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
@@ -334,7 +336,7 @@ int store_mailbox_get(struct store *store, const char *mailbox, uint32_t *uidval
 			   mailbox);
 	if (ret == 1)
 		*uidvalidity_r = (uint32_t)v;
-	return ret == 1;
+	return ret;
 }
 
 int store_mailbox_set(struct store *store, const char *mailbox, uint32_t uidvalidity,
@@ -355,12 +357,12 @@ int store_uid_get(struct store *store, const char *mailbox, uint32_t uidvalidity
 			   "WHERE mailbox = ? AND uidvalidity = ? AND uid = ?",
 			   "sii", mailbox, (int64_t)uidvalidity, (int64_t)uid);
 	if (ret != 1)
-		return 0;
+		return ret;
 	if (store_stmt_int(store, &moved,
 		     "SELECT moved_to IS NOT NULL FROM mailbox_uids "
 		     "WHERE mailbox = ? AND uidvalidity = ? AND uid = ?",
 		     "sii", mailbox, (int64_t)uidvalidity, (int64_t)uid) != 1)
-		moved = 0;
+		return -1;
 	*message_row_r = row;
 	if (moved_r != NULL)
 		*moved_r = (int)moved;
@@ -410,9 +412,9 @@ int store_message_add(struct store *store, const struct store_message *m, int64_
 int store_message_quarantined(struct store *store, int64_t id)
 {
 	int64_t q = 0;
-	return store_stmt_int(store, &q,
-			      "SELECT status = 'quarantined' FROM messages WHERE id = ?", "i",
-			      id) == 1 && q != 0;
+	int ret = store_stmt_int(store, &q,
+				 "SELECT status = 'quarantined' FROM messages WHERE id = ?", "i", id);
+	return ret == 1 ? q != 0 : ret;
 }
 
 int store_spool_check(struct store *store, const char *sha256)
@@ -428,7 +430,7 @@ int store_message_find_by_sha256(struct store *store, const char *sha256, int64_
 {
 	return store_stmt_int(store, id_r,
 			"SELECT id FROM messages WHERE direction = 'in' AND sha256 = ?", "s",
-			sha256) == 1;
+			sha256);
 }
 
 int store_case_by_sent_message_id(struct store *store, const char *message_id,
@@ -437,13 +439,13 @@ int store_case_by_sent_message_id(struct store *store, const char *message_id,
 	return store_stmt_int(store, case_id_r,
 			"SELECT case_id FROM messages WHERE direction = 'out' AND message_id = ? "
 			"AND case_id IS NOT NULL",
-			"s", message_id) == 1;
+			"s", message_id);
 }
 
 int store_case_by_reference(struct store *store, const char *reference, int64_t *case_id_r)
 {
 	return store_stmt_int(store, case_id_r, "SELECT id FROM cases WHERE reference = ?", "s",
-			reference) == 1;
+			reference);
 }
 
 int store_case_create(struct store *store, const struct store_new_case *nc, int64_t *case_id_r,
@@ -489,13 +491,17 @@ static int query_string(struct store *store, char **value_r, const char *sql,
 	va_start(ap, types);
 	sqlite3_stmt *st = store_stmt_prepare(store, sql, types, ap, NULL);
 	va_end(ap);
-	int ret = 0;
-	if (st != NULL && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+	if (st == NULL)
+		return -1;
+	int rc = sqlite3_step(st), ret = 0;
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
 		*value_r = g_strdup((const char *)sqlite3_column_text(st, 0));
 		ret = 1;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_error("store: query failed: %s", sqlite3_errmsg(store->db));
+		ret = -1;
 	}
-	if (st != NULL)
-		sqlite3_reset(st);
+	sqlite3_reset(st);
 	return ret;
 }
 

@@ -94,7 +94,30 @@ static const struct bad_case bad_cases[] = {
 	{ "[digest]\nsend = sometimes\n", "[digest] send" },
 	{ "[digest]\nchase_after = 0\n", "[digest] chase_after" },
 	{ "[team]\nmax_response_size = 20G\n", "[team] max_response_size: must be a size" },
+	/* a password (and personal data) in clear only over this machine's loopback */
+	{ "[imap]\nhost = imap.force.police.uk\ntls = none\n", "[imap] tls = none: only allowed" },
+	{ "[smtp]\nhost = 10.0.0.25\ntls = none\n", "[smtp] tls = none: only allowed" },
+	{ "[imap]\nhost = localhost.force.police.uk\ntls = none\n", "[imap] tls = none" },
+	{ "[imap]\nmax_attempts = 0\n", "[imap] max_attempts" },
 };
+
+/* Loopback: the names and addresses that never leave the machine, and no others. */
+static void test_loopback_hosts(void **state)
+{
+	(void)state;
+	static const char *const yes[] = { "localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3",
+					   "::1" };
+	static const char *const no[] = { "", "localhost.example", "10.0.0.1", "::", "0.0.0.0",
+					  "128.0.0.1", "imap.force.police.uk", "127.0.0.1.nip.io",
+					  "::ffff:10.0.0.1" };
+	for (size_t i = 0; i < G_N_ELEMENTS(yes); i++)
+		assert_int_equal(pd_host_is_loopback(yes[i]), 1);
+	for (size_t i = 0; i < G_N_ELEMENTS(no); i++) {
+		if (pd_host_is_loopback(no[i]))
+			fail_msg("%s taken for loopback", no[i]);
+	}
+	assert_int_equal(pd_host_is_loopback(NULL), 0);
+}
 
 static void test_bad_values(void **state)
 {
@@ -252,6 +275,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_defaults_and_paths),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_loopback_hosts),
 		cmocka_unit_test(test_holiday_lists),
 		cmocka_unit_test(test_obsolete_key_warns),
 		cmocka_unit_test(test_team),

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
 #include <string.h>
 
 #include "config.h"
@@ -14,6 +15,9 @@
 #include "lifecycle.h"
 #include "mime.h"
 #include "store.h"
+
+/* Mail handed in without IMAP: no UID to record. */
+static const struct gateway_origin inbox = { .mailbox = "INBOX" };
 
 struct fixture {
 	char *dir;
@@ -61,7 +65,7 @@ static int64_t feed(struct fixture *f, const char *raw)
 {
 	int64_t row = 0;
 	char *error = NULL;
-	int ret = gateway_process_raw(f->gw, raw, strlen(raw), 1795608000, "INBOX", &row, &error);
+	int ret = gateway_process_raw(f->gw, raw, strlen(raw), 1795608000, &inbox, &row, &error);
 	if (ret != 1)
 		fail_msg("process_raw: %s", error != NULL ? error : "?");
 	return row;
@@ -184,7 +188,7 @@ static void feed_now(struct fixture *f, const char *raw)
 {
 	int64_t row = 0;
 	char *error = NULL;
-	if (gateway_process_raw(f->gw, raw, strlen(raw), pd_now(), "INBOX", &row, &error) != 1)
+	if (gateway_process_raw(f->gw, raw, strlen(raw), pd_now(), &inbox, &row, &error) != 1)
 		fail_msg("process_raw: %s", error != NULL ? error : "?");
 }
 
@@ -358,9 +362,9 @@ static void test_rate_limit(void **state)
 	assert_int_equal(gateway_init(limited, 0, &gw, &error), 1);
 	memcpy(strstr(second, "req1@"), "req2@", 5);
 	int64_t row = 0;
-	assert_int_equal(gateway_process_raw(gw, request, strlen(request), pd_now(), "INBOX",
+	assert_int_equal(gateway_process_raw(gw, request, strlen(request), pd_now(), &inbox,
 					     &row, &error), 1);
-	assert_int_equal(gateway_process_raw(gw, second, strlen(second), pd_now(), "INBOX", &row,
+	assert_int_equal(gateway_process_raw(gw, second, strlen(second), pd_now(), &inbox, &row,
 					     &error), 1);
 	char **rcpts = column(f, "case_outbox", now_ref(2), "rcpt");
 	assert_int_equal(g_strv_length(rcpts), 0);
@@ -517,11 +521,80 @@ static void test_garbage_is_kept(void **state)
 	g_strfreev(refs);
 }
 
+static void run_sql(struct fixture *f, const char *sql)
+{
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(f->config->store.database, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* The message row a UID names, read as another process would: 1, 0 or -1. */
+static int uid_row(struct fixture *f, uint32_t uidvalidity, uint32_t uid, int64_t *row_r)
+{
+	struct store *s = NULL;
+	char *error = NULL;
+	assert_int_equal(store_open(f->config->store.database, f->config->store.spool, &s, &error),
+			 1);
+	int ret = store_uid_get(s, "INBOX", uidvalidity, uid, row_r, NULL);
+	store_close(&s);
+	return ret;
+}
+
+static guint count_rows(struct fixture *f, const char *kind)
+{
+	char **ids = column(f, kind, NULL, strcmp(kind, "cases") == 0 ? "reference" : "id");
+	guint n = g_strv_length(ids);
+	g_strfreev(ids);
+	return n;
+}
+
+/* A message and its UID are one transaction: when the UID cannot be recorded, nothing of the
+   message is either (else the next pass, seeing no UID, would record it again: an over-size
+   message has no hash to catch that). Then, recorded, the UID names the message. */
+static void test_uid_in_the_message_transaction(void **state)
+{
+	struct fixture *f = *state;
+	const struct gateway_origin imap = { .mailbox = "INBOX", .uidvalidity = 5, .uid = 7 };
+	char *error = NULL;
+	int64_t row = 0, got = 0;
+
+	run_sql(f, "CREATE TRIGGER no_uids BEFORE INSERT ON mailbox_uids "
+		   "BEGIN SELECT RAISE(FAIL, 'uid refused'); END;");
+	assert_int_not_equal(gateway_quarantine_raw(f->gw, NULL, 0, 50u << 20, pd_now(), &imap,
+						    "too large", &row, &error), 1);
+	g_free(error);
+	error = NULL;
+	assert_int_not_equal(gateway_process_raw(f->gw, request, strlen(request), pd_now(), &imap,
+						 &row, &error), 1);
+	g_free(error);
+	error = NULL;
+	assert_int_equal(count_rows(f, "messages"), 0);
+	assert_int_equal(count_rows(f, "cases"), 0);
+
+	run_sql(f, "DROP TRIGGER no_uids;");
+	assert_int_equal(gateway_process_raw(f->gw, request, strlen(request), pd_now(), &imap,
+					     &row, &error), 1);
+	assert_int_equal(count_rows(f, "cases"), 1);
+	assert_int_equal(uid_row(f, 5, 7, &got), 1);
+	assert_int_equal(got, row);
+	/* the same bytes under another UID: not processed again, but that UID is known too */
+	const struct gateway_origin again = { .mailbox = "INBOX", .uidvalidity = 5, .uid = 8 };
+	assert_int_equal(gateway_process_raw(f->gw, request, strlen(request), pd_now(), &again,
+					     &got, &error), 1);
+	assert_int_equal(got, row);
+	assert_int_equal(uid_row(f, 5, 8, &got), 1);
+	assert_int_equal(got, row);
+	assert_int_equal(count_rows(f, "messages"), 2); /* the request and its acknowledgement */
+	assert_null(error);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_new_case_and_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_same_bytes_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uid_in_the_message_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_team_actions_walk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_holiday_change_recomputes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_message_id_not_repeated, setup, teardown),

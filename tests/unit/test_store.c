@@ -335,7 +335,9 @@ static void test_outbox_journal(void **state)
 
 	assert_int_equal(store_message_add(f->store, &m, &row, &error), 1);
 	assert_int_equal(store_outbox_add(f->store, case_id, row, "d@p.test", "a@b.test", &error), 1);
-	assert_int_equal(store_auto_notices_since(f->store, "A@b.test", 0), 1);
+	int64_t sent = 0;
+	assert_int_equal(store_auto_notices_since(f->store, "A@b.test", 0, &sent), 1);
+	assert_int_equal(sent, 1);
 	assert_int_equal(store_outbox_due(f->store, pd_now(), 1, 0, 10, &items, &n), 1);
 	assert_int_equal(n, 1);
 	int64_t id = items[0].id;
@@ -396,6 +398,78 @@ static void test_spool_roundtrip_and_corruption(void **state)
 	g_free(sha);
 }
 
+/* A database error is not "not found": every lookup says -1, so a safety check built on it
+   (the per-requester limit, "already stored?", "which case?") can fail closed. The tables
+   are renamed away by another connection, as a damaged or foreign database would be. */
+static void test_lookups_tell_error_from_none(void **state)
+{
+	struct fixture *f = *state;
+	char *ref = NULL, *s = NULL;
+	int64_t case_id = new_case(f->store, 2026, &ref), v = 0;
+	uint32_t uv = 0;
+	struct store_inbound in;
+
+	exec_sql(f->db, "ALTER TABLE messages RENAME TO gone_messages;"
+			"ALTER TABLE cases RENAME TO gone_cases;"
+			"ALTER TABLE mailboxes RENAME TO gone_mailboxes;"
+			"ALTER TABLE mailbox_uids RENAME TO gone_uids;"
+			"ALTER TABLE outbox RENAME TO gone_outbox;");
+	assert_int_equal(store_auto_notices_since(f->store, "a@b.test", 0, &v), -1);
+	assert_int_equal(store_case_last_notice(f->store, case_id, "acknowledgement", &v), -1);
+	assert_int_equal(store_message_find_by_sha256(f->store, "aaaa", &v), -1);
+	assert_int_equal(store_message_quarantined(f->store, 1), -1);
+	assert_int_equal(store_message_sha256(f->store, 1, &s), -1);
+	assert_int_equal(store_case_by_reference(f->store, ref, &v), -1);
+	assert_int_equal(store_case_by_sent_message_id(f->store, "a@b", &v), -1);
+	assert_int_equal(store_case_reference(f->store, case_id, &s), -1);
+	assert_int_equal(store_case_find_repeat(f->store, "a@b.test", 1, 0, &s), -1);
+	assert_int_equal(store_requester_verified(f->store, "a@b.test", 0), -1);
+	assert_int_equal(store_requester_had_outcome(f->store, "a@b.test", "vexatious", 0), -1);
+	assert_int_equal(store_case_last_inbound(f->store, case_id, &in), -1);
+	assert_int_equal(store_mailbox_get(f->store, "INBOX", &uv), -1);
+	assert_int_equal(store_uid_get(f->store, "INBOX", 1, 1, &v, NULL), -1);
+	assert_int_equal(store_outbox_case(f->store, 1, &v), -1);
+	assert_null(s);
+	g_free(ref);
+}
+
+/* Attempts per UID: counted before each try (a crash still counts), given back when the
+   failure was not the message's, dropped once it is processed. */
+static void test_uid_attempts(void **state)
+{
+	struct fixture *f = *state;
+	char *last = NULL, *error = NULL;
+	int n = 0;
+
+	assert_int_equal(store_uid_attempt_begin(f->store, "INBOX", 9, 4, &n, &last, &error), 1);
+	assert_int_equal(n, 1);
+	assert_null(last);
+	/* the poller died here: the next try is the second */
+	assert_int_equal(store_uid_attempt_begin(f->store, "INBOX", 9, 4, &n, &last, &error), 1);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_uid_attempt_end(f->store, "INBOX", 9, 4, STORE_ATTEMPT_NOT_OURS,
+					       "disk full", &error), 1);
+	assert_int_equal(store_uid_attempt_begin(f->store, "INBOX", 9, 4, &n, &last, &error), 1);
+	assert_int_equal(n, 2);
+	assert_string_equal(last, "disk full");
+	g_free(last);
+	assert_int_equal(store_uid_attempt_end(f->store, "INBOX", 9, 4, STORE_ATTEMPT_FAILED,
+					       "refused", &error), 1);
+	assert_int_equal(store_uid_attempt_begin(f->store, "INBOX", 9, 4, &n, &last, &error), 1);
+	assert_int_equal(n, 3);
+	assert_string_equal(last, "refused");
+	g_free(last);
+	/* another UID, or the same UID under another UIDVALIDITY, counts apart */
+	assert_int_equal(store_uid_attempt_begin(f->store, "INBOX", 10, 4, &n, &last, &error), 1);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_uid_attempt_end(f->store, "INBOX", 9, 4, STORE_ATTEMPT_DONE, NULL,
+					       &error), 1);
+	assert_int_equal(store_uid_attempt_begin(f->store, "INBOX", 9, 4, &n, &last, &error), 1);
+	assert_int_equal(n, 1);
+	assert_null(last);
+	assert_null(error);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +484,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_events_append_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_by_hash_not_message_id, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_uid_tracking, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookups_tell_error_from_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_uid_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spool_roundtrip_and_corruption, setup, teardown),
 	};
