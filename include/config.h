@@ -3,8 +3,7 @@
 #ifndef PDGATE_CONFIG_H
 #define PDGATE_CONFIG_H
 
-#include "imap.h"
-#include "smtp.h"
+#include "core.h" /* enum pd_tls */
 
 struct config {
 	char *path;            /* the file read */

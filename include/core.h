@@ -65,4 +65,8 @@ int pd_address_plausible(const char *a);
    NULL-safe. */
 int pd_host_is_loopback(const char *host);
 
+/* How a connection to a mail server is protected: TLS from the first byte, STARTTLS
+   (required), or none (loopback only: pd_host_is_loopback). */
+enum pd_tls { PD_TLS_IMPLICIT = 0, PD_TLS_STARTTLS, PD_TLS_NONE };
+
 #endif

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum pd_tls { PD_TLS_IMPLICIT = 0, PD_TLS_STARTTLS, PD_TLS_NONE };
+#include "core.h" /* enum pd_tls */
 
 struct imap_settings {
 	const char *host;

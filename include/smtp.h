@@ -4,7 +4,7 @@
 #define PDGATE_SMTP_H
 
 #include <stddef.h>
-#include "imap.h" /* enum pd_tls */
+#include "core.h" /* enum pd_tls */
 
 struct smtp_settings {
 	const char *host;
