@@ -40,6 +40,8 @@ static void usage(FILE *out)
 	      "  messages [--json]      list stored messages\n"
 	      "  outbox [--json]        list outgoing notices (queued, sent, failed)\n"
 	      "  outbox retry ID        queue a failed notice again\n"
+	      "  quarantine [--json]    list quarantined mail (why, where it was moved)\n"
+	      "  quarantine retry ID    process a quarantined message again from its spool copy\n"
 	      "  classify [--json] FILE...  classify messages with the rules (no database)\n"
 	      "  rules check            validate the rule files\n"
 	      "  templates check        validate the notice templates\n"
@@ -168,6 +170,8 @@ static int dispatch(const struct config *config, int argc, char **argv)
 		return cli_outbox_retry(config, argc, argv);
 	if (strcmp(cmd, "messages") == 0 || strcmp(cmd, "outbox") == 0)
 		return cmd_report(config, cmd, argc, argv);
+	if (strcmp(cmd, "quarantine") == 0)
+		return cli_quarantine(config, argc, argv);
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check_config(config);
 	if (strcmp(cmd, "deadline") == 0)
