@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "config.h"
 #include "core.h"
+#include "digest.h"
 #include "gateway.h"
 #include "mime.h"
 #include "report.h"
@@ -226,6 +227,7 @@ int main(int argc, char **argv)
 		log_warn("%s: %s", config_path, *w);
 	mime_init();
 	status = dispatch(config, argc - i, argv + i);
+	digest_chart_deinit();
 	mime_deinit();
 	config_free(&config);
 	return status;
