@@ -1,5 +1,6 @@
 # pdgate build. `make` builds build/pdgate; `make check` installs what is missing, builds and
-# runs every test; `make demo` runs the gateway against local mail servers; `make bench` measures.
+# runs every test; `make check-full` adds the slow passes (CI); `make demo` runs the gateway
+# against local mail servers; `make bench` measures.
 
 CC ?= cc
 PKGS := gmime-3.0 json-glib-1.0 sqlite3 libcurl gnutls cairo fontconfig
