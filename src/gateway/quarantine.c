@@ -40,7 +40,8 @@ static char *retry_detail(const struct store_quarantined *q, const struct gatewa
 	else if (r->reference != NULL)
 		g_string_append_printf(s, "stored on case %s", r->reference);
 	else if (r->auto_reason != NULL)
-		g_string_append_printf(s, "stored, machine-generated (%s): no case", r->auto_reason);
+		g_string_append_printf(s, "stored, machine-generated (%s): no case",
+				       r->auto_reason);
 	else
 		g_string_append(s, "stored, no case");
 	return g_string_free(s, FALSE);
@@ -103,9 +104,9 @@ int gateway_quarantine_retry(struct gateway *gw, int64_t id, const char *actor,
 	memset(r, 0, sizeof(*r));
 	if (ret == 1 && q.sha256 == NULL) {
 		r->unretriable = 1;
-		ret = error_set(error_r, 0, "message %" G_GINT64_FORMAT " was quarantined without "
-				"its bytes (%s): it cannot be processed again; the only copy is the "
-				"one in the IMAP quarantine folder", id,
+		ret = error_set(error_r, 0, "message %" G_GINT64_FORMAT " was quarantined "
+				"without its bytes (%s): it cannot be processed again; the only "
+				"copy is the one in the IMAP quarantine folder", id,
 				q.error != NULL ? q.error : "?");
 	} else if (ret == 1 && store_spool_get(gw->store, q.sha256, &raw, &len, error_r) != 1) {
 		r->unretriable = 1;

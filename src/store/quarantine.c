@@ -57,9 +57,10 @@ int store_message_replace(struct store *store, int64_t id, const struct store_me
 	return store_stmt_exec(
 		store, error_r,
 		"UPDATE messages SET case_id = NULLIF(?, 0), message_id = ?, in_reply_to = ?,"
-		" refs = ?, from_addr = ?, from_name = ?, to_addr = ?, subject = ?, date_header = ?,"
-		" date = ?, auto_reason = ?, status = ?, error = ?, classification = ?, notice = ?,"
-		" from_team = ?, auth = ? WHERE id = ? AND direction = 'in'",
+		" refs = ?, from_addr = ?, from_name = ?, to_addr = ?, subject = ?,"
+		" date_header = ?, date = ?, auto_reason = ?, status = ?, error = ?,"
+		" classification = ?, notice = ?, from_team = ?, auth = ?"
+		" WHERE id = ? AND direction = 'in'",
 		"issssssssisssssisi", m->case_id, m->message_id, m->in_reply_to, m->references,
 		m->from_addr, m->from_name, m->to_addr, m->subject, m->date_header, m->date,
 		m->auto_reason, m->status, m->error, m->classification, m->notice,

@@ -319,7 +319,9 @@ static void run_corpus(void **state, const char *dir, const char *label, int cpy
 	struct fixture *f = *state;
 	struct run r = { .root = dir, .cpython = cpython, .sample = sample_every(), .gw = f->gw,
 			 .failures = g_string_new(NULL), .misses = g_string_new(NULL),
-			 .others = g_string_new(NULL), .groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free) };
+			 .others = g_string_new(NULL),
+			 .groups = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+							 g_free) };
 	char *db = g_build_filename(f->dir, "pd.db", NULL);
 
 	if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {

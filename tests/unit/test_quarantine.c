@@ -207,8 +207,9 @@ static void test_retry_still_quarantined(void **state)
 	gateway_retry_clear(&r);
 	assert_int_equal(db_int(f, "SELECT COUNT(*) FROM messages"), 1);
 	assert_int_equal(db_int(f, "SELECT COUNT(*) FROM message_events WHERE action = "
-				"'quarantine_retried' AND detail LIKE '%it was quarantined: too many "
-				"boundary lines%still quarantined: too many boundary lines%'"), 1);
+				"'quarantine_retried' AND detail LIKE '%it was quarantined: "
+				"too many boundary lines%still quarantined: too many "
+				"boundary lines%'"), 1);
 	assert_int_equal(db_int(f, "SELECT COUNT(*) FROM cases"), 0);
 
 	/* The listing names it by the From and Subject of its bytes, escaped. */
@@ -246,7 +247,8 @@ static void test_retry_after_fix(void **state)
 				"o.rcpt = 'sam@public.test'"), 1);
 	assert_int_equal(db_int(f, "SELECT COUNT(*) FROM events WHERE case_id = 1 AND action = "
 				"'quarantine_retried' AND actor = 'local:test' AND detail LIKE "
-				"'%quarantined: an old parser bug%stored on case PD-2026-000001%'"), 1);
+				"'%quarantined: an old parser bug%stored on case "
+				"PD-2026-000001%'"), 1);
 	assert_int_equal(db_int(f, "SELECT COUNT(*) FROM message_events"), 1);
 	char *text = listing(f, 0);
 	assert_null(strstr(text, "Freedom"));
