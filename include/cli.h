@@ -41,4 +41,8 @@ int cli_report(const struct config *config, int argc, char **argv);
 /* pdgate outbox retry ID: queue a failed notice again (recorded on its case). */
 int cli_outbox_retry(const struct config *config, int argc, char **argv);
 
+/* pdgate quarantine [--json] | pdgate quarantine retry ID: the quarantined mail, and one of
+   them processed again from its spool copy (quarantine.h, gateway_quarantine_retry). */
+int cli_quarantine(const struct config *config, int argc, char **argv);
+
 #endif

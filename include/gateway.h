@@ -124,4 +124,22 @@ int gateway_poll_once(struct gateway *gw, char **error_r);
    non-zero, reload templates and rules between passes and clear it. Returns the exit status. */
 int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload);
 
+/* pdgate quarantine retry ID: quarantined message ID processed again from its spool copy
+   (after a fix), through the normal intake in one transaction on its own row: it becomes
+   stored (a case opened or joined, notices queued for the poller to send) or stays
+   quarantined with its new reason. Either way the retry is recorded (message_events, and
+   the case's events), with the old reason. The IMAP copy is not touched. 1 done (*r says
+   how); 0 refused with *error_r (no such quarantined message; r->unretriable: its bytes
+   were never kept or the spool copy is gone); -1 temporary. Clear *r whatever the return. */
+struct gateway_retry {
+	int quarantined;          /* still quarantined, because of `reason` */
+	char *reason;
+	char *reference;          /* the case it opened or joined, or NULL */
+	char *auto_reason;        /* machine-generated: why (no case, no notice) */
+	int unretriable;
+};
+int gateway_quarantine_retry(struct gateway *gw, int64_t id, const char *actor,
+			     struct gateway_retry *r, char **error_r);
+void gateway_retry_clear(struct gateway_retry *r);
+
 #endif

@@ -136,4 +136,10 @@ void mime_deinit(void);
 #define MIME_REPLY_QUOTES_ONLY 0x2
 char *mime_reply_new_text(const char *body, unsigned flags);
 
+/* From and Subject of a message mime_parse rejected, for `pdgate quarantine` to show: read
+   from the header block only (bounded), unfolded, RFC 2047 decoded, valid UTF-8, at most
+   PD_MAX_SUBJECT bytes. Control characters are kept: the caller escapes them for its
+   output. *from_r and *subject_r g_malloc'd, NULL when absent. */
+void mime_peek_headers(const char *raw, size_t len, char **from_r, char **subject_r);
+
 #endif

@@ -11,7 +11,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* Open (creating 0600, migrating to STORE_SCHEMA_VERSION) the database and spool folder.
    1 with *store_r (free with store_close) or 0. */
@@ -262,7 +262,8 @@ int store_outbox_mark_failed(struct store *store, int64_t id, const char *error,
 /* Read side, for the CLI: each row as a NULL-terminated array of column names and values
    (values may be NULL); the callback borrows them. `kind` selects the query:
    "cases" (arg unused), "case" (arg = reference), "case_messages", "case_events",
-   "case_outbox" (arg = reference), "messages" (arg unused), "outbox" (arg unused);
+   "case_outbox" (arg = reference), "messages" (arg unused), "outbox" (arg unused),
+   "quarantine" (arg unused: every quarantined inbound message, for `pdgate quarantine`);
    for the digest, columns reference, what, at: "failed_notices" (arg unused),
    "quarantined" (arg = Unix time: received since), "forgeries", "stray_commands" (arg =
    Unix time: recorded since). 1 or 0. */
@@ -270,5 +271,27 @@ typedef void store_row_cb(void *ctx, int ncols, const char *const *names,
 			  const char *const *values);
 int store_query(struct store *store, const char *kind, const char *arg, store_row_cb *cb,
 		void *ctx, char **error_r);
+
+/* ---- quarantine (store/quarantine.c): `pdgate quarantine` and its retry ---- */
+/* A quarantined inbound message as the retry needs it. Strings g_malloc'd or NULL
+   (store_quarantined_clear). */
+struct store_quarantined {
+	int64_t id, received, size;
+	char *sha256;             /* NULL: quarantined without its bytes (too large to fetch) */
+	char *error, *mailbox;
+};
+/* Message row id if it is an inbound quarantined message: 1, 0 (no such message, or not
+   quarantined: *error_r says which), -1 (database error). */
+int store_quarantined_load(struct store *store, int64_t id, struct store_quarantined *q,
+			   char **error_r);
+void store_quarantined_clear(struct store_quarantined *q);
+/* Rewrite inbound message row id with what a new intake of its bytes found (every column
+   store_message_add writes, except sha256, size, received and mailbox: those are the
+   bytes' own and stay). Inside the caller's transaction. 1, 0, -1. */
+int store_message_replace(struct store *store, int64_t id, const struct store_message *m,
+			  char **error_r);
+/* Append to a message's own record (message_events): what happened to it outside a case. */
+int store_message_event_add(struct store *store, int64_t message_row, const char *actor,
+			    const char *action, const char *detail, char **error_r);
 
 #endif

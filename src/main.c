@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "config.h"
 #include "core.h"
+#include "digest.h"
 #include "gateway.h"
 #include "mime.h"
 #include "report.h"
@@ -40,6 +41,8 @@ static void usage(FILE *out)
 	      "  messages [--json]      list stored messages\n"
 	      "  outbox [--json]        list outgoing notices (queued, sent, failed)\n"
 	      "  outbox retry ID        queue a failed notice again\n"
+	      "  quarantine [--json]    list quarantined mail (why, where it was moved)\n"
+	      "  quarantine retry ID    process a quarantined message again from its spool copy\n"
 	      "  classify [--json] FILE...  classify messages with the rules (no database)\n"
 	      "  rules check            validate the rule files\n"
 	      "  templates check        validate the notice templates\n"
@@ -168,6 +171,8 @@ static int dispatch(const struct config *config, int argc, char **argv)
 		return cli_outbox_retry(config, argc, argv);
 	if (strcmp(cmd, "messages") == 0 || strcmp(cmd, "outbox") == 0)
 		return cmd_report(config, cmd, argc, argv);
+	if (strcmp(cmd, "quarantine") == 0)
+		return cli_quarantine(config, argc, argv);
 	if (strcmp(cmd, "check-config") == 0)
 		return cmd_check_config(config);
 	if (strcmp(cmd, "deadline") == 0)
@@ -222,6 +227,7 @@ int main(int argc, char **argv)
 		log_warn("%s: %s", config_path, *w);
 	mime_init();
 	status = dispatch(config, argc - i, argv + i);
+	digest_chart_deinit();
 	mime_deinit();
 	config_free(&config);
 	return status;

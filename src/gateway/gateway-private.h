@@ -42,6 +42,7 @@ struct intake {
 	int from_team;                 /* sent from our own address, or an authenticated member */
 	int member;                    /* the From address is a [team] member's */
 	char *auth;                    /* a member's mail: "pass", or "fail: why" */
+	int64_t retry_row;             /* quarantine retry: the row rewritten instead of added */
 };
 
 /* ---- intake.c, for teammail.c ---- */
@@ -50,6 +51,11 @@ int gateway_intake_store(struct gateway *gw, struct intake *in, int64_t *row_r, 
 /* What happens to anyone's mail: continue its case or open one. 1/0/-1. */
 int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row_r,
 			     char **error_r);
+
+/* For quarantine.c: classify *in and write everything for it (in the caller's transaction),
+   as gateway_process_raw does; then free what *in owns. 1/0/-1. */
+int gateway_intake_write(struct gateway *gw, struct intake *in, int64_t *row_r, char **error_r);
+void gateway_intake_clear(struct intake *in);
 
 /* ---- fees.c ---- */
 /* Close the cases whose fee was not paid within three months of its notice, once a day. */

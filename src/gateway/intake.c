@@ -84,7 +84,12 @@ static int add_message(struct gateway *gw, const struct intake *in, int64_t *id_
 	struct store_message m;
 	char *refs = in->msg != NULL ? join_references(in->msg) : NULL;
 	fill_message_row(in, &m, refs);
-	int ret = store_message_add(gw->store, &m, id_r, error_r);
+	/* A quarantined message processed again keeps its row: same id, bytes and receipt. */
+	int ret = in->retry_row != 0 ?
+		  store_message_replace(gw->store, in->retry_row, &m, error_r) :
+		  store_message_add(gw->store, &m, id_r, error_r);
+	if (ret == 1 && in->retry_row != 0 && id_r != NULL)
+		*id_r = in->retry_row;
 	g_free(refs);
 	return ret;
 }
@@ -482,7 +487,7 @@ int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row
 }
 
 /* Decide and write everything for one message; the caller owns the transaction. */
-static int intake_write(struct gateway *gw, struct intake *in, int64_t *row_r, char **error_r)
+int gateway_intake_write(struct gateway *gw, struct intake *in, int64_t *row_r, char **error_r)
 {
 	if (in->msg != NULL && intake_classify(gw, in) != 1)
 		return error_set(error_r, -1, "store: the case of the message could not be looked up");
@@ -491,7 +496,7 @@ static int intake_write(struct gateway *gw, struct intake *in, int64_t *row_r, c
 	return gateway_intake_as_anyone(gw, in, row_r, error_r);
 }
 
-static void intake_free(struct intake *in)
+void gateway_intake_clear(struct intake *in)
 {
 	classify_result_clear(&in->cls);
 	g_free(in->cls_json);
@@ -552,7 +557,7 @@ int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t
 		log_warn("message %.12s quarantined: %s", in.sha256, in.parse_error);
 	if ((ret = store_begin(gw->store, error_r)) != 1)
 		goto out;
-	ret = intake_write(gw, &in, message_row_r, error_r);
+	ret = gateway_intake_write(gw, &in, message_row_r, error_r);
 	if (ret == 1)
 		ret = record_uid(gw, origin, *message_row_r, error_r);
 	if (ret == 1)
@@ -560,7 +565,7 @@ int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t
 	if (ret != 1)
 		store_rollback(gw->store);
 out:
-	intake_free(&in);
+	gateway_intake_clear(&in);
 	return ret;
 }
 

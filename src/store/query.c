@@ -49,6 +49,16 @@ static const struct named_query queries[] = {
 	  " IFNULL(subject, '(no subject)') || ' (' || IFNULL(error, '?') || ')' AS what,"
 	  " received AS at FROM messages WHERE status = 'quarantined' AND received >= ?"
 	  " ORDER BY id" },
+	/* `pdgate quarantine`: the folder is where the poller moved it (NULL: not moved yet);
+	   from and subject are NULL for mail that could not be parsed (the CLI reads them from
+	   the spool copy); spooled 0 means it cannot be retried. */
+	{ "quarantine", 0,
+	  "SELECT m.id, m.received, m.from_addr AS \"from\", m.subject, m.size, m.error AS reason,"
+	  " (SELECT u.moved_to FROM mailbox_uids u WHERE u.message_row = m.id"
+	  "  ORDER BY u.rowid DESC LIMIT 1) AS folder, m.sha256 IS NOT NULL AS spooled, m.sha256,"
+	  " (SELECT COUNT(*) FROM message_events e WHERE e.message_row = m.id"
+	  "  AND e.action = 'quarantine_retried') AS retries"
+	  " FROM messages m WHERE m.direction = 'in' AND m.status = 'quarantined' ORDER BY m.id" },
 	{ "forgeries", 1,
 	  "SELECT c.reference, e.detail AS what, e.at FROM events e JOIN cases c ON c.id = e.case_id"
 	  " WHERE e.action = 'possible_forgery' AND e.at >= ? ORDER BY e.id" },

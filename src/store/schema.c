@@ -137,6 +137,22 @@ static const char *const migrations[] = {
 	 "  last_error TEXT,"
 	 "  PRIMARY KEY (mailbox, uidvalidity, uid)"
 	 ");"),
+	/* 9: what happened to a message itself, outside any case: a quarantined message
+	   processed again (`pdgate quarantine retry`), with the reason it had. Append-only like
+	   the case events: a retry that leaves it quarantined still keeps the old reason here. */
+	("CREATE TABLE message_events ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  message_row INTEGER NOT NULL REFERENCES messages(id),"
+	 "  at INTEGER NOT NULL,"
+	 "  actor TEXT NOT NULL,"
+	 "  action TEXT NOT NULL,"
+	 "  detail TEXT"
+	 ");"
+	 "CREATE INDEX message_events_row ON message_events(message_row);"
+	 "CREATE TRIGGER message_events_no_update BEFORE UPDATE ON message_events"
+	 "  BEGIN SELECT RAISE(ABORT, 'message events are append-only'); END;"
+	 "CREATE TRIGGER message_events_no_delete BEFORE DELETE ON message_events"
+	 "  BEGIN SELECT RAISE(ABORT, 'message events are append-only'); END;"),
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
