@@ -60,4 +60,11 @@ char *pd_utf8_clean(const char *s, size_t max, int keep_newlines);
    NULL-safe. */
 int pd_address_plausible(const char *a);
 
+/* TEST-ONLY fault injection (src/core/fault.c). With PDGATE_FAULT_POINT=name[:N] in the
+   environment the process SIGKILLs itself the Nth time (default 1) it reaches the point
+   `name`, so the crash tests can stop it at an exact step of a pass. Without the variable it
+   does nothing (the variable is read once; then one branch per call). Never set it in
+   production. The points are listed in README.md ("Fault points"). */
+void pd_fault_point(const char *name);
+
 #endif

@@ -497,6 +497,7 @@ int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t
 		ret = -1; /* disk trouble: leave the message in the mailbox and retry later */
 		goto out;
 	}
+	pd_fault_point("spooled");
 	if (store_message_find_by_sha256(gw->store, in.sha256, message_row_r)) {
 		log_info("message %.12s already stored: not processed again", in.sha256);
 		ret = 1;
@@ -507,8 +508,10 @@ int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t
 	if ((ret = store_begin(gw->store, error_r)) != 1)
 		goto out;
 	ret = intake_write(gw, &in, message_row_r, error_r);
+	pd_fault_point("mid_transaction");
 	if (ret == 1)
 		ret = store_commit(gw->store, error_r);
+	pd_fault_point("after_commit");
 	if (ret != 1)
 		store_rollback(gw->store);
 out:
