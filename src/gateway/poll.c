@@ -45,8 +45,10 @@ static void move_batch(struct poll_ctx *p, GArray *uids, const char *dest)
 
 	if (uids->len == 0)
 		return;
+	pd_fault_point("before_move");
 	if (imap_move(p->imap, (const uint32_t *)(void *)uids->data, uids->len, dest, &error) == 1 &&
 	    store_begin(p->gw->store, &error) == 1) {
+		pd_fault_point("after_move");
 		for (guint i = 0; i < uids->len; i++)
 			store_uid_set_moved(p->gw->store, c->imap.mailbox, p->uidvalidity,
 					    g_array_index(uids, uint32_t, i), dest, NULL);
@@ -103,6 +105,7 @@ static int process_uid(struct poll_ctx *p, uint32_t uid, int64_t *row_r, char **
 
 	if (ret != 1)
 		goto out;
+	pd_fault_point("fetched");
 	if (f.too_large)
 		ret = quarantine_large(p, &f, row_r);
 	else
@@ -111,6 +114,7 @@ static int process_uid(struct poll_ctx *p, uint32_t uid, int64_t *row_r, char **
 	if (ret == 1)
 		ret = store_uid_put(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, *row_r,
 				    error_r);
+	pd_fault_point("uid_recorded");
 out:
 	g_free(f.raw);
 	return ret;
