@@ -511,7 +511,6 @@ int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t
 	pd_fault_point("mid_transaction");
 	if (ret == 1)
 		ret = store_commit(gw->store, error_r);
-	pd_fault_point("after_commit");
 	if (ret != 1)
 		store_rollback(gw->store);
 out:

@@ -111,6 +111,7 @@ static int process_uid(struct poll_ctx *p, uint32_t uid, int64_t *row_r, char **
 	else
 		ret = gateway_process_raw(p->gw, f.raw, f.len, f.internaldate, c->imap.mailbox,
 					  row_r, error_r);
+	pd_fault_point("after_commit");
 	if (ret == 1)
 		ret = store_uid_put(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, *row_r,
 				    error_r);
