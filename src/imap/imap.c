@@ -33,10 +33,40 @@
 /* Server response text kept in error messages. */
 #define IMAP_MAX_ERROR_TEXT 200
 
+/* The stream's own driver with one change, see imap_guard_eof(). */
+struct imap_eof_driver {
+	mailstream_low_driver driver; /* first: the stream's driver pointer points here */
+	ssize_t (*read)(mailstream_low *, void *, size_t);
+};
+
 struct imap {
 	mailimap *session;
 	char *host; /* for SNI and the certificate host-name check */
+	struct imap_eof_driver eof_driver;
 };
+/* End-of-file is an error. libetpan 1.9.4 (and its master) reads a literal in a loop that
+   only stops on -1: a read of 0 (the server closed the connection inside a FETCH body, or a
+   stop shut the socket down) makes it spin at full CPU for ever, timeout or not. */
+static ssize_t imap_read_eof_is_error(mailstream_low *low, void *buf, size_t count)
+{
+	const struct imap_eof_driver *d = (const struct imap_eof_driver *)(void *)low->driver;
+	ssize_t r = d->read(low, buf, count);
+
+	return r == 0 && count > 0 ? -1 : r;
+}
+
+/* Wrap the read of the stream's final low-level driver (after STARTTLS, the TLS one). */
+static void imap_guard_eof(struct imap *imap)
+{
+	mailstream_low *low = mailstream_get_low(imap->session->imap_stream);
+
+	if (low == NULL || low->driver == NULL || low->driver == &imap->eof_driver.driver)
+		return;
+	imap->eof_driver.driver = *low->driver;
+	imap->eof_driver.read = low->driver->mailstream_read;
+	imap->eof_driver.driver.mailstream_read = imap_read_eof_is_error;
+	low->driver = &imap->eof_driver.driver;
+}
 
 /* What one UID FETCH answered for the UID asked about. */
 struct imap_items {
@@ -327,6 +357,7 @@ static int imap_open(struct imap *imap, const struct imap_settings *set, int *pr
 		if (ret != 1)
 			return ret;
 	}
+	imap_guard_eof(imap);
 	if (set->tls != PD_TLS_NONE)
 		return imap_verify_peer(imap, set->ca_file, error_r);
 	return 1;
