@@ -12,6 +12,7 @@ struct poll_ctx {
 	uint32_t uidvalidity;
 	unsigned processed, failed;
 	GArray *to_processed, *to_quarantine; /* committed UIDs waiting to be moved */
+	volatile sig_atomic_t *stop; /* the daemon's stop request; NULL for poll --once */
 };
 
 static int connect_imap(struct gateway *gw, struct imap **imap_r, char **error_r)
@@ -201,7 +202,8 @@ static int scan_mailbox(struct poll_ctx *p, char **error_r)
 		goto out;
 	if ((ret = imap_list_uids(p->imap, &uids, &count, error_r)) != 1)
 		goto out;
-	for (size_t i = 0; i < count; i++) {
+	/* On a stop request the rest waits: committed UIDs are moved by the next start. */
+	for (size_t i = 0; i < count && (p->stop == NULL || !*p->stop); i++) {
 		handle_uid(p, uids[i]);
 		if ((i + 1) % PD_POLL_BATCH == 0 || i + 1 == count)
 			finish_batch(p);
@@ -382,7 +384,8 @@ static int run_session(struct poll_ctx *p, volatile sig_atomic_t *stop,
 		if ((ret = scan_mailbox(p, error_r)) != 1)
 			break;
 		*scanned_r = 1;
-		timed_mail(p->gw);
+		if (!*stop)
+			timed_mail(p->gw);
 		if (*stop || (ret = wait_for_mail(p, stop, reload, error_r)) != 1)
 			break;
 	}
@@ -399,6 +402,7 @@ int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop, volatile sig_at
 		char *error = NULL;
 		int scanned = 0;
 		poll_ctx_init(&p, gw);
+		p.stop = stop;
 		int ret = run_session(&p, stop, reload, &scanned, &error);
 		poll_ctx_deinit(&p);
 		if (scanned)
