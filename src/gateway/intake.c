@@ -458,6 +458,7 @@ int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row
 		/* Machine mail that continues no case, or unparsable mail: kept, no case. */
 		ret = 1;
 	}
+	pd_fault_point("mid_transaction");
 	if (ret == 1)
 		ret = add_message(gw, in, row_r, error_r);
 	if (ret == 1 && reply)
@@ -508,7 +509,6 @@ int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t
 	if ((ret = store_begin(gw->store, error_r)) != 1)
 		goto out;
 	ret = intake_write(gw, &in, message_row_r, error_r);
-	pd_fault_point("mid_transaction");
 	if (ret == 1)
 		ret = store_commit(gw->store, error_r);
 	if (ret != 1)
