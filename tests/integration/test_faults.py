@@ -25,7 +25,8 @@ database and a stop request while the server stalls. Whatever happens, at the en
 
 Prints "PASS name" or "FAIL name: reason" per test, then "N passed, N failed"; a test that
 cannot run here (no tmpfs mount) prints "SKIP name: why" and is not counted.
-`python3 test_faults.py [method...]` runs only those tests (method names as in TESTS).
+`python3 test_faults.py [method...]` runs only those tests (names or method names as in TESTS;
+kill_after_commit runs kill_after_commit_2).
 PDGATE_FAULTS_LONG=1 (make faults-long) runs the kill loop at every hit of every point.
 """
 
@@ -61,6 +62,13 @@ KILL_POINTS = [
     ("after_smtp", 2),
 ]
 SEND_POINTS = ("sending", "after_smtp")
+MOVE_POINTS = ("before_move", "after_move")         # reached once a batch
+if os.environ.get("PDGATE_FAULTS_LONG") == "1":
+    # make faults-long: every hit of every point a pass of three requests reaches (the
+    # notices: two a request, the team's and the acknowledgement).
+    KILL_POINTS = [(p, n) for p, _ in KILL_POINTS
+                   for n in ((1,) if p in MOVE_POINTS else range(1, 7 if p in SEND_POINTS
+                                                                 else 4))]
 
 
 def sha(raw):
@@ -589,7 +597,7 @@ class Faults:
             "UID SEARCH", "stall") and "fault:stall")
 
 
-TESTS = [("kill_at_%s_%d_then_restart_each_once" % (p, n), "kill_%s" % p)
+TESTS = [("kill_at_%s_%d_then_restart_each_once" % (p, n), "kill_%s_%d" % (p, n))
          for p, n in KILL_POINTS] + [
     ("kill_too_large_after_commit_recorded_once", "kill_too_large_after_commit"),
     ("imap_drop_mid_fetch_literal_nothing_cut_stored", "imap_drop_mid_literal"),
@@ -608,7 +616,7 @@ TESTS = [("kill_at_%s_%d_then_restart_each_once" % (p, n), "kill_%s" % p)
     ("sigterm_search_unanswered_stops_within_5s", "sigterm_mid_search"),
 ]
 for _p, _n in KILL_POINTS:
-    setattr(Faults, "kill_" + _p, lambda self, p=_p, n=_n: self.kill_at(p, n))
+    setattr(Faults, "kill_%s_%d" % (_p, _n), lambda self, p=_p, n=_n: self.kill_at(p, n))
 
 
 def run_one(name, fn):
@@ -651,7 +659,8 @@ def run_scenario(tests):
 def main():
     harness.require_root()
     want = sys.argv[1:]
-    tests = [(n, m) for n, m in TESTS if not want or m in want or n in want]
+    tests = [(n, m) for n, m in TESTS
+             if not want or any(w in (n, m) or m.startswith(w + "_") for w in want)]
     if not tests:
         print("no such test: %s (methods: %s)" % (" ".join(want),
                                                   " ".join(m for _, m in TESTS)))
