@@ -87,6 +87,7 @@ class Faults:
         self.n = 0
         self.mounts = []
         self.kpd = None             # the kill loop's pdgate (one database for every point)
+        self.killed = ([], [])      # its requests and their senders
         harness.log("imap proxy on %d" % self.proxy.port)
 
     def close(self):
@@ -242,7 +243,9 @@ class Faults:
         if self.kpd is None:
             self.kpd = self.pdgate("kill")
         pd = self.kpd
-        raws, addrs = self.requests("k-" + point.replace("_", "-"), 3)
+        raws, addrs = self.requests("k%d-%s" % (hit, point.replace("_", "-")), 3)
+        self.killed[0].extend(raws)
+        self.killed[1].extend(addrs)
         r = self.run(pd, "poll", "--once", fault="%s:%d" % (point, hit))
         check(r.returncode == -signal.SIGKILL, "not killed at %s:%d (exit %s)" %
               (point, hit, r.returncode), pd.diag())
@@ -252,6 +255,15 @@ class Faults:
         if point in SEND_POINTS:
             self.settle_journal(pd)
         self.exactly_once(pd, raws, addrs)
+
+    def kill_loop_totals(self):
+        """After the whole loop: no later restart redid an earlier point's work."""
+        check(self.kpd is not None, "the kill loop did not run")
+        self.exactly_once(self.kpd, *self.killed)
+        with self.db(self.kpd) as c:
+            n = c.execute("SELECT COUNT(*) FROM messages WHERE direction = 'in'").fetchone()[0]
+        check(n == len(self.killed[0]), "%d inbound rows for %d requests" %
+              (n, len(self.killed[0])))
 
     def kill_too_large_after_commit(self):
         """A message over the size limit is recorded without its bytes (no SHA-256 to find it
@@ -599,6 +611,7 @@ class Faults:
 
 TESTS = [("kill_at_%s_%d_then_restart_each_once" % (p, n), "kill_%s_%d" % (p, n))
          for p, n in KILL_POINTS] + [
+    ("kill_loop_whole_database_each_once", "kill_loop_totals"),
     ("kill_too_large_after_commit_recorded_once", "kill_too_large_after_commit"),
     ("imap_drop_mid_fetch_literal_nothing_cut_stored", "imap_drop_mid_literal"),
     ("imap_drop_after_server_moved_not_redone", "imap_drop_after_move"),
