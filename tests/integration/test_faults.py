@@ -305,6 +305,9 @@ class Faults:
         fired = len([e for e in self.proxy.events() if e[0].startswith("fault:")])
         check(fired > fired_before, "the fault never fired", self.proxy.transcript())
         check(r.returncode >= 0, "pdgate died (%s)" % r.returncode, pd.diag())
+        errors = [l for l in r.err.splitlines() if ": error: " in l or ": warn: " in l]
+        pdtest.note("%s: exit %d%s" % (label, r.returncode, (", " + errors[0][7:140])
+                                        if errors else ""))
         if expect_text is not None:
             check(expect_text in r.err, "the log does not say %r" % expect_text, pd.diag())
         self.no_strangers(pd)
