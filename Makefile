@@ -25,7 +25,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 SAN_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests-san/%,$(UNIT_SRCS))
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all deps check clang-check unit integration demo bench clean
+.PHONY: all deps check clang-check unit integration demo bench faults-long clean
 # Keep sanitizer objects between runs; they are intermediates of the test binaries.
 .SECONDARY:
 all: $(BUILD)/pdgate
@@ -82,6 +82,10 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/imap-fetch-bench $(BUILD)/classify-bench
 	@$(BUILD)/classify-bench rules/pdgate.rules tests/corpus/tune/*.eml tests/corpus/holdout/*.eml
 	@tests/bench/bench.sh
+
+# The crash tests at every hit of every fault point (make check kills at one hit of each).
+faults-long: all
+	@PDGATE_FAULTS_LONG=1 python3 tests/integration/test_faults.py
 
 $(BUILD)/classify-bench: tests/bench/classify_bench.c $(OBJS)
 	@echo "  LD      $@"

@@ -69,4 +69,11 @@ int pd_host_is_loopback(const char *host);
    (required), or none (loopback only: pd_host_is_loopback). */
 enum pd_tls { PD_TLS_IMPLICIT = 0, PD_TLS_STARTTLS, PD_TLS_NONE };
 
+/* TEST-ONLY fault injection (src/core/fault.c). With PDGATE_FAULT_POINT=name[:N] in the
+   environment the process SIGKILLs itself the Nth time (default 1) it reaches the point
+   `name`, so the crash tests can stop it at an exact step of a pass. Without the variable it
+   does nothing (the variable is read once; then one branch per call). Never set it in
+   production. The points are listed in README.md ("Fault points"). */
+void pd_fault_point(const char *name);
+
 #endif

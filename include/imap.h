@@ -36,6 +36,11 @@ int imap_connect(const struct imap_settings *set, struct imap **imap_r, char **e
 /* LOGOUT (best effort), close, free, *imap = NULL. NULL-safe. */
 void imap_disconnect(struct imap **imap);
 
+/* For a SIGTERM/SIGINT handler (async-signal-safe: one shutdown()): end the open session's
+   connection so that the read it blocks in, or the next one, fails at once instead of after
+   the IMAP timeout. Every later command on that session fails; the caller then stops. */
+void imap_abort_from_signal(void);
+
 /* 1 if the server offers the capability (e.g. "IDLE", "MOVE", "UIDPLUS"), else 0. */
 int imap_has_capability(struct imap *imap, const char *name);
 

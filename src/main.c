@@ -4,6 +4,7 @@
 #include "core.h"
 #include "digest.h"
 #include "gateway.h"
+#include "imap.h"
 #include "mime.h"
 #include "report.h"
 #include "store.h"
@@ -19,10 +20,13 @@ static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		reload_requested = 1;
-	else
-		stop_requested = 1;
+		return;
+	}
+	stop_requested = 1;
+	/* A stalled server must not hold a stop for the IMAP timeout (see imap.c). */
+	imap_abort_from_signal();
 }
 
 static void usage(FILE *out)
@@ -73,7 +77,10 @@ static void install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	/* Restart reads and writes: a signal must not look like a broken connection. poll()
-	   in IDLE still returns early, which is what makes stop and reload prompt. */
+	   in IDLE still returns early, which is what makes stop and reload prompt. SA_RESTART
+	   does not reach libetpan's waits (poll()/select() are never restarted): a SIGHUP during
+	   an IMAP read fails that read and the session reconnects. A stop does not rely on EINTR
+	   at all: the handler shuts the IMAP socket down (imap_abort_from_signal). */
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);

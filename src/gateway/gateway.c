@@ -294,7 +294,9 @@ static int send_item(struct gateway *gw, struct smtp *smtp, const struct store_o
 		ret = -1;
 		goto out;
 	}
+	pd_fault_point("sending");
 	ret = smtp_send_all(smtp, it->sender, rcpts, raw, len, &error);
+	pd_fault_point("after_smtp");
 	if (ret == 1 && store_outbox_mark_sent(gw->store, it->id, pd_now(), NULL) != 1)
 		log_error("notice %" G_GINT64_FORMAT " sent but not recorded: the journal (or a "
 			  "later start) settles it", it->id);

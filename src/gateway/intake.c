@@ -477,6 +477,7 @@ int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row
 		/* Machine mail that continues no case, or unparsable mail: kept, no case. */
 		ret = 1;
 	}
+	pd_fault_point("mid_transaction");
 	if (ret == 1)
 		ret = add_message(gw, in, row_r, error_r);
 	if (ret == 1 && reply)
@@ -546,6 +547,7 @@ int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t
 		ret = -1; /* disk trouble: leave the message in the mailbox and retry later */
 		goto out;
 	}
+	pd_fault_point("spooled");
 	if ((ret = store_message_find_by_sha256(gw->store, in.sha256, message_row_r)) != 0) {
 		if (ret < 0)
 			error_set(error_r, -1, "store: the message's hash could not be looked up");

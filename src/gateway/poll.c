@@ -12,6 +12,7 @@ struct poll_ctx {
 	uint32_t uidvalidity;
 	unsigned processed, failed;
 	GArray *to_processed, *to_quarantine; /* committed UIDs waiting to be moved */
+	volatile sig_atomic_t *stop; /* the daemon's stop request; NULL for poll --once */
 };
 
 static int connect_imap(struct gateway *gw, struct imap **imap_r, char **error_r)
@@ -61,12 +62,18 @@ static void move_batch(struct poll_ctx *p, GArray *uids, const char *dest)
 
 	if (uids->len == 0)
 		return;
-	if (imap_move(p->imap, (const uint32_t *)(void *)uids->data, uids->len, dest, &error) != 1)
+	pd_fault_point("before_move");
+	if (imap_move(p->imap, (const uint32_t *)(void *)uids->data, uids->len, dest,
+		      &error) != 1) {
 		log_warn("imap: moving %u message(s) to %s failed (will retry): %s", uids->len,
 			 dest, error != NULL ? error : "?");
-	else if (record_moved(p, uids, dest, &error) != 1)
+		goto out;
+	}
+	pd_fault_point("after_move");
+	if (record_moved(p, uids, dest, &error) != 1)
 		log_warn("store: %u message(s) moved to %s but not recorded: %s", uids->len, dest,
 			 error != NULL ? error : "?");
+out:
 	g_free(error);
 	g_array_set_size(uids, 0);
 }
@@ -108,6 +115,7 @@ static int process_uid(struct poll_ctx *p, uint32_t uid, int64_t *row_r, int *go
 	*gone_r = ret == 0;
 	if (ret != 1)
 		goto out;
+	pd_fault_point("fetched");
 	if (f.too_large) {
 		char *why = g_strdup_printf("message of %u bytes exceeds the limit of %u", f.size,
 					    PD_MAX_MESSAGE_SIZE);
@@ -118,6 +126,7 @@ static int process_uid(struct poll_ctx *p, uint32_t uid, int64_t *row_r, int *go
 		ret = gateway_process_raw(p->gw, f.raw, f.len, f.internaldate, &o, row_r,
 					  error_r);
 	}
+	pd_fault_point("after_commit"); /* the message and its UID are committed together */
 out:
 	g_free(f.raw);
 	return ret;
@@ -265,7 +274,8 @@ static int scan_mailbox(struct poll_ctx *p, char **error_r)
 		goto out;
 	if ((ret = imap_list_uids(p->imap, &uids, &count, error_r)) != 1)
 		goto out;
-	for (size_t i = 0; i < count; i++) {
+	/* On a stop request the rest waits: committed UIDs are moved by the next start. */
+	for (size_t i = 0; i < count && (p->stop == NULL || !*p->stop); i++) {
 		handle_uid(p, uids[i]);
 		if ((i + 1) % PD_POLL_BATCH == 0 || i + 1 == count)
 			finish_batch(p);
@@ -469,7 +479,8 @@ static int run_session(struct poll_ctx *p, volatile sig_atomic_t *stop,
 		if ((ret = scan_mailbox(p, error_r)) != 1)
 			break;
 		*scanned_r = 1;
-		timed_mail(p->gw);
+		if (!*stop)
+			timed_mail(p->gw);
 		if (*stop || (ret = wait_for_mail(p, stop, reload, error_r)) != 1)
 			break;
 	}
@@ -486,6 +497,7 @@ int gateway_run(struct gateway *gw, volatile sig_atomic_t *stop, volatile sig_at
 		char *error = NULL;
 		int scanned = 0;
 		poll_ctx_init(&p, gw);
+		p.stop = stop;
 		int ret = run_session(&p, stop, reload, &scanned, &error);
 		poll_ctx_deinit(&p);
 		if (scanned)

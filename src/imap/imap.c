@@ -18,9 +18,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -29,10 +31,78 @@
 #define IMAP_DEFAULT_TIMEOUT_SECS 60
 #define IMAP_MAX_IDLE_SECS (29 * 60)
 
+/* The stream's own driver with one change, see imap_guard_eof(). */
+struct imap_eof_driver {
+	mailstream_low_driver driver; /* first: the stream's driver pointer points here */
+	ssize_t (*read)(mailstream_low *, void *, size_t);
+};
+
 struct imap {
 	mailimap *session;
 	char *host; /* for SNI and the certificate host-name check */
+	int fd;	    /* the connection's socket once connected, else -1 */
+	struct imap_eof_driver eof_driver;
 };
+
+/* The socket of the session a stop request must end (the poller has one at a time), or -1.
+   Why not mailstream_cancel(): it takes a mutex, so a signal handler cannot call it, and a
+   watcher thread would race with the session being freed. Why not rely on EINTR: libetpan
+   1.9.4 waits for data in poll()/select() (mailstream_low_socket_read), which Linux never
+   restarts, and then fails the read, but a signal that arrives just before that wait, or
+   between two reads, is not seen, and the next command (the next UID, IDLE's DONE) waits the
+   whole IMAP timeout again. shutdown() is async-signal-safe and makes every pending and later
+   read return end-of-file at once, TLS or not. A stale value can at worst shut down another
+   socket of a process that is stopping anyway. imap_stopping covers a stop that comes before
+   the socket is known (during the greeting): the socket is shut down as soon as it is, and
+   no LOGOUT waits for a reply. */
+static volatile sig_atomic_t imap_live_fd = -1, imap_stopping;
+
+void imap_abort_from_signal(void)
+{
+	int fd = imap_live_fd;
+
+	imap_stopping = 1;
+	if (fd >= 0)
+		(void)shutdown(fd, SHUT_RDWR);
+}
+
+/* End-of-file is an error. libetpan 1.9.4 (and its master) reads a literal in a loop that
+   only stops on -1: a read of 0 (the server closed the connection inside a FETCH body, or a
+   stop shut the socket down) makes it spin at full CPU for ever, timeout or not. */
+static ssize_t imap_read_eof_is_error(mailstream_low *low, void *buf, size_t count)
+{
+	const struct imap_eof_driver *d = (const struct imap_eof_driver *)(void *)low->driver;
+	ssize_t r = d->read(low, buf, count);
+
+	return r == 0 && count > 0 ? -1 : r;
+}
+
+/* Wrap the read of the stream's final low-level driver (after STARTTLS, the TLS one). */
+static void imap_guard_eof(struct imap *imap)
+{
+	mailstream_low *low = mailstream_get_low(imap->session->imap_stream);
+
+	if (low == NULL || low->driver == NULL || low->driver == &imap->eof_driver.driver)
+		return;
+	imap->eof_driver.driver = *low->driver;
+	imap->eof_driver.read = low->driver->mailstream_read;
+	imap->eof_driver.driver.mailstream_read = imap_read_eof_is_error;
+	low->driver = &imap->eof_driver.driver;
+}
+
+/* Publish the connected socket to imap_abort_from_signal(). */
+static void imap_track_fd(struct imap *imap)
+{
+	mailstream_low *low = imap->session->imap_stream != NULL ?
+			      mailstream_get_low(imap->session->imap_stream) : NULL;
+
+	imap->fd = low != NULL ? mailstream_low_get_fd(low) : -1;
+	if (imap->fd < 0)
+		return;
+	imap_live_fd = imap->fd;
+	if (imap_stopping)
+		(void)shutdown(imap->fd, SHUT_RDWR);
+}
 
 /* What one UID FETCH answered for the UID asked about. */
 struct imap_items {
@@ -314,6 +384,7 @@ static int imap_open(struct imap *imap, const struct imap_settings *set, int *pr
 	/* Whatever libetpan says, failing to reach the server is never permanent. */
 	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED && r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
 		return imap_fail_temp(imap, r, error_r, "connect");
+	imap_track_fd(imap); /* STARTTLS keeps the socket: tracked once */
 	*preauth_r = r == MAILIMAP_NO_ERROR_AUTHENTICATED;
 	if (set->tls == PD_TLS_STARTTLS) {
 		if (*preauth_r)
@@ -323,6 +394,7 @@ static int imap_open(struct imap *imap, const struct imap_settings *set, int *pr
 		if (ret != 1)
 			return ret;
 	}
+	imap_guard_eof(imap);
 	if (set->tls != PD_TLS_NONE)
 		return imap_verify_peer(imap, set->ca_file, error_r);
 	return 1;
@@ -357,6 +429,7 @@ int imap_connect(const struct imap_settings *set, struct imap **imap_r, char **e
 		goto out;
 	imap = g_malloc0(sizeof(*imap)); /* not g_new0: -Iinclude hides <limits.h> */
 	imap->host = g_strdup(set->host);
+	imap->fd = -1;
 	imap->session = mailimap_new(0, NULL);
 	if (imap->session == NULL) {
 		ret = imap_oom(error_r);
@@ -394,8 +467,17 @@ void imap_disconnect(struct imap **imapp)
 	imap = *imapp;
 	*imapp = NULL;
 	if (imap->session != NULL) {
-		if (imap->session->imap_stream != NULL)
+		if (imap->session->imap_stream != NULL && !imap_stopping)
 			(void)mailimap_logout(imap->session);
+		/* Stopping: no LOGOUT waiting for a reply (mailimap_free would send one). */
+		if (imap->session->imap_stream != NULL) {
+			mailstream_close(imap->session->imap_stream);
+			imap->session->imap_stream = NULL;
+		}
+		/* Still tracked during LOGOUT (a stop ends it too); untracked before the number
+		   can be reused. */
+		if (imap->fd >= 0 && imap_live_fd == imap->fd)
+			imap_live_fd = -1;
 		mailimap_free(imap->session);
 	}
 	g_free(imap->host);

@@ -83,10 +83,36 @@ class Attempts:
         check(len(pd.messages()) == 4, "message rows: %r" % pd.messages())
 
 
+    def crash_counted(self):
+        """A message that kills the poller (here at the fault point inside its transaction)
+        counts as an attempt each time: the 4th start quarantines it instead of dying."""
+        ms, pd = self.ms, self.pd
+        ms.deliver("cat@public.test", DISC,
+                   mail("cat@public.test", "Subject access request", "All you hold on me."))
+        ms.wait_for_mail(DISC, "INBOX", 1)
+        pd.env = lambda: dict(os.environ, PDGATE_FAULT_POINT="mid_transaction")
+        for attempt in (1, 2, 3):
+            r = pd.run("poll", "--once")
+            check(r.returncode == -9, "start %d: exit %s, wanted killed" % (attempt,
+                                                                              r.returncode))
+        pd.env = lambda: None
+        pd.poll()
+        ms.settle()
+        check(self.folder("INBOX") == 0 and self.folder("Quarantine") == 2,
+              "INBOX %d, Quarantine %d" % (self.folder("INBOX"), self.folder("Quarantine")),
+              pd.diag(1))
+        rows = [m for m in pd.messages() if m.get("status") == "quarantined"]
+        why = rows[-1].get("error") or ""
+        check("not processed after 3 attempts" in why and "stopped while processing" in why,
+              "reason %r" % why)
+        check(len(pd.cases()) == 1, "a case was opened for the crashing message")
+
+
 TESTS = [
     ("setup_one_good_one_failing_message", "setup"),
     ("failing_message_retried_three_times_then_quarantined", "retried_then_quarantined"),
     ("a_later_pass_changes_nothing", "stays_settled"),
+    ("a_message_that_kills_the_poller_counts_and_is_quarantined", "crash_counted"),
 ]
 
 
