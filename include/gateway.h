@@ -47,6 +47,12 @@ int gateway_reload(struct gateway *gw, char **error_r);
    refused it permanently, -1 temporary failure (nothing committed). */
 int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,
 			const char *mailbox, int64_t *message_row_r, char **error_r);
+/* The same for a message already in the spool under sha256 (size bytes, at most
+   PD_MAX_MESSAGE_SIZE), parsed from its spool file: how the poller takes mail, so that a
+   large message is never whole in memory. gateway_process_raw spools, then calls this. */
+int gateway_process_spooled(struct gateway *gw, const char *sha256, uint64_t size,
+			    int64_t received, const char *mailbox, int64_t *message_row_r,
+			    char **error_r);
 
 /* A team member's action on case `reference` (the same path for the CLI and the team's
    e-mail commands), all in one transaction. actor says who ("local:alice", a team address).

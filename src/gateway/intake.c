@@ -1,6 +1,7 @@
-/* gateway/intake: one inbound message, from raw bytes to a committed case record.
-   The raw bytes are untrusted: they are hashed and spooled as they are, and only the struct
-   that mime_parse validated is looked at. */
+/* gateway/intake: one inbound message, from its spool file to a committed case record.
+   The raw bytes are untrusted: they are hashed and spooled as they are, parsed from the spool
+   file (never copied whole into memory), and only the struct that mime validated is looked
+   at. */
 #include "gateway-private.h"
 #include "team.h"
 
@@ -482,27 +483,35 @@ static void intake_free(struct intake *in)
 	classify_result_clear(&in->cls);
 	g_free(in->cls_json);
 	g_free(in->sha256);
+	g_free(in->path);
 	mime_message_free(&in->msg);
 	g_free(in->parse_error);
 	g_free(in->auth);
 }
 
-int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,
-			const char *mailbox, int64_t *message_row_r, char **error_r)
+int gateway_process_spooled(struct gateway *gw, const char *sha256, uint64_t size,
+			    int64_t received, const char *mailbox, int64_t *message_row_r,
+			    char **error_r)
 {
-	struct intake in = { .raw = raw, .len = len, .received = received, .mailbox = mailbox };
-	int ret = store_spool_put(gw->store, raw, len, &in.sha256, error_r);
+	struct intake in = { .sha256 = g_strdup(sha256), .len = (size_t)size,
+			     .received = received, .mailbox = mailbox };
+	int ret = 1;
 
-	if (ret != 1) {
-		ret = -1; /* disk trouble: leave the message in the mailbox and retry later */
+	if ((in.path = store_spool_path(gw->store, sha256)) == NULL) {
+		ret = error_set(error_r, 0, "invalid spool key");
 		goto out;
 	}
 	if (store_message_find_by_sha256(gw->store, in.sha256, message_row_r)) {
 		log_info("message %.12s already stored: not processed again", in.sha256);
-		ret = 1;
 		goto out;
 	}
-	if (!mime_parse(raw, len, &in.msg, &in.parse_error))
+	ret = mime_parse_file(in.path, &in.msg, &in.parse_error);
+	if (ret == -1) {
+		/* The spool file cannot be opened: disk trouble, retry later. */
+		error_set(error_r, -1, "%s", in.parse_error);
+		goto out;
+	}
+	if (ret == 0)
 		log_warn("message %.12s quarantined: %s", in.sha256, in.parse_error);
 	if ((ret = store_begin(gw->store, error_r)) != 1)
 		goto out;
@@ -513,5 +522,20 @@ int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t
 		store_rollback(gw->store);
 out:
 	intake_free(&in);
+	return ret;
+}
+
+int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,
+			const char *mailbox, int64_t *message_row_r, char **error_r)
+{
+	char *sha256 = NULL;
+	int ret = store_spool_put(gw->store, raw, len, &sha256, error_r);
+
+	if (ret != 1)
+		ret = -1; /* disk trouble: leave the message in the mailbox and retry later */
+	else
+		ret = gateway_process_spooled(gw, sha256, len, received, mailbox, message_row_r,
+					      error_r);
+	g_free(sha256);
 	return ret;
 }

@@ -79,40 +79,47 @@ static void finish_batch(struct poll_ctx *p)
 	gateway_flush_outbox(p->gw);
 }
 
-/* A message too large to fetch: recorded without its bytes and moved to quarantine. */
-static int quarantine_large(struct poll_ctx *p, const struct imap_fetched *f, int64_t *row_r)
+/* Mail over the limit is never parsed: recorded as quarantined, with its bytes when the spool
+   kept them, and moved to the quarantine folder. The same bytes seen before keep their row. */
+static int quarantine_large(struct poll_ctx *p, uint32_t uid, const struct gateway_fetched *f,
+			    int64_t *row_r)
 {
-	char *why = g_strdup_printf("message of %u bytes exceeds the limit of %u", f->size,
-				    PD_MAX_MESSAGE_SIZE);
+	char *why = g_strdup_printf("message of %" G_GUINT64_FORMAT " bytes exceeds the limit of "
+				    "%u%s", f->size, PD_MAX_MESSAGE_SIZE,
+				    f->sha256 == NULL ? " (too large to keep)" : "");
 	struct store_message m = {
-		.direction = STORE_IN, .size = f->size, .received = f->internaldate,
-		.status = "quarantined", .error = why, .mailbox = p->gw->config->imap.mailbox,
+		.direction = STORE_IN, .sha256 = f->sha256, .size = f->size,
+		.received = f->internaldate, .status = "quarantined", .error = why,
+		.mailbox = p->gw->config->imap.mailbox,
 	};
-	int ret = store_message_add(p->gw->store, &m, row_r, NULL);
-	log_warn("imap: UID %u quarantined: %s", f->uid, why);
+	int ret = 1;
+
+	if (f->sha256 == NULL || !store_message_find_by_sha256(p->gw->store, f->sha256, row_r))
+		ret = store_message_add(p->gw->store, &m, row_r, NULL);
+	log_warn("imap: UID %u quarantined: %s", uid, why);
 	g_free(why);
 	return ret;
 }
 
-/* Fetch and commit one UID; sets *row_r to its message row. 1/0/-1. */
+/* Fetch (into the spool) and commit one UID; sets *row_r to its message row. 1/0/-1. */
 static int process_uid(struct poll_ctx *p, uint32_t uid, int64_t *row_r, char **error_r)
 {
 	const struct config *c = p->gw->config;
-	struct imap_fetched f = { 0 };
-	int ret = imap_fetch(p->imap, uid, &f, error_r);
+	struct gateway_fetched f;
+	int ret = gateway_fetch_spooled(p->gw, p->imap, uid, &f, error_r);
 
 	if (ret != 1)
 		goto out;
 	if (f.too_large)
-		ret = quarantine_large(p, &f, row_r);
+		ret = quarantine_large(p, uid, &f, row_r);
 	else
-		ret = gateway_process_raw(p->gw, f.raw, f.len, f.internaldate, c->imap.mailbox,
-					  row_r, error_r);
+		ret = gateway_process_spooled(p->gw, f.sha256, f.size, f.internaldate,
+					      c->imap.mailbox, row_r, error_r);
 	if (ret == 1)
 		ret = store_uid_put(p->gw->store, c->imap.mailbox, p->uidvalidity, uid, *row_r,
 				    error_r);
 out:
-	g_free(f.raw);
+	g_free(f.sha256);
 	return ret;
 }
 
@@ -120,21 +127,19 @@ out:
    have reached the disk. Rewrite it from the mailbox before the message is moved away. */
 static int repair_spool(struct poll_ctx *p, uint32_t uid, int64_t row)
 {
-	char *sha = NULL, *fresh = NULL, *error = NULL;
-	struct imap_fetched f = { 0 };
+	char *sha = NULL, *error = NULL;
+	struct gateway_fetched f = { 0 };
 	int ok = 1;
 
 	if (!store_message_sha256(p->gw->store, row, &sha) || store_spool_check(p->gw->store, sha))
 		goto out;
-	ok = imap_fetch(p->imap, uid, &f, &error) == 1 && f.raw != NULL &&
-	     store_spool_put(p->gw->store, f.raw, f.len, &fresh, &error) == 1 &&
-	     strcmp(fresh, sha) == 0;
+	ok = gateway_fetch_spooled(p->gw, p->imap, uid, &f, &error) == 1 && f.sha256 != NULL &&
+	     strcmp(f.sha256, sha) == 0;
 	log_warn("spool file of UID %u was lost: %s", uid,
 		 ok ? "rewritten from the mailbox" : "could not be rewritten; message left in place");
 out:
 	g_free(sha);
-	g_free(fresh);
-	g_free(f.raw);
+	g_free(f.sha256);
 	g_free(error);
 	return ok;
 }
