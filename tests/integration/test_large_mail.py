@@ -31,6 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fake_imap  # noqa: E402
 import pdtest  # noqa: E402
 from pdtest import Failure, check, note  # noqa: E402
 
@@ -78,6 +79,11 @@ def big_request(size, tag):
     return raw
 
 
+def mail_bytes(subject, body):
+    return pdtest.mail(REQUESTER, "FOI request: " + subject, "Under the Freedom of Information Act "
+                       "please tell me this. " + body + "\n\nRita\n")
+
+
 class LargeMail:
     def __init__(self, ms):
         self.ms = ms
@@ -86,13 +92,14 @@ class LargeMail:
         self.db = os.path.join(self.pd.state, "pdgate.db")
         self.figures = {}
 
-    def poll_measured(self, what):
+    def poll_measured(self, what, pd=None):
         """`pdgate poll --once` under GNU time: (peak RSS in bytes, its log)."""
-        err_path = os.path.join(self.pd.state, "poll-%s.err" % what.replace(" ", ""))
+        pd = pd or self.pd
+        err_path = os.path.join(pd.state, "poll-%s.err" % what.replace(" ", ""))
         rss_path = err_path + ".rss"
         t0 = time.monotonic()
         with open(err_path, "wb") as err:
-            r = subprocess.run([TIME, "-f", "%M", "-o", rss_path] + self.pd.argv("poll", "--once"),
+            r = subprocess.run([TIME, "-f", "%M", "-o", rss_path] + pd.argv("poll", "--once"),
                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                                timeout=POLL_TIMEOUT)
         secs = time.monotonic() - t0
@@ -105,11 +112,12 @@ class LargeMail:
         check(r.returncode == 0, "pdgate poll --once exited %s" % r.returncode, log)
         return rss, log
 
-    def rows(self):
-        db = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
+    def rows(self, pd=None):
+        path = os.path.join(pd.state, "pdgate.db") if pd is not None else self.db
+        db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
         try:
-            return db.execute("SELECT id, case_id, sha256, size, status, error FROM messages "
-                              "WHERE direction = 'in' ORDER BY id").fetchall()
+            return db.execute("SELECT id, case_id, sha256, size, status, error, subject FROM "
+                              "messages WHERE direction = 'in' ORDER BY id").fetchall()
         finally:
             db.close()
 
@@ -133,7 +141,7 @@ class LargeMail:
         rss, log = self.poll_measured("40 MiB")
         rows = self.rows()
         check(len(rows) == 1, "%d inbound rows, expected 1" % len(rows), repr(rows))
-        _, case_id, row_sha, size, status, error = rows[0]
+        _, case_id, row_sha, size, status, error, _ = rows[0]
         check(status == "stored", "the 40 MiB request is %s (%s)" % (status, error), log)
         check(row_sha == sha and size == LIMIT, "stored as %s, %s bytes; delivered %s, %d"
               % (row_sha, size, sha, LIMIT))
@@ -158,7 +166,7 @@ class LargeMail:
         rows = [r for r in self.rows() if r[2] == sha]
         check(len(rows) == 1, "the 41 MiB message was not recorded with its bytes",
               repr(self.rows()))
-        _, case_id, _, size, status, error = rows[0]
+        _, case_id, _, size, status, error, _ = rows[0]
         want = "message of %d bytes exceeds the limit of %d" % (OVER, LIMIT)
         check(status == "quarantined" and error == want and size == OVER,
               "recorded as %s (%r), %s bytes; expected quarantined (%r)"
@@ -168,6 +176,68 @@ class LargeMail:
         check(self.spooled(sha) == (sha, OVER), "the spool file is not the delivered bytes")
         check(self.ms.imap_list(DISC, "Quarantine") == 1, "not moved to Quarantine")
         check(self.ms.imap_list(DISC, "INBOX") == 0, "INBOX not emptied")
+        check(rss < MAX_RSS, "peak RSS %.1f MiB, limit %d MiB" % (rss / MIB, MAX_RSS // MIB))
+
+    def hostile_server(self):
+        """A server that lies (fake_imap.py): RFC822.SIZE too small or too large, a part longer
+        than asked or at another offset, a message that never ends, one of exactly one part.
+        The bytes received decide; nothing the server says is taken on trust."""
+        ok = mail_bytes("small lie", "How many horses does the force keep?")
+        exact = big_request(MIB, "exact")
+        lies = [
+            ("size_small", ok, {"size": 40}),
+            ("endless", b"", {"size": 1000, "endless": True}),
+            ("claims_huge", mail_bytes("huge claim", "Anything."), {"size": 2 ** 31}),
+            ("more_than_asked", mail_bytes("extra", "Anything."), {"extra": 10}),
+            ("wrong_origin", mail_bytes("origin", "Anything."), {"origin": 5}),
+            ("exact_part", exact, {}),
+        ]
+        srv = fake_imap.FakeImap([(raw, lie) for _, raw, lie in lies])
+        try:
+            pd = pdtest.Pdgate(self.ms, "hostile", imap_port=srv.port, smtp_journal=None)
+            rss, log = self.poll_measured("lying server", pd)
+        finally:
+            srv.close()
+        uid = {name: i + 1 for i, (name, _, _) in enumerate(lies)}
+        rows = {r[2] or "none-%d" % r[0]: r for r in self.rows(pd)}
+        asked = lambda name: [(o, n) for u, o, n in srv.parts if u == uid[name]]  # noqa: E731
+
+        sha = hashlib.sha256(ok).hexdigest()
+        check(sha in rows and rows[sha][4] == "stored" and rows[sha][3] == len(ok),
+              "RFC822.SIZE 40: the message was not stored whole", repr(rows))
+        check(srv.moved.get(uid["size_small"]) == "Processed", "size_small not moved")
+
+        cap = OVER + 1
+        check(sum(n for _, n in asked("endless")) == cap,
+              "a message that never ends: asked for %d bytes, expected %d"
+              % (sum(n for _, n in asked("endless")), cap), repr(asked("endless")))
+        big = [r for r in rows.values() if r[2] is None and r[3] == cap]
+        check(len(big) == 1 and big[0][4] == "quarantined" and "too large to keep" in big[0][5],
+              "the endless message is not quarantined as too large to keep", repr(rows))
+        check(srv.moved.get(uid["endless"]) == "Quarantine", "endless not quarantined")
+
+        check(asked("claims_huge") == [], "a message announced as 2 GiB was downloaded")
+        huge = [r for r in rows.values() if r[2] is None and r[3] == 2 ** 31]
+        check(len(huge) == 1 and huge[0][4] == "quarantined", "2 GiB claim not quarantined",
+              repr(rows))
+
+        for name, subject in (("more_than_asked", "extra"), ("wrong_origin", "origin")):
+            check(uid[name] in srv.inbox(), "%s: taken although the server broke the "
+                  "protocol" % name, log)
+            check(not [r for r in rows.values() if r[6] == "FOI request: " + subject],
+                  "%s: recorded" % name, repr(rows))
+        check("asked for %d bytes at 0, got %d at 0" % (MIB, MIB + 10) in log,
+              "no error logged for a part longer than asked", log)
+        check("asked for %d bytes at 0, got" % MIB in log and " at 5" in log,
+              "no error logged for a part at another offset", log)
+
+        sha = hashlib.sha256(exact).hexdigest()
+        check(sha in rows and rows[sha][4] == "stored", "a message of exactly one part lost",
+              repr(rows))
+        check(asked("exact_part") == [(0, MIB), (MIB, MIB)],
+              "exact part: asked %r" % asked("exact_part"))
+        left = os.listdir(os.path.join(pd.state, "spool", "tmp"))
+        check(left == [], "temporary files left: %r" % left)
         check(rss < MAX_RSS, "peak RSS %.1f MiB, limit %d MiB" % (rss / MIB, MAX_RSS // MIB))
 
     def spool_tmp(self):
@@ -180,6 +250,7 @@ TESTS = [
     ("large_at_limit_stored_and_acknowledged", "at_limit"),
     ("large_over_limit_quarantined_with_bytes", "over_limit"),
     ("large_no_temporary_files_left", "spool_tmp"),
+    ("large_lying_server_not_trusted", "hostile_server"),
 ]
 
 if __name__ == "__main__":
