@@ -107,7 +107,8 @@ int store_spool_writer_append(struct store_spool_writer *w, const void *data, si
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return error_set(error_r, -1, "write %s: %s", w->tmp_path, g_strerror(errno));
+			return error_set(error_r, -1, "write %s: %s", w->tmp_path,
+					 g_strerror(errno));
 		p += n;
 		left -= (size_t)n;
 	}

@@ -649,8 +649,8 @@ static void test_huge_text_part(void **state)
 	struct mime_message *m;
 
 	for (int i = 0; i < 200000; i++) /* 54 bytes a line: 10 MB of text */
-		g_string_append(raw, "UGxlYXNlIHNlbmQgbWUgdGhlIGZpbGVzIGFib3V0IG1lLiBQbGVhc2Ugc2VuZCBt"
-				"ZSB0aGVt\n");
+		g_string_append(raw, "UGxlYXNlIHNlbmQgbWUgdGhlIGZpbGVzIGFib3V0IG1lLiBQ"
+				"bGVhc2Ugc2VuZCBtZSB0aGVt\n");
 	m = parse_ok(raw->str, raw->len);
 	assert_non_null(m->body_text);
 	assert_true(strlen(m->body_text) <= PD_MAX_BODY_TEXT);
