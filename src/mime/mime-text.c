@@ -349,6 +349,7 @@ static GByteArray *decoded_prefix(GMimePart *part, size_t max)
 	GMimeStream *src, *filtered;
 	GMimeContentEncoding enc;
 	GByteArray *bytes = NULL;
+	gint64 len;
 	char buf[16384];
 	ssize_t n;
 
@@ -364,7 +365,10 @@ static GByteArray *decoded_prefix(GMimePart *part, size_t max)
 		g_object_unref(dec);
 	}
 	g_mime_stream_reset(src);
-	bytes = g_byte_array_new();
+	/* Sized once (the decoded bytes are at most the encoded ones): growing a buffer of
+	   megabytes step by step would hold two copies at each step. */
+	len = g_mime_stream_length(src);
+	bytes = g_byte_array_sized_new((guint)MIN(max, len > 0 ? (size_t)len : 16384u));
 	while (bytes->len < max && (n = g_mime_stream_read(filtered, buf, sizeof(buf))) > 0)
 		g_byte_array_append(bytes, (const guint8 *)buf, (guint)MIN((size_t)n,
 									   max - bytes->len));

@@ -240,6 +240,26 @@ class LargeMail:
         check(left == [], "temporary files left: %r" % left)
         check(rss < MAX_RSS, "peak RSS %.1f MiB, limit %d MiB" % (rss / MIB, MAX_RSS // MIB))
 
+    def text_bodies(self):
+        """A 30 MiB plain-text body and a 30 MiB HTML one: only the start of each is decoded
+        (the text kept is bounded), so memory stays bounded too."""
+        pd = pdtest.Pdgate(self.ms, "bodies")
+        line = "Please tell me how many speed cameras the force operates. " * 1
+        for subtype, unit in (("plain", line + "\r\n"), ("html", "<p>" + line + "</p>\r\n")):
+            head = ("From: Rita Large <%s>\r\nTo: %s\r\nSubject: FOI request, long %s\r\n"
+                    "Message-ID: <long-%s@public.test>\r\nMIME-Version: 1.0\r\n"
+                    "Content-Type: text/%s; charset=utf-8\r\n\r\nUnder the Freedom of "
+                    "Information Act:\r\n" % (REQUESTER, DISC, subtype, subtype, subtype))
+            raw = head.encode() + unit.encode() * (30 * MIB // len(unit))
+            self.ms.append(DISC, "INBOX", raw)
+            del raw
+        rss, log = self.poll_measured("30 MiB text and 30 MiB HTML bodies", pd)
+        rows = self.rows(pd)
+        check(len(rows) == 2 and all(r[4] == "stored" for r in rows), "not both stored",
+              repr([r[:6] for r in rows]) + "\n" + log)
+        check(len(pd.cases()) == 2, "not two cases", log)
+        check(rss < MAX_RSS, "peak RSS %.1f MiB, limit %d MiB" % (rss / MIB, MAX_RSS // MIB))
+
     def spool_tmp(self):
         tmp = os.path.join(self.spool, "tmp")
         left = os.listdir(tmp) if os.path.isdir(tmp) else []
@@ -251,6 +271,7 @@ TESTS = [
     ("large_over_limit_quarantined_with_bytes", "over_limit"),
     ("large_no_temporary_files_left", "spool_tmp"),
     ("large_lying_server_not_trusted", "hostile_server"),
+    ("large_text_bodies_bounded", "text_bodies"),
 ]
 
 if __name__ == "__main__":
