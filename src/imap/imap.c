@@ -720,6 +720,14 @@ out:
 	return ret;
 }
 
+/* Is b the part of the whole message (BODY[], not BODY[TEXT] or another section) that
+   starts at offset? */
+static int imap_part_is(const struct mailimap_msg_att_body_section *b, uint32_t offset)
+{
+	return b->sec_origin_octet == offset &&
+	       (b->sec_section == NULL || b->sec_section->sec_spec == NULL);
+}
+
 /* The part of uid at offset, at most want bytes, into sink; *got_r says how many came.
    1, 0 gone, -1, or the sink's failure. */
 static int imap_fetch_chunk(struct imap *imap, uint32_t uid, uint32_t offset, uint32_t want,
@@ -735,7 +743,7 @@ static int imap_fetch_chunk(struct imap *imap, uint32_t uid, uint32_t offset, ui
 	if (ret != 1)
 		goto out;
 	/* More than asked, or another part than asked: the server cannot be followed. */
-	if (len > want || (len > 0 && b->sec_origin_octet != offset)) {
+	if (len > want || (len > 0 && !imap_part_is(b, offset))) {
 		ret = error_set(error_r, -1, "IMAP (%s): UID %u: asked for %u bytes at %u, got %zu "
 				"at %u", imap->host, uid, want, offset, len, b->sec_origin_octet);
 		goto out;

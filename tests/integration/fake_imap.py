@@ -4,7 +4,8 @@ CREATE, SELECT, UID SEARCH, UID FETCH with RFC822.SIZE, INTERNALDATE and partial
 BODY.PEEK[]<offset.length>, UID MOVE, NOOP, LOGOUT), one INBOX, plain TCP on loopback.
 
 Each message is (bytes, lie): lie may set "size" (the RFC822.SIZE announced), "extra" (every part
-sent is that many bytes longer than asked), "origin" (the offset announced in every part), or
+sent is that many bytes longer than asked), "origin" (the offset announced in every part), "section" (another
+section named in every part, e.g. "TEXT"), or
 "endless" (every part asked for is sent in full, whatever the message's length). The server
 records every partial FETCH asked for (uid, offset, length) and every move."""
 import re
@@ -113,8 +114,9 @@ class FakeImap:
             data = (raw[offset:] + b"y" * (length + lie["extra"]))[:length + lie["extra"]]
         else:
             data = raw[offset:offset + length]
-        send(b"* %d FETCH (UID %d BODY[]<%d> {%d}\r\n" % (seq, uid, lie.get("origin", offset),
-                                                         len(data)) + data + b")\r\n")
+        send(b"* %d FETCH (UID %d BODY[%s]<%d> {%d}\r\n" % (
+            seq, uid, lie.get("section", "").encode(), lie.get("origin", offset), len(data))
+            + data + b")\r\n")
         return "OK done"
 
 

@@ -180,7 +180,8 @@ class LargeMail:
 
     def hostile_server(self):
         """A server that lies (fake_imap.py): RFC822.SIZE too small or too large, a part longer
-        than asked or at another offset, a message that never ends, one of exactly one part.
+        than asked, at another offset or of another section, a message that never ends, one
+        of exactly one part.
         The bytes received decide; nothing the server says is taken on trust."""
         ok = mail_bytes("small lie", "How many horses does the force keep?")
         exact = big_request(MIB, "exact")
@@ -190,6 +191,7 @@ class LargeMail:
             ("claims_huge", mail_bytes("huge claim", "Anything."), {"size": 2 ** 31}),
             ("more_than_asked", mail_bytes("extra", "Anything."), {"extra": 10}),
             ("wrong_origin", mail_bytes("origin", "Anything."), {"origin": 5}),
+            ("wrong_section", mail_bytes("section", "Anything."), {"section": "TEXT"}),
             ("exact_part", exact, {}),
         ]
         srv = fake_imap.FakeImap([(raw, lie) for _, raw, lie in lies])
@@ -221,7 +223,8 @@ class LargeMail:
         check(len(huge) == 1 and huge[0][4] == "quarantined", "2 GiB claim not quarantined",
               repr(rows))
 
-        for name, subject in (("more_than_asked", "extra"), ("wrong_origin", "origin")):
+        for name, subject in (("more_than_asked", "extra"), ("wrong_origin", "origin"),
+                              ("wrong_section", "section")):
             check(uid[name] in srv.inbox(), "%s: taken although the server broke the "
                   "protocol" % name, log)
             check(not [r for r in rows.values() if r[6] == "FOI request: " + subject],
