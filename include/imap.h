@@ -23,7 +23,7 @@ struct imap_fetched {
 	uint32_t uid;
 	char *raw;            /* byte-exact message, g_malloc'd, NUL-terminated; NULL if too_large */
 	size_t len;
-	uint32_t size;        /* RFC822.SIZE as reported by the server */
+	uint32_t size;        /* RFC822.SIZE as reported, or the bytes received if more */
 	int too_large;        /* 1 when larger than PD_MAX_MESSAGE_SIZE: raw not kept */
 	int64_t internaldate; /* INTERNALDATE as Unix time */
 };
