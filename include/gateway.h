@@ -58,12 +58,19 @@ int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t
 			const struct gateway_origin *origin, int64_t *message_row_r,
 			char **error_r);
 
-/* A message recorded without being processed, quarantined with `why`: raw (may be NULL when
-   its bytes could not be read) is spooled, and its UID recorded, in one transaction. 1 with
-   *message_row_r, 0 or -1. */
-int gateway_quarantine_raw(struct gateway *gw, const char *raw, size_t len, uint64_t size,
-			   int64_t received, const struct gateway_origin *origin, const char *why,
-			   int64_t *message_row_r, char **error_r);
+/* A message recorded without being processed, quarantined with `why`: its spool key (NULL
+   when its bytes could not be kept; the mailbox keeps them) and its UID in one transaction.
+   Bytes stored before keep their row (the UID is recorded for it). 1 with *message_row_r,
+   0 or -1. */
+int gateway_quarantine_spooled(struct gateway *gw, const char *sha256, uint64_t size,
+			       int64_t received, const struct gateway_origin *origin,
+			       const char *why, int64_t *message_row_r, char **error_r);
+/* The same for a message already in the spool under sha256 (size bytes, at most
+   PD_MAX_MESSAGE_SIZE), parsed from its spool file: how the poller takes mail, so that a
+   large message is never whole in memory. gateway_process_raw spools, then calls this. */
+int gateway_process_spooled(struct gateway *gw, const char *sha256, uint64_t size,
+			    int64_t received, const struct gateway_origin *origin,
+			    int64_t *message_row_r, char **error_r);
 
 /* A team member's action on case `reference` (the same path for the CLI and the team's
    e-mail commands), all in one transaction. actor says who ("local:alice", a team address).

@@ -23,8 +23,8 @@ struct imap_fetched {
 	uint32_t uid;
 	char *raw;            /* byte-exact message, g_malloc'd, NUL-terminated; NULL if too_large */
 	size_t len;
-	uint32_t size;        /* RFC822.SIZE as reported by the server */
-	int too_large;        /* 1 when size > PD_MAX_MESSAGE_SIZE: raw not fetched */
+	uint32_t size;        /* RFC822.SIZE as reported, or the bytes received if more */
+	int too_large;        /* 1 when larger than PD_MAX_MESSAGE_SIZE: raw not kept */
 	int64_t internaldate; /* INTERNALDATE as Unix time */
 };
 
@@ -53,8 +53,31 @@ int imap_select(struct imap *imap, const char *mailbox, uint32_t *uidvalidity_r,
 /* All UIDs in the selected mailbox, ascending (g_malloc'd array; caller frees). 1 / 0 / -1. */
 int imap_list_uids(struct imap *imap, uint32_t **uids_r, size_t *count_r, char **error_r);
 
-/* Fetch one message by UID with BODY.PEEK[] (flags untouched), INTERNALDATE and RFC822.SIZE.
-   Fills *out (free its raw with g_free). 1 ok; 0 the UID no longer exists; -1 temporary. */
+/* Receives a message's bytes in order, piece by piece (data borrowed for the call only).
+   Returns 1 to go on; 0 or -1 (with *error_r) stops the fetch, which then returns it. */
+typedef int imap_sink(void *ctx, const char *data, size_t len, char **error_r);
+
+/* What imap_fetch_to_sink learnt of a message. */
+struct imap_message {
+	uint32_t size;        /* RFC822.SIZE as the server reported it (untrusted) */
+	int64_t internaldate; /* INTERNALDATE as Unix time, 0 when invalid */
+	uint64_t fetched;     /* bytes given to the sink */
+	int over_max;         /* 1: longer than max. Nothing fetched when RFC822.SIZE said so;
+				 else the server sent more: the sink had only the first max */
+};
+
+/* Fetch one message by UID into sink, never whole in memory: RFC822.SIZE and INTERNALDATE,
+   then BODY.PEEK[]<offset.length> (flags untouched) in parts of PD_FETCH_CHUNK bytes. The
+   bytes the server sends decide, not RFC822.SIZE: a short or empty part ends the message; a
+   part longer than asked, or at another offset, is a protocol error (-1); at most max + 1
+   bytes are asked for, and the sink gets at most max. 1 (check msg_r->over_max); 0 the UID
+   no longer exists; -1 temporary; or the sink's 0/-1 (the message is then incomplete). */
+int imap_fetch_to_sink(struct imap *imap, uint32_t uid, size_t max, imap_sink *sink, void *ctx,
+		       struct imap_message *msg_r, char **error_r);
+
+/* imap_fetch_to_sink into memory, for small tools (benchmarks): the whole message, at most
+   PD_MAX_MESSAGE_SIZE. Fills *out (free its raw with g_free). 1 ok; 0 the UID no longer
+   exists; -1 temporary. The poller streams into the spool instead. */
 int imap_fetch(struct imap *imap, uint32_t uid, struct imap_fetched *out, char **error_r);
 
 /* Move the `count` UIDs to dest in one command: UID MOVE when offered, else UID COPY +

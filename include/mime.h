@@ -48,6 +48,11 @@ struct mime_message {
    (it must then be quarantined). Broken-but-readable mail parses, with defects noted. */
 int mime_parse(const char *raw, size_t len, struct mime_message **msg_r, char **error_r);
 
+/* mime_parse of the message in the file at path (a spool file), read through a GMime file
+   stream: the file is never copied into memory, only the bounded struct is built. 1, 0 as
+   mime_parse, or -1 when the file cannot be opened. */
+int mime_parse_file(const char *path, struct mime_message **msg_r, char **error_r);
+
 /* Free *msg and set it to NULL. NULL-safe. */
 void mime_message_free(struct mime_message **msg);
 
@@ -75,6 +80,10 @@ enum mime_files {
    then: the caller lists names and sizes instead). */
 int mime_attachments_read(const char *raw, size_t len, enum mime_files which, size_t max_total,
 			  struct mime_blob **blobs_r, size_t *n_r, char **error_r);
+/* mime_attachments_read of the message in the file at path; only the files returned (at
+   most max_total bytes) are in memory. 1, or 0 (also when the file cannot be opened). */
+int mime_attachments_read_file(const char *path, enum mime_files which, size_t max_total,
+			       struct mime_blob **blobs_r, size_t *n_r, char **error_r);
 void mime_blobs_free(struct mime_blob **blobs, size_t n);
 
 /* An outgoing notice. All strings are UTF-8 and borrowed. New members go last, so that

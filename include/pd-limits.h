@@ -7,6 +7,10 @@
 #define PD_MAX_MESSAGE_SIZE (40u * 1024u * 1024u)
 /* Spool files are raw messages we accepted, plus our own notices. */
 #define PD_MAX_SPOOL_FILE (PD_MAX_MESSAGE_SIZE + 1024u * 1024u)
+/* Bytes asked for in one partial FETCH (BODY.PEEK[]<offset.length>): libetpan holds a whole
+   response in memory, so a message is fetched in pieces of this size straight into the spool.
+   Over-limit mail is kept (quarantined) up to PD_MAX_SPOOL_FILE, i.e. limit + one chunk. */
+#define PD_FETCH_CHUNK (1024u * 1024u)
 /* MIME nesting depth and part count (Dovecot's defaults): deeper is an attack, not mail. */
 #define PD_MAX_MIME_DEPTH 100
 #define PD_MAX_MIME_PARTS 10000

@@ -39,12 +39,44 @@ int store_sync(struct store *store, char **error_r);
 /* Spool: write raw under spool/ab/<sha256> (0600, atomic, once). *sha256_r g_malloc'd. 1 or 0. */
 int store_spool_put(struct store *store, const char *raw, size_t len, char **sha256_r,
 		    char **error_r);
-/* Read the spooled bytes of sha256. 1, or 0 (missing/corrupt: the hash is re-checked). */
+/* Read the spooled bytes of sha256. 1, or 0 (missing/corrupt: the hash is re-checked).
+   The whole file comes into memory: for our own notices, not for inbound mail. */
 int store_spool_get(struct store *store, const char *sha256, char **raw_r, size_t *len_r,
 		    char **error_r);
 
 /* Lookups return 1 found, 0 not found, -1 database error: every caller tells the two apart
    and a safety check fails closed on -1. */
+
+/* Spool writer: a message written as its bytes arrive (never whole in memory), hashed on the
+   way, into a temporary file (0600) under spool/tmp that becomes spool/ab/<sha256> only on
+   finish, replacing a file of that name (same bytes, or a damaged copy being repaired).
+   Not fsynced unless asked: store_sync() syncs the whole batch before mail is moved.
+   Abort, or a crash, leaves no spool key; a crashed writer's temporary file is removed by
+   the next store_open (never one another live process is writing: each is flock()ed).
+   The writer is owned by the caller, who ends it with exactly one finish or abort. */
+struct store_spool_writer;
+/* 1 with *w_r, or -1 (cannot create the file: disk trouble, retry later). */
+int store_spool_writer_open(struct store *store, struct store_spool_writer **w_r,
+			    char **error_r);
+/* Append len bytes (data borrowed). 1, or -1 (write failed: the caller aborts). */
+int store_spool_writer_append(struct store_spool_writer *w, const void *data, size_t len,
+			      char **error_r);
+/* Bytes appended so far. */
+uint64_t store_spool_writer_size(const struct store_spool_writer *w);
+/* Publish under the SHA-256 of the bytes (fsync first with `sync`). Frees *w and sets it to
+   NULL whatever happens. 1 with *sha256_r (g_malloc'd), or -1 (the temporary file is gone). */
+int store_spool_writer_finish(struct store_spool_writer **w, int sync, char **sha256_r,
+			      char **error_r);
+/* Remove the temporary file, free *w, set it to NULL. NULL-safe. */
+void store_spool_writer_abort(struct store_spool_writer **w);
+
+/* Path of sha256's spool file, to read it as a stream (g_malloc'd), or NULL when sha256 is
+   not a valid key. Whether the file exists is not checked. */
+char *store_spool_path(struct store *store, const char *sha256);
+/* Re-hash sha256's spool file in chunks (never whole in memory). 1 intact (*size_r, may be
+   NULL), or 0 (missing, unreadable or corrupt, with *error_r). */
+int store_spool_verify(struct store *store, const char *sha256, uint64_t *size_r,
+		       char **error_r);
 
 /* Mailbox sync state. store_mailbox_get: 1 known, 0 never seen, -1. */
 int store_mailbox_get(struct store *store, const char *mailbox, uint32_t *uidvalidity_r);

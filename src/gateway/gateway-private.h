@@ -29,7 +29,7 @@ struct gateway {
 
 /* Everything known about the inbound message being processed (per-message lifetime). */
 struct intake {
-	const char *raw;
+	char *path;                    /* its spool file: parsed from there, never from memory */
 	size_t len;
 	int64_t received;
 	const char *mailbox;
@@ -44,6 +44,20 @@ struct intake {
 	char *auth;                    /* a member's mail: "pass", or "fail: why" */
 	int64_t retry_row;             /* quarantine retry: the row rewritten instead of added */
 };
+
+/* ---- spoolfetch.c, for poll.c ---- */
+/* A message fetched from the mailbox into the spool. */
+struct gateway_fetched {
+	char *sha256;         /* spool key (g_malloc'd), or NULL when the bytes were not kept */
+	uint64_t size;        /* bytes kept; when not kept, the most the server claimed or sent */
+	int64_t internaldate;
+	int too_large;        /* over PD_MAX_MESSAGE_SIZE: to be quarantined, never parsed */
+};
+/* Fetch uid into the spool chunk by chunk (never whole in memory). Mail over the limit is
+   kept too, up to PD_MAX_SPOOL_FILE; beyond that only its size is known. 1 with *f (free
+   f->sha256), 0 the UID is gone, -1 temporary (IMAP or disk): nothing is left in the spool. */
+int gateway_fetch_spooled(struct gateway *gw, struct imap *imap, uint32_t uid,
+			  struct gateway_fetched *f, char **error_r);
 
 /* ---- intake.c, for teammail.c ---- */
 /* Store the message of *in (on in->case_id, as in->from_team, with in->auth). 1/0/-1. */

@@ -1,6 +1,7 @@
-/* gateway/intake: one inbound message, from raw bytes to a committed case record.
-   The raw bytes are untrusted: they are hashed and spooled as they are, and only the struct
-   that mime_parse validated is looked at. */
+/* gateway/intake: one inbound message, from its spool file to a committed case record.
+   The raw bytes are untrusted: they are hashed and spooled as they are, parsed from the spool
+   file (never copied whole into memory), and only the struct that mime validated is looked
+   at. */
 #include "gateway-private.h"
 #include "team.h"
 
@@ -502,6 +503,7 @@ void gateway_intake_clear(struct intake *in)
 	classify_result_clear(&in->cls);
 	g_free(in->cls_json);
 	g_free(in->sha256);
+	g_free(in->path);
 	mime_message_free(&in->msg);
 	g_free(in->parse_error);
 	g_free(in->auth);
@@ -517,12 +519,12 @@ static int record_uid(struct gateway *gw, const struct gateway_origin *o, int64_
 }
 
 /* Bytes stored before: nothing is processed again, but this UID now names them too. */
-static int known_bytes(struct gateway *gw, const struct intake *in,
-		       const struct gateway_origin *o, int64_t row, char **error_r)
+static int known_bytes(struct gateway *gw, const char *sha256, const struct gateway_origin *o,
+		       int64_t row, char **error_r)
 {
 	int ret;
 
-	log_info("message %.12s already stored: not processed again", in->sha256);
+	log_info("message %.12s already stored: not processed again", sha256);
 	if (o->uid == 0)
 		return 1;
 	if ((ret = store_begin(gw->store, error_r)) != 1)
@@ -535,27 +537,41 @@ static int known_bytes(struct gateway *gw, const struct intake *in,
 	return ret;
 }
 
-int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,
-			const struct gateway_origin *origin, int64_t *message_row_r,
-			char **error_r)
+/* Is sha256 stored already? 1 yes (handled: its UID recorded), 0 no, -1 unknown. */
+static int already_stored(struct gateway *gw, const char *sha256,
+			  const struct gateway_origin *o, int64_t *row_r, char **error_r)
 {
-	struct intake in = { .raw = raw, .len = len, .received = received,
-			     .mailbox = origin->mailbox };
-	int ret = store_spool_put(gw->store, raw, len, &in.sha256, error_r);
+	int ret = store_message_find_by_sha256(gw->store, sha256, row_r);
 
-	if (ret != 1) {
-		ret = -1; /* disk trouble: leave the message in the mailbox and retry later */
-		goto out;
-	}
+	if (ret < 0)
+		return error_set(error_r, -1, "store: the message's hash could not be looked up");
+	if (ret == 1 && known_bytes(gw, sha256, o, *row_r, error_r) != 1)
+		return -1;
+	return ret;
+}
+
+int gateway_process_spooled(struct gateway *gw, const char *sha256, uint64_t size,
+			    int64_t received, const struct gateway_origin *origin,
+			    int64_t *message_row_r, char **error_r)
+{
+	struct intake in = { .sha256 = g_strdup(sha256), .len = (size_t)size,
+			     .received = received, .mailbox = origin->mailbox };
+	int ret = 1;
+
 	pd_fault_point("spooled");
-	if ((ret = store_message_find_by_sha256(gw->store, in.sha256, message_row_r)) != 0) {
-		if (ret < 0)
-			error_set(error_r, -1, "store: the message's hash could not be looked up");
-		else
-			ret = known_bytes(gw, &in, origin, *message_row_r, error_r);
+	if ((in.path = store_spool_path(gw->store, sha256)) == NULL) {
+		ret = error_set(error_r, 0, "invalid spool key");
 		goto out;
 	}
-	if (!mime_parse(raw, len, &in.msg, &in.parse_error))
+	if ((ret = already_stored(gw, sha256, origin, message_row_r, error_r)) != 0)
+		goto out;
+	ret = mime_parse_file(in.path, &in.msg, &in.parse_error);
+	if (ret == -1) {
+		/* The spool file cannot be opened: disk trouble, retry later. */
+		error_set(error_r, -1, "%s", in.parse_error);
+		goto out;
+	}
+	if (ret == 0)
 		log_warn("message %.12s quarantined: %s", in.sha256, in.parse_error);
 	if ((ret = store_begin(gw->store, error_r)) != 1)
 		goto out;
@@ -571,25 +587,37 @@ out:
 	return ret;
 }
 
-int gateway_quarantine_raw(struct gateway *gw, const char *raw, size_t len, uint64_t size,
-			   int64_t received, const struct gateway_origin *origin, const char *why,
-			   int64_t *message_row_r, char **error_r)
+int gateway_process_raw(struct gateway *gw, const char *raw, size_t len, int64_t received,
+			const struct gateway_origin *origin, int64_t *message_row_r,
+			char **error_r)
 {
-	char *sha = NULL;
+	char *sha256 = NULL;
+	int ret = store_spool_put(gw->store, raw, len, &sha256, error_r);
+
+	if (ret != 1)
+		ret = -1; /* disk trouble: leave the message in the mailbox and retry later */
+	else
+		ret = gateway_process_spooled(gw, sha256, len, received, origin, message_row_r,
+					      error_r);
+	g_free(sha256);
+	return ret;
+}
+
+int gateway_quarantine_spooled(struct gateway *gw, const char *sha256, uint64_t size,
+			       int64_t received, const struct gateway_origin *origin,
+			       const char *why, int64_t *message_row_r, char **error_r)
+{
 	struct store_message m = {
-		.direction = STORE_IN, .size = size, .received = received,
+		.direction = STORE_IN, .sha256 = sha256, .size = size, .received = received,
 		.status = "quarantined", .error = why, .mailbox = origin->mailbox,
 	};
-	int ret;
+	int ret = 0;
 
-	/* The bytes are kept when they could be read; the mailbox keeps them either way. */
-	if (raw != NULL && store_spool_put(gw->store, raw, len, &sha, error_r) != 1) {
-		ret = -1;
-		goto out;
-	}
-	m.sha256 = sha;
+	if (sha256 != NULL &&
+	    (ret = already_stored(gw, sha256, origin, message_row_r, error_r)) != 0)
+		return ret;
 	if ((ret = store_begin(gw->store, error_r)) != 1)
-		goto out;
+		return ret;
 	ret = store_message_add(gw->store, &m, message_row_r, error_r);
 	if (ret == 1)
 		ret = record_uid(gw, origin, *message_row_r, error_r);
@@ -599,7 +627,5 @@ int gateway_quarantine_raw(struct gateway *gw, const char *raw, size_t len, uint
 		store_rollback(gw->store);
 	else
 		log_warn("message quarantined without processing: %s", why);
-out:
-	g_free(sha);
 	return ret;
 }

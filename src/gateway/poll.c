@@ -103,54 +103,66 @@ static struct gateway_origin origin_of(const struct poll_ctx *p, uint32_t uid)
 					.uidvalidity = p->uidvalidity, .uid = uid };
 }
 
-/* Fetch and commit one UID, its UID recorded with it; sets *row_r to its message row.
-   1, 0 (the message was refused, or the UID is gone: *gone_r), -1 temporary. */
+/* Mail over the limit is never parsed: recorded as quarantined, with its bytes when the spool
+   kept them, with its UID, and moved to the quarantine folder. */
+static int quarantine_large(struct poll_ctx *p, uint32_t uid, const struct gateway_fetched *f,
+			    int64_t *row_r, char **error_r)
+{
+	struct gateway_origin o = origin_of(p, uid);
+	char *why = g_strdup_printf("message of %" G_GUINT64_FORMAT " bytes exceeds the limit of "
+				    "%u%s", f->size, PD_MAX_MESSAGE_SIZE,
+				    f->sha256 == NULL ? " (too large to keep)" : "");
+	int ret = gateway_quarantine_spooled(p->gw, f->sha256, f->size, f->internaldate, &o, why,
+					     row_r, error_r);
+
+	log_warn("imap: UID %u quarantined: %s", uid, why);
+	g_free(why);
+	return ret;
+}
+
+/* Fetch (into the spool) and commit one UID, its UID recorded with it; sets *row_r to its
+   message row. 1, 0 (the message was refused, or the UID is gone: *gone_r), -1 temporary. */
 static int process_uid(struct poll_ctx *p, uint32_t uid, int64_t *row_r, int *gone_r,
 		       char **error_r)
 {
 	struct gateway_origin o = origin_of(p, uid);
-	struct imap_fetched f = { 0 };
-	int ret = imap_fetch(p->imap, uid, &f, error_r);
+	struct gateway_fetched f;
+	int ret = gateway_fetch_spooled(p->gw, p->imap, uid, &f, error_r);
 
 	*gone_r = ret == 0;
 	if (ret != 1)
 		goto out;
 	pd_fault_point("fetched");
-	if (f.too_large) {
-		char *why = g_strdup_printf("message of %u bytes exceeds the limit of %u", f.size,
-					    PD_MAX_MESSAGE_SIZE);
-		ret = gateway_quarantine_raw(p->gw, NULL, 0, f.size, f.internaldate, &o, why,
-					     row_r, error_r);
-		g_free(why);
-	} else {
-		ret = gateway_process_raw(p->gw, f.raw, f.len, f.internaldate, &o, row_r,
-					  error_r);
-	}
+	if (f.too_large)
+		ret = quarantine_large(p, uid, &f, row_r, error_r);
+	else
+		ret = gateway_process_spooled(p->gw, f.sha256, f.size, f.internaldate, &o, row_r,
+					      error_r);
 	pd_fault_point("after_commit"); /* the message and its UID are committed together */
 out:
-	g_free(f.raw);
+	g_free(f.sha256);
 	return ret;
 }
 
 /* A UID tried max_attempts times already: kept, unprocessed, in quarantine. Its bytes are
-   read without parsing them; if even that failed before, it is recorded without them (the
+   spooled without parsing them; if even that failed before, it is recorded without them (the
    mailbox's Quarantine folder keeps the message). */
 static int quarantine_failing(struct poll_ctx *p, uint32_t uid, int attempts,
 			      const char *last_error, int64_t *row_r, char **error_r)
 {
 	struct gateway_origin o = origin_of(p, uid);
-	struct imap_fetched f = { 0 };
+	struct gateway_fetched f = { 0 };
 	char *why = g_strdup_printf("not processed after %d attempts: %s", attempts - 1,
 				    last_error != NULL ? last_error :
 				    "the poller stopped while processing it (crashed or killed)");
 	int ret = 1;
 
 	if (attempts <= p->gw->config->imap.max_attempts + 1)
-		ret = imap_fetch(p->imap, uid, &f, error_r);
+		ret = gateway_fetch_spooled(p->gw, p->imap, uid, &f, error_r);
 	if (ret == 1)
-		ret = gateway_quarantine_raw(p->gw, f.too_large ? NULL : f.raw, f.len, f.size,
-					     f.internaldate, &o, why, row_r, error_r);
-	g_free(f.raw);
+		ret = gateway_quarantine_spooled(p->gw, f.sha256, f.size, f.internaldate, &o, why,
+						 row_r, error_r);
+	g_free(f.sha256);
 	g_free(why);
 	return ret;
 }
@@ -159,23 +171,21 @@ static int quarantine_failing(struct poll_ctx *p, uint32_t uid, int attempts,
    have reached the disk. Rewrite it from the mailbox before the message is moved away. */
 static int repair_spool(struct poll_ctx *p, uint32_t uid, int64_t row)
 {
-	char *sha = NULL, *fresh = NULL, *error = NULL;
-	struct imap_fetched f = { 0 };
+	char *sha = NULL, *error = NULL;
+	struct gateway_fetched f = { 0 };
 	int ok = store_message_sha256(p->gw->store, row, &sha);
 
 	if (ok != 1 || store_spool_check(p->gw->store, sha)) {
 		ok = ok >= 0; /* no bytes kept, or intact; a database error moves nothing */
 		goto out;
 	}
-	ok = imap_fetch(p->imap, uid, &f, &error) == 1 && f.raw != NULL &&
-	     store_spool_put(p->gw->store, f.raw, f.len, &fresh, &error) == 1 &&
-	     strcmp(fresh, sha) == 0;
+	ok = gateway_fetch_spooled(p->gw, p->imap, uid, &f, &error) == 1 && f.sha256 != NULL &&
+	     strcmp(f.sha256, sha) == 0;
 	log_warn("spool file of UID %u was lost: %s", uid,
 		 ok ? "rewritten from the mailbox" : "could not be rewritten; message left in place");
 out:
 	g_free(sha);
-	g_free(fresh);
-	g_free(f.raw);
+	g_free(f.sha256);
 	g_free(error);
 	return ok;
 }

@@ -66,17 +66,25 @@ static int record_retry(struct gateway *gw, const struct intake *in,
 	return ret;
 }
 
-/* The normal intake, in one transaction, on the message's existing row. */
-static int retry_write(struct gateway *gw, const struct store_quarantined *q, const char *raw,
-		       size_t len, const char *actor, struct gateway_retry *r, char **error_r)
+/* The normal intake, in one transaction, on the message's existing row, parsed from its
+   spool file as a stream (it may be as large as the largest message). */
+static int retry_write(struct gateway *gw, const struct store_quarantined *q, uint64_t size,
+		       const char *actor, struct gateway_retry *r, char **error_r)
 {
-	struct intake in = { .raw = raw, .len = len, .received = q->received,
+	struct intake in = { .len = (size_t)size, .received = q->received,
 			     .mailbox = q->mailbox, .retry_row = q->id };
 	int64_t row = 0;
 	int ret;
 
 	in.sha256 = g_strdup(q->sha256);
-	if (!mime_parse(raw, len, &in.msg, &in.parse_error))
+	in.path = store_spool_path(gw->store, q->sha256);
+	ret = in.path != NULL ? mime_parse_file(in.path, &in.msg, &in.parse_error) : -1;
+	if (ret < 0) {
+		ret = error_set(error_r, -1, "the spool copy cannot be read: %s",
+				in.parse_error != NULL ? in.parse_error : "invalid key");
+		goto out;
+	}
+	if (ret == 0)
 		log_warn("message %" G_GINT64_FORMAT " still quarantined: %s", q->id,
 			 in.parse_error);
 	if ((ret = store_begin(gw->store, error_r)) != 1)
@@ -97,8 +105,7 @@ int gateway_quarantine_retry(struct gateway *gw, int64_t id, const char *actor,
 			     struct gateway_retry *r, char **error_r)
 {
 	struct store_quarantined q;
-	char *raw = NULL;
-	size_t len = 0;
+	uint64_t size = 0;
 	int ret = store_quarantined_load(gw->store, id, &q, error_r);
 
 	memset(r, 0, sizeof(*r));
@@ -108,16 +115,15 @@ int gateway_quarantine_retry(struct gateway *gw, int64_t id, const char *actor,
 				"without its bytes (%s): it cannot be processed again; the only "
 				"copy is the one in the IMAP quarantine folder", id,
 				q.error != NULL ? q.error : "?");
-	} else if (ret == 1 && store_spool_get(gw->store, q.sha256, &raw, &len, error_r) != 1) {
+	} else if (ret == 1 && store_spool_verify(gw->store, q.sha256, &size, error_r) != 1) {
 		r->unretriable = 1;
 		ret = 0;
 	}
 	if (ret == 1)
-		ret = retry_write(gw, &q, raw, len, actor, r, error_r);
+		ret = retry_write(gw, &q, size, actor, r, error_r);
 	if (ret == 1)
 		log_info("message %" G_GINT64_FORMAT " processed again by %s: %s", id, actor,
 			 r->quarantined ? "still quarantined" : "stored");
-	g_free(raw);
 	store_quarantined_clear(&q);
 	return ret;
 }

@@ -158,8 +158,8 @@ static int respond_files(struct team_mail *tm, struct mime_blob **blobs_r, size_
 
 	if (tm->in->msg->n_attachments == 0)
 		return 1;
-	if (mime_attachments_read(tm->in->raw, tm->in->len, MIME_FILES_ATTACHED, max, blobs_r,
-				  n_r, &why))
+	if (mime_attachments_read_file(tm->in->path, MIME_FILES_ATTACHED, max, blobs_r, n_r,
+				       &why))
 		return 1;
 	error_set(error_r, 0, "%s ([team] max_response_size is %zu bytes): nothing was sent",
 		  why, max);

@@ -156,9 +156,9 @@ static void reply_files(struct gateway *gw, const struct intake *in, struct mime
 
 	*listed_r = NULL;
 	if (in->msg->n_attachments == 0 ||
-	    mime_attachments_read(in->raw, in->len, MIME_FILES_LISTED,
-				  (size_t)gw->config->team.max_response_size,
-				  blobs_r, n_r, &error))
+	    mime_attachments_read_file(in->path, MIME_FILES_LISTED,
+				       (size_t)gw->config->team.max_response_size,
+				       blobs_r, n_r, &error))
 		return;
 	GString *s = g_string_new("Not attached (");
 	g_string_append_printf(s, "%s): ", error);

@@ -4,9 +4,13 @@
    and for chain verification against the system store plus settings->ca_file.
    Does not trust the server: every list, string, number and date it sends may be NULL, empty,
    out of range, duplicated or unsolicited, and is checked before use. Message bytes are taken
-   by their literal length (never strlen) and bounded by PD_MAX_MESSAGE_SIZE: RFC822.SIZE is
-   fetched first, and a body literal longer than announced is still dropped (libetpan has
-   buffered it by then). Server text put into error messages is cleaned and truncated.
+   by their literal length (never strlen), in partial FETCHes of PD_FETCH_CHUNK bytes passed
+   on to the caller's sink, so no message is ever whole in memory. RFC822.SIZE is only a hint
+   (a message it says is too large is not downloaded): a short part ends the message, a part
+   longer than asked is refused, and no more than the caller's max + 1 bytes are asked for.
+   libetpan buffers each response whole before we see it: a server answering a 1 MiB request
+   with a larger literal costs that memory before it is refused. Server text put into error
+   messages is cleaned and truncated.
    libetpan's GnuTLS backend checks no certificates, so the peer chain and host name are
    verified here right after the handshake, before LOGIN sends the password (never logged).
    libetpan writes with send() without MSG_NOSIGNAL: the process must ignore SIGPIPE. */
@@ -103,12 +107,6 @@ static void imap_track_fd(struct imap *imap)
 	if (imap_stopping)
 		(void)shutdown(imap->fd, SHUT_RDWR);
 }
-
-/* What one UID FETCH answered for the UID asked about. */
-struct imap_items {
-	int have_size;
-	int have_body;
-};
 
 static int imap_is_temporary(int r)
 {
@@ -671,7 +669,9 @@ static int imap_date_to_unix(const struct mailimap_date_time *dt, int64_t *unix_
 	return 1;
 }
 
-static struct mailimap_fetch_type *imap_fetch_type(int with_body)
+/* UID FETCH attributes: UID with RFC822.SIZE + INTERNALDATE (length 0), or with the part
+   BODY.PEEK[]<offset.length> of the message. */
+static struct mailimap_fetch_type *imap_fetch_type(uint32_t offset, uint32_t length)
 {
 	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	struct mailimap_fetch_att *atts[3];
@@ -680,8 +680,12 @@ static struct mailimap_fetch_type *imap_fetch_type(int with_body)
 	if (ft == NULL)
 		return NULL;
 	atts[n++] = mailimap_fetch_att_new_uid();
-	if (with_body) {
-		atts[n++] = mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL));
+	if (length > 0) {
+		struct mailimap_section *sec = mailimap_section_new(NULL);
+		atts[n] = sec == NULL ? NULL :
+			  mailimap_fetch_att_new_body_peek_section_partial(sec, offset, length);
+		if (atts[n++] == NULL && sec != NULL)
+			mailimap_section_free(sec);
 	} else {
 		atts[n++] = mailimap_fetch_att_new_rfc822_size();
 		atts[n++] = mailimap_fetch_att_new_internaldate();
@@ -712,97 +716,85 @@ static uint32_t imap_msg_att_uid(struct mailimap_msg_att *att)
 	return 0;
 }
 
-static void imap_take_body(const struct mailimap_msg_att_body_section *sec,
-			   struct imap_fetched *out, struct imap_items *items)
-{
-	if (items->have_body || sec == NULL || sec->sec_body_part == NULL)
-		return;
-	items->have_body = 1;
-	if (sec->sec_length > PD_MAX_MESSAGE_SIZE) {
-		/* The server under-reported RFC822.SIZE: treat as too large all the same. */
-		out->too_large = 1;
-		out->size = MAX(out->size, (uint32_t)MIN(sec->sec_length, (size_t)UINT32_MAX));
-		return;
-	}
-	out->raw = g_malloc(sec->sec_length + 1);
-	memcpy(out->raw, sec->sec_body_part, sec->sec_length);
-	out->raw[sec->sec_length] = '\0';
-	out->len = sec->sec_length;
-}
+/* What one UID FETCH answered for the UID asked about. */
+struct imap_items {
+	int have_size;
+	uint32_t size;
+	int64_t internaldate;
+	const struct mailimap_msg_att_body_section *body; /* borrowed from the result */
+};
 
-static void imap_take_item(const struct mailimap_msg_att_static *st, struct imap_fetched *out,
+static void imap_take_item(const struct mailimap_msg_att_static *st, uint32_t uid,
 			   struct imap_items *items)
 {
 	switch (st->att_type) {
 	case MAILIMAP_MSG_ATT_RFC822_SIZE:
-		out->size = st->att_data.att_rfc822_size;
+		items->size = st->att_data.att_rfc822_size;
 		items->have_size = 1;
 		break;
 	case MAILIMAP_MSG_ATT_INTERNALDATE:
-		if (!imap_date_to_unix(st->att_data.att_internal_date, &out->internaldate)) {
-			log_warn("IMAP: UID %u: invalid INTERNALDATE, using 0", out->uid);
-			out->internaldate = 0;
+		if (!imap_date_to_unix(st->att_data.att_internal_date, &items->internaldate)) {
+			log_warn("IMAP: UID %u: invalid INTERNALDATE, using 0", uid);
+			items->internaldate = 0;
 		}
 		break;
 	case MAILIMAP_MSG_ATT_BODY_SECTION:
-		imap_take_body(st->att_data.att_body_section, out, items);
+		/* The first one counts; NIL or "" (past the end) has no bytes. */
+		if (items->body == NULL && st->att_data.att_body_section != NULL)
+			items->body = st->att_data.att_body_section;
 		break;
 	default:
 		break;
 	}
 }
 
-/* Collect what the FETCH responses say about out->uid; others (unsolicited) are ignored. */
-static int imap_take_fetch(clist *result, struct imap_fetched *out, struct imap_items *items)
+/* Collect what the FETCH responses say about uid; others (unsolicited) are ignored. */
+static int imap_take_fetch(clist *result, uint32_t uid, struct imap_items *items)
 {
 	int found = 0;
 
 	for (clistiter *it = result != NULL ? clist_begin(result) : NULL; it != NULL;
 	     it = clist_next(it)) {
 		struct mailimap_msg_att *att = clist_content(it);
-		if (att == NULL || att->att_list == NULL || imap_msg_att_uid(att) != out->uid)
+		if (att == NULL || att->att_list == NULL || imap_msg_att_uid(att) != uid)
 			continue;
 		found = 1;
 		for (clistiter *i = clist_begin(att->att_list); i != NULL; i = clist_next(i)) {
 			struct mailimap_msg_att_item *item = clist_content(i);
 			if (item != NULL && item->att_type == MAILIMAP_MSG_ATT_ITEM_STATIC &&
 			    item->att_data.att_static != NULL)
-				imap_take_item(item->att_data.att_static, out, items);
+				imap_take_item(item->att_data.att_static, uid, items);
 		}
 	}
 	return found;
 }
 
-/* One UID FETCH: the body (with_body) or RFC822.SIZE + INTERNALDATE. 1 / 0 gone / -1. */
-static int imap_fetch_items(struct imap *imap, int with_body, struct imap_fetched *out,
-			    char **error_r)
+/* One UID FETCH of uid (attributes as imap_fetch_type). *result_r is the caller's to free
+   with mailimap_fetch_list_free, also on failure. 1 / 0 gone / -1. */
+static int imap_fetch_items(struct imap *imap, uint32_t uid, uint32_t offset, uint32_t length,
+			    struct imap_items *items, clist **result_r, char **error_r)
 {
-	struct mailimap_set *set = mailimap_set_new_single(out->uid);
-	struct mailimap_fetch_type *ft = imap_fetch_type(with_body);
-	struct imap_items items = { 0, 0 };
-	clist *result = NULL;
+	struct mailimap_set *set = mailimap_set_new_single(uid);
+	struct mailimap_fetch_type *ft = imap_fetch_type(offset, length);
 	int ret, r;
 
+	memset(items, 0, sizeof(*items));
+	*result_r = NULL;
 	if (set == NULL || ft == NULL) {
 		ret = imap_oom(error_r);
 		goto out;
 	}
-	r = mailimap_uid_fetch(imap->session, set, ft, &result);
-	if (r != MAILIMAP_NO_ERROR) {
+	r = mailimap_uid_fetch(imap->session, set, ft, result_r);
+	if (r != MAILIMAP_NO_ERROR)
 		ret = imap_fail(imap, r, error_r, "UID FETCH");
-		goto out;
-	}
-	if (!imap_take_fetch(result, out, &items))
-		ret = error_set(error_r, 0, "IMAP (%s): UID %u no longer exists", imap->host,
-				out->uid);
-	else if (with_body ? !items.have_body : !items.have_size)
+	else if (!imap_take_fetch(*result_r, uid, items))
+		ret = error_set(error_r, 0, "IMAP (%s): UID %u no longer exists", imap->host, uid);
+	else if (length > 0 ? items->body == NULL : !items->have_size)
 		ret = error_set(error_r, -1, "IMAP (%s): UID %u: server did not send the %s",
-				imap->host, out->uid, with_body ? "message" : "size");
+				imap->host, uid, length > 0 ? "message" : "size");
 	else
 		ret = 1;
 out:
-	if (result != NULL)
-		mailimap_fetch_list_free(result);
 	if (ft != NULL)
 		mailimap_fetch_type_free(ft);
 	if (set != NULL)
@@ -810,27 +802,136 @@ out:
 	return ret;
 }
 
+/* Is b the part of the whole message (BODY[], not BODY[TEXT] or another section) that
+   starts at offset? */
+static int imap_part_is(const struct mailimap_msg_att_body_section *b, uint32_t offset)
+{
+	return b->sec_origin_octet == offset &&
+	       (b->sec_section == NULL || b->sec_section->sec_spec == NULL);
+}
+
+/* The part of uid at offset, at most want bytes, into sink; *got_r says how many came.
+   1, 0 gone, -1, or the sink's failure. */
+static int imap_fetch_chunk(struct imap *imap, uint32_t uid, uint32_t offset, uint32_t want,
+			    imap_sink *sink, void *ctx, size_t *got_r, char **error_r)
+{
+	struct imap_items items;
+	clist *result = NULL;
+	int ret = imap_fetch_items(imap, uid, offset, want, &items, &result, error_r);
+	const struct mailimap_msg_att_body_section *b = items.body;
+	size_t len = ret == 1 && b->sec_body_part != NULL ? b->sec_length : 0;
+
+	*got_r = 0;
+	if (ret != 1)
+		goto out;
+	/* More than asked, or another part than asked: the server cannot be followed. */
+	if (len > want || (len > 0 && !imap_part_is(b, offset))) {
+		ret = error_set(error_r, -1, "IMAP (%s): UID %u: asked for %u bytes at %u, got %zu "
+				"at %u", imap->host, uid, want, offset, len, b->sec_origin_octet);
+		goto out;
+	}
+	if (len > 0)
+		ret = sink(ctx, b->sec_body_part, len, error_r);
+	*got_r = len;
+out:
+	if (result != NULL)
+		mailimap_fetch_list_free(result);
+	return ret;
+}
+
+/* A sink that passes on at most `room` bytes and notes that more came. */
+struct imap_over {
+	imap_sink *sink;
+	void *ctx;
+	size_t room;
+	int over;
+};
+
+static int imap_sink_bounded(void *ctx, const char *data, size_t len, char **error_r)
+{
+	struct imap_over *o = ctx;
+
+	if (len > o->room)
+		o->over = 1;
+	return MIN(len, o->room) == 0 ? 1 : o->sink(o->ctx, data, MIN(len, o->room), error_r);
+}
+
+/* The body, chunk after chunk, until a short chunk; at most max + 1 bytes are asked for, and
+   only max reach the sink. */
+static int imap_fetch_body(struct imap *imap, uint32_t uid, size_t max, imap_sink *sink,
+			   void *ctx, struct imap_message *m, char **error_r)
+{
+	size_t got = 0;
+	int ret = 1;
+
+	for (;;) {
+		size_t want = MIN((size_t)PD_FETCH_CHUNK, max + 1 - (size_t)m->fetched);
+		/* The last byte asked for is the one past max: it is only counted, never kept. */
+		struct imap_over over = { sink, ctx, max - (size_t)m->fetched, 0 };
+		ret = imap_fetch_chunk(imap, uid, (uint32_t)m->fetched, (uint32_t)want,
+				       imap_sink_bounded, &over, &got, error_r);
+		m->fetched += MIN(got, over.room);
+		if (ret != 1 || got < want)
+			break;
+		if (over.over) {
+			m->over_max = 1;
+			break;
+		}
+	}
+	return ret;
+}
+
+int imap_fetch_to_sink(struct imap *imap, uint32_t uid, size_t max, imap_sink *sink, void *ctx,
+		       struct imap_message *msg_r, char **error_r)
+{
+	struct imap_items items;
+	clist *result = NULL;
+	int ret;
+
+	memset(msg_r, 0, sizeof(*msg_r));
+	if (max >= UINT32_MAX)
+		max = UINT32_MAX - 1; /* IMAP offsets are 32-bit */
+	/* Size first, so a message too large to keep is never downloaded. */
+	ret = imap_fetch_items(imap, uid, 0, 0, &items, &result, error_r);
+	if (result != NULL)
+		mailimap_fetch_list_free(result);
+	if (ret != 1)
+		return ret;
+	msg_r->size = items.size;
+	msg_r->internaldate = items.internaldate;
+	if (items.size > max) {
+		msg_r->over_max = 1;
+		return 1;
+	}
+	return imap_fetch_body(imap, uid, max, sink, ctx, msg_r, error_r);
+}
+
+static int imap_sink_bytes(void *ctx, const char *data, size_t len, char **error_r)
+{
+	g_byte_array_append(ctx, (const guint8 *)data, (guint)len);
+	return 1;
+}
+
 int imap_fetch(struct imap *imap, uint32_t uid, struct imap_fetched *out, char **error_r)
 {
-	int ret;
+	GByteArray *bytes = g_byte_array_new();
+	struct imap_message m;
+	int ret = imap_fetch_to_sink(imap, uid, PD_MAX_MESSAGE_SIZE, imap_sink_bytes, bytes, &m,
+				     error_r);
 
 	memset(out, 0, sizeof(*out));
 	out->uid = uid;
-	/* Size first, so a huge message is never downloaded. */
-	ret = imap_fetch_items(imap, 0, out, error_r);
-	if (ret != 1)
-		goto out;
-	if (out->size > PD_MAX_MESSAGE_SIZE) {
-		out->too_large = 1;
-		goto out;
+	out->size = MAX(m.size, (uint32_t)MIN(m.fetched, (uint64_t)UINT32_MAX));
+	out->internaldate = m.internaldate;
+	out->too_large = ret == 1 && m.over_max;
+	if (ret == 1 && !m.over_max) {
+		out->len = bytes->len;
+		g_byte_array_append(bytes, (const guint8 *)"", 1);
+		out->raw = (char *)g_byte_array_free(bytes, FALSE);
+		bytes = NULL;
 	}
-	ret = imap_fetch_items(imap, 1, out, error_r);
-out:
-	if (ret != 1) {
-		g_free(out->raw);
-		out->raw = NULL;
-		out->len = 0;
-	}
+	if (bytes != NULL)
+		g_byte_array_free(bytes, TRUE);
 	return ret;
 }
 

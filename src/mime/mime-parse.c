@@ -9,6 +9,7 @@
 #include "mime-private.h"
 #include "pd-limits.h"
 
+#include <fcntl.h>
 #include <string.h>
 
 #include <gmime/gmime.h>
@@ -286,52 +287,109 @@ static void fill_body(struct mime_message *m, GMimeMessage *gm, struct defects *
 
 /* ---------------------------------------------------------------- parse */
 
+/* Bytes the guard reads at a time. */
+#define GUARD_READ (64u * 1024u)
 
+/* The guard reads the message once, in pieces (it may be a file of PD_MAX_MESSAGE_SIZE), so
+   each line is classified as its bytes go by: its length, its first two bytes, and whether it
+   starts with a header name followed by ':' (head: -1 not known yet, 0 no, 1 yes). */
 struct guard {
 	size_t boundary_lines, header_lines, header_bytes;
 	int in_header; /* the previous line looked like a header (continuations count too) */
+	size_t line_len, name_len;
+	char first[2];
+	int head;
 };
 
-static int line_looks_like_header(const char *p, size_t len)
+static void guard_init(struct guard *g)
 {
-	size_t i = 0;
-
-	while (i < len && (g_ascii_isalnum(p[i]) || p[i] == '-' || p[i] == '_'))
-		i++;
-	return i > 0 && i < len && p[i] == ':';
+	memset(g, 0, sizeof(*g));
+	g->head = -1;
 }
 
-static void guard_line(struct guard *g, const char *p, size_t len)
+static void guard_end_line(struct guard *g)
 {
-	if (len >= 2 && p[0] == '-' && p[1] == '-') {
+	if (g->line_len >= 2 && g->first[0] == '-' && g->first[1] == '-') {
 		g->boundary_lines++;
 		g->in_header = 0;
-	} else if (line_looks_like_header(p, len) ||
-		   (g->in_header && len > 0 && (p[0] == ' ' || p[0] == '\t'))) {
+	} else if (g->head == 1 || (g->in_header && g->line_len > 0 &&
+				    (g->first[0] == ' ' || g->first[0] == '\t'))) {
 		g->header_lines++;
-		g->header_bytes += len;
+		g->header_bytes += g->line_len;
 		g->in_header = 1;
 	} else {
 		g->in_header = 0;
 	}
+	g->line_len = g->name_len = 0;
+	g->head = -1;
 }
 
-static int structure_guard(const char *raw, size_t len, char **error_r)
+/* One byte of a line whose start is not classified yet. */
+static void guard_name_byte(struct guard *g, char c)
 {
-	struct guard g = { 0, 0, 0, 0 };
-	const char *p = raw, *end = raw + len, *nl;
+	if (g_ascii_isalnum(c) || c == '-' || c == '_')
+		g->name_len++;
+	else
+		g->head = c == ':' && g->name_len > 0;
+}
+
+static void guard_feed(struct guard *g, const char *p, size_t len)
+{
+	const char *end = p + len;
 
 	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		guard_line(&g, p, (size_t)((nl == NULL ? end : nl) - p));
-		p = nl == NULL ? end : nl + 1;
+		if (*p == '\n') {
+			guard_end_line(g);
+			p++;
+			continue;
+		}
+		if (g->line_len < 2)
+			g->first[g->line_len] = *p;
+		if (g->head == -1) {
+			guard_name_byte(g, *p);
+			g->line_len++;
+			p++;
+			continue;
+		}
+		/* Classified: only the length counts until the end of the line. */
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = nl == NULL ? end : nl;
+		for (const char *q = p; q < stop && g->line_len + (size_t)(q - p) < 2; q++)
+			g->first[g->line_len + (size_t)(q - p)] = *q;
+		g->line_len += (size_t)(stop - p);
+		p = stop;
 	}
-	if (g.boundary_lines > PD_GUARD_BOUNDARY_LINES)
-		return error_set(error_r, 0, "too many boundary lines (%zu)", g.boundary_lines);
-	if (g.header_lines > PD_GUARD_HEADER_LINES || g.header_bytes > PD_GUARD_HEADER_BYTES)
+}
+
+static int guard_finish(struct guard *g, char **error_r)
+{
+	if (g->line_len > 0)
+		guard_end_line(g);
+	if (g->boundary_lines > PD_GUARD_BOUNDARY_LINES)
+		return error_set(error_r, 0, "too many boundary lines (%zu)", g->boundary_lines);
+	if (g->header_lines > PD_GUARD_HEADER_LINES || g->header_bytes > PD_GUARD_HEADER_BYTES)
 		return error_set(error_r, 0, "too much header data (%zu lines, %zu bytes)",
-				 g.header_lines, g.header_bytes);
+				 g->header_lines, g->header_bytes);
 	return 1;
+}
+
+/* The guard over stream, read from its start and reset afterwards. 1, or 0 with *error_r. */
+static int structure_guard(GMimeStream *stream, char **error_r)
+{
+	struct guard g;
+	char *buf = g_malloc(GUARD_READ);
+	ssize_t n;
+	int ret;
+
+	guard_init(&g);
+	g_mime_stream_reset(stream);
+	while ((n = g_mime_stream_read(stream, buf, GUARD_READ)) > 0)
+		guard_feed(&g, buf, (size_t)n);
+	ret = n < 0 ? error_set(error_r, 0, "the message cannot be read") :
+		      guard_finish(&g, error_r);
+	g_mime_stream_reset(stream);
+	g_free(buf);
+	return ret;
 }
 
 static GMimeParserOptions *parser_options_new(struct defects *d)
@@ -347,16 +405,16 @@ static GMimeParserOptions *parser_options_new(struct defects *d)
 	return opts;
 }
 
-static GMimeMessage *construct_message(const char *raw, size_t len, GMimeParserOptions *opts)
+static GMimeMessage *construct_message(GMimeStream *stream, GMimeParserOptions *opts)
 {
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(raw, len);
 	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
 	GMimeMessage *gm;
 
+	/* A seekable stream (memory or file) is kept by reference: the parts' contents are
+	   ranges of it, never copies, so a large file is not read into memory. */
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
 	gm = g_mime_parser_construct_message(parser, opts);
 	g_object_unref(parser);
-	g_object_unref(stream);
 	return gm;
 }
 
@@ -369,47 +427,86 @@ static int has_headers(GMimeMessage *gm)
 		g_mime_header_list_get_count(g_mime_object_get_header_list(part)) > 0);
 }
 
-int mime_parse(const char *raw, size_t len, struct mime_message **msg_r, char **error_r)
+/* The checks before GMime sees a message, then the parse. NULL with *error_r when the
+   message cannot be parsed at all. */
+static GMimeMessage *guarded_parse(GMimeStream *stream, GMimeParserOptions *opts, char **error_r)
+{
+	gint64 len = g_mime_stream_length(stream);
+	GMimeMessage *gm = NULL;
+
+	if (len <= 0)
+		error_set(error_r, 0, len == 0 ? "empty message" : "the message cannot be read");
+	else if (len > (gint64)PD_MAX_MESSAGE_SIZE)
+		error_set(error_r, 0, "message larger than %u bytes", PD_MAX_MESSAGE_SIZE);
+	else if (structure_guard(stream, error_r) &&
+		 ((gm = construct_message(stream, opts)) == NULL || !has_headers(gm))) {
+		error_set(error_r, 0, "not a mail message: no headers");
+		g_clear_object(&gm);
+	}
+	return gm;
+}
+
+static int parse_stream(GMimeStream *stream, struct mime_message **msg_r, char **error_r)
 {
 	struct defects defects = { g_string_new(NULL), 0 };
-	GMimeParserOptions *opts = NULL;
-	GMimeMessage *gm = NULL;
+	GMimeParserOptions *opts = parser_options_new(&defects);
+	GMimeMessage *gm = guarded_parse(stream, opts, error_r);
 	struct mime_message *m = NULL;
-	int ret = 0;
+
+	if (gm != NULL) {
+		m = g_malloc0(sizeof(*m));
+		mime_fill_envelope(m, gm, opts, &defects);
+		m->content_type = content_type_string(g_mime_message_get_mime_part(gm));
+		fill_body(m, gm, &defects);
+		mime_fill_headers(m, gm, &defects);
+		m->defects = mime_defects_finish(&defects);
+		g_object_unref(gm);
+	}
+	g_mime_parser_options_free(opts);
+	g_string_free(defects.text, TRUE);
+	*msg_r = m;
+	return m != NULL;
+}
+
+/* A read-only GMime stream on the file at path, or NULL with *error_r. */
+static GMimeStream *file_stream(const char *path, char **error_r)
+{
+	GError *err = NULL;
+	GMimeStream *stream = g_mime_stream_fs_open(path, O_RDONLY | O_CLOEXEC, 0, &err);
+
+	if (stream == NULL) {
+		error_set(error_r, -1, "open %s: %s", path, err != NULL ? err->message : "?");
+		g_clear_error(&err);
+	}
+	return stream;
+}
+
+int mime_parse(const char *raw, size_t len, struct mime_message **msg_r, char **error_r)
+{
+	GMimeStream *stream;
+	int ret;
 
 	*msg_r = NULL;
-	if (raw == NULL || len == 0) {
-		error_set(error_r, 0, "empty message");
-		goto out;
-	}
-	if (len > PD_MAX_MESSAGE_SIZE) {
-		error_set(error_r, 0, "message larger than %u bytes", PD_MAX_MESSAGE_SIZE);
-		goto out;
-	}
-	if (!structure_guard(raw, len, error_r))
-		goto out;
-	opts = parser_options_new(&defects);
-	gm = construct_message(raw, len, opts);
-	if (gm == NULL || !has_headers(gm)) {
-		error_set(error_r, 0, "not a mail message: no headers");
-		goto out;
-	}
-	m = g_malloc0(sizeof(*m));
-	mime_fill_envelope(m, gm, opts, &defects);
-	m->content_type = content_type_string(g_mime_message_get_mime_part(gm));
-	fill_body(m, gm, &defects);
-	mime_fill_headers(m, gm, &defects);
-	m->defects = mime_defects_finish(&defects);
-	*msg_r = m;
-	m = NULL;
-	ret = 1;
-out:
-	mime_message_free(&m);
-	if (gm != NULL)
-		g_object_unref(gm);
-	if (opts != NULL)
-		g_mime_parser_options_free(opts);
-	g_string_free(defects.text, TRUE);
+	if (raw == NULL || len == 0)
+		return error_set(error_r, 0, "empty message");
+	if (len > PD_MAX_MESSAGE_SIZE)
+		return error_set(error_r, 0, "message larger than %u bytes", PD_MAX_MESSAGE_SIZE);
+	stream = g_mime_stream_mem_new_with_buffer(raw, len);
+	ret = parse_stream(stream, msg_r, error_r);
+	g_object_unref(stream);
+	return ret;
+}
+
+int mime_parse_file(const char *path, struct mime_message **msg_r, char **error_r)
+{
+	GMimeStream *stream = file_stream(path, error_r);
+	int ret;
+
+	*msg_r = NULL;
+	if (stream == NULL)
+		return -1;
+	ret = parse_stream(stream, msg_r, error_r);
+	g_object_unref(stream);
 	return ret;
 }
 
@@ -451,41 +548,57 @@ static int read_blobs(GMimeMessage *gm, size_t max_total, enum mime_files which,
 	return 1;
 }
 
-int mime_attachments_read(const char *raw, size_t len, enum mime_files which, size_t max_total,
-			  struct mime_blob **blobs_r, size_t *n_r, char **error_r)
+static int attachments_stream(GMimeStream *stream, enum mime_files which, size_t max_total,
+			      struct mime_blob **blobs_r, size_t *n_r, char **error_r)
 {
 	struct defects defects = { g_string_new(NULL), 0 };
 	GArray *blobs = g_array_new(FALSE, TRUE, sizeof(struct mime_blob));
-	GMimeParserOptions *opts = NULL;
-	GMimeMessage *gm = NULL;
-	int ret = 0;
+	GMimeParserOptions *opts = parser_options_new(&defects);
+	GMimeMessage *gm = guarded_parse(stream, opts, error_r);
+	int ret = gm != NULL ? read_blobs(gm, max_total, which, blobs, error_r) : 0;
 
-	*blobs_r = NULL;
-	*n_r = 0;
-	if (raw == NULL || len == 0 || len > PD_MAX_MESSAGE_SIZE ||
-	    !structure_guard(raw, len, error_r)) {
-		ret = error_set(error_r, 0, "the message cannot be read");
-		goto out;
-	}
-	opts = parser_options_new(&defects);
-	gm = construct_message(raw, len, opts);
-	if (gm == NULL || !has_headers(gm))
-		ret = error_set(error_r, 0, "not a mail message: no headers");
-	else
-		ret = read_blobs(gm, max_total, which, blobs, error_r);
 	if (ret == 1) {
 		*n_r = blobs->len;
 		*blobs_r = (struct mime_blob *)(void *)g_array_free(blobs, FALSE);
 		blobs = NULL;
 	}
-out:
 	if (blobs != NULL)
 		blobs_array_free(blobs);
 	if (gm != NULL)
 		g_object_unref(gm);
-	if (opts != NULL)
-		g_mime_parser_options_free(opts);
+	g_mime_parser_options_free(opts);
 	g_string_free(defects.text, TRUE);
+	return ret;
+}
+
+int mime_attachments_read(const char *raw, size_t len, enum mime_files which, size_t max_total,
+			  struct mime_blob **blobs_r, size_t *n_r, char **error_r)
+{
+	GMimeStream *stream;
+	int ret;
+
+	*blobs_r = NULL;
+	*n_r = 0;
+	if (raw == NULL || len == 0 || len > PD_MAX_MESSAGE_SIZE)
+		return error_set(error_r, 0, "the message cannot be read");
+	stream = g_mime_stream_mem_new_with_buffer(raw, len);
+	ret = attachments_stream(stream, which, max_total, blobs_r, n_r, error_r);
+	g_object_unref(stream);
+	return ret;
+}
+
+int mime_attachments_read_file(const char *path, enum mime_files which, size_t max_total,
+			       struct mime_blob **blobs_r, size_t *n_r, char **error_r)
+{
+	GMimeStream *stream = file_stream(path, error_r);
+	int ret;
+
+	*blobs_r = NULL;
+	*n_r = 0;
+	if (stream == NULL)
+		return 0;
+	ret = attachments_stream(stream, which, max_total, blobs_r, n_r, error_r);
+	g_object_unref(stream);
 	return ret;
 }
 

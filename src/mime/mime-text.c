@@ -337,20 +337,52 @@ static int is_blank(const char *s)
 	return *s == '\0';
 }
 
+/* The decoded bytes of part's content, at most max of them: a text part may be as large as
+   the message, and only the first bytes can become the text kept. NULL when it has none. */
+static GByteArray *decoded_prefix(GMimePart *part, size_t max)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	GMimeStream *src, *filtered;
+	GMimeContentEncoding enc;
+	GByteArray *bytes = NULL;
+	gint64 len;
+	char buf[16384];
+	ssize_t n;
+
+	if (content == NULL || (src = g_mime_data_wrapper_get_stream(content)) == NULL)
+		return NULL;
+	enc = g_mime_data_wrapper_get_encoding(content);
+	filtered = g_mime_stream_filter_new(src);
+	/* As g_mime_data_wrapper_write_to_stream decodes, without writing it all anywhere. */
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+		GMimeFilter *dec = g_mime_filter_basic_new(enc, FALSE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), dec);
+		g_object_unref(dec);
+	}
+	g_mime_stream_reset(src);
+	/* Sized once (the decoded bytes are at most the encoded ones): growing a buffer of
+	   megabytes step by step would hold two copies at each step. */
+	len = g_mime_stream_length(src);
+	bytes = g_byte_array_sized_new((guint)MIN(max, len > 0 ? (size_t)len : 16384u));
+	while (bytes->len < max && (n = g_mime_stream_read(filtered, buf, sizeof(buf))) > 0)
+		g_byte_array_append(bytes, (const guint8 *)buf, (guint)MIN((size_t)n,
+									   max - bytes->len));
+	g_object_unref(filtered);
+	g_mime_stream_reset(src);
+	return bytes;
+}
+
 /* The text of part as cleaned UTF-8 (HTML reduced to text), or NULL when empty. */
 char *mime_part_text(GMimePart *part, int html, struct defects *d)
 {
-	GMimeDataWrapper *content = g_mime_part_get_content(part);
-	GMimeStream *mem = g_mime_stream_mem_new();
 	const char *charset = g_mime_object_get_content_type_parameter(GMIME_OBJECT(part), "charset");
-	GByteArray *bytes;
+	/* Enough source for the text kept from any charset (UTF-32 takes 4 bytes a character). */
+	GByteArray *bytes = decoded_prefix(part, html ? PD_MAX_HTML_SOURCE :
+						  4 * (PD_MAX_BODY_TEXT + 8));
 	GString *utf8 = NULL, *text = NULL;
 	char *ret = NULL;
 
-	if (content == NULL)
-		goto out;
-	g_mime_data_wrapper_write_to_stream(content, mem);
-	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
 	if (bytes == NULL || bytes->len == 0)
 		goto out;
 	utf8 = to_utf8((const char *)bytes->data, bytes->len, charset,
@@ -365,6 +397,7 @@ out:
 		g_string_free(utf8, TRUE);
 	if (text != NULL)
 		g_string_free(text, TRUE);
-	g_object_unref(mem);
+	if (bytes != NULL)
+		g_byte_array_free(bytes, TRUE);
 	return ret;
 }

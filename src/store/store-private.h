@@ -25,6 +25,11 @@ int store_stmt_exec(struct store *s, char **error_r, const char *sql, const char
 int store_stmt_int(struct store *s, int64_t *value_r, const char *sql, const char *types, ...);
 int store_sql_error(struct store *s, char **error_r, const char *what);
 
+/* spool/ab/<sha256> (g_malloc'd); sha256 must be a valid key. */
+char *store_spool_file(struct store *s, const char *sha256);
+/* Remove the temporary files that crashed writers left in spool/tmp (spool.c). */
+void store_spool_clean_tmp(struct store *store);
+
 /* Number of migrations this build knows. */
 int store_schema_latest(void);
 /* Apply migrations until user_version == target. 1 or 0. */

@@ -191,6 +191,7 @@ int store_open(const char *db_path, const char *spool_dir, struct store **store_
 	    !store_schema_migrate(s->db, store_schema_latest(), error_r))
 		goto out;
 	s->spool = g_strdup(spool_dir);
+	store_spool_clean_tmp(s);
 	*store_r = s;
 	s = NULL;
 	ret = 1;
@@ -268,7 +269,7 @@ int store_sync(struct store *store, char **error_r)
 	return 1;
 }
 
-static char *spool_path(struct store *s, const char *sha256)
+char *store_spool_file(struct store *s, const char *sha256)
 {
 	char sub[3] = { sha256[0], sha256[1], '\0' };
 	return g_build_filename(s->spool, sub, sha256, NULL);
@@ -278,7 +279,7 @@ int store_spool_put(struct store *store, const char *raw, size_t len, char **sha
 		    char **error_r)
 {
 	char *sha = pd_sha256_hex(raw, len);
-	char *path = spool_path(store, sha);
+	char *path = store_spool_file(store, sha);
 	char *dir = g_path_get_dirname(path);
 	int ret = 0;
 
@@ -310,7 +311,7 @@ int store_spool_get(struct store *store, const char *sha256, char **raw_r, size_
 		error_set(error_r, 0, "invalid spool key");
 		goto out;
 	}
-	path = spool_path(store, sha256);
+	path = store_spool_file(store, sha256);
 	if (!pd_read_file(path, PD_MAX_SPOOL_FILE, &data, &len, error_r))
 		goto out;
 	check = pd_sha256_hex(data, len);
@@ -419,11 +420,8 @@ int store_message_quarantined(struct store *store, int64_t id)
 
 int store_spool_check(struct store *store, const char *sha256)
 {
-	char *raw = NULL;
-	size_t len = 0;
-	int ret = store_spool_get(store, sha256, &raw, &len, NULL);
-	g_free(raw);
-	return ret;
+	/* Hashed as it is read: a spool file may be as large as the largest message. */
+	return store_spool_verify(store, sha256, NULL, NULL) == 1;
 }
 
 int store_message_find_by_sha256(struct store *store, const char *sha256, int64_t *id_r)

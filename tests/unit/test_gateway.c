@@ -561,8 +561,8 @@ static void test_uid_in_the_message_transaction(void **state)
 
 	run_sql(f, "CREATE TRIGGER no_uids BEFORE INSERT ON mailbox_uids "
 		   "BEGIN SELECT RAISE(FAIL, 'uid refused'); END;");
-	assert_int_not_equal(gateway_quarantine_raw(f->gw, NULL, 0, 50u << 20, pd_now(), &imap,
-						    "too large", &row, &error), 1);
+	assert_int_not_equal(gateway_quarantine_spooled(f->gw, NULL, 50u << 20, pd_now(), &imap,
+							"too large", &row, &error), 1);
 	g_free(error);
 	error = NULL;
 	assert_int_not_equal(gateway_process_raw(f->gw, request, strlen(request), pd_now(), &imap,

@@ -12,6 +12,7 @@
 #include "testutil.h"
 
 #include <gmime/gmime.h>
+#include <unistd.h>
 
 /* A field we do not check in a golden case. */
 static const char any_value[] = "<any>";
@@ -243,6 +244,51 @@ static void check_golden_body(const struct golden *g, const struct mime_message 
 	assert_int_equal(m->body_from_html, g->body_from_html);
 }
 
+/* mime_parse_file of raw written to a temporary file (the poller parses spool files). */
+static int parse_via_file(const char *raw, size_t len, struct mime_message **m_r, char **error_r)
+{
+	char *path = NULL;
+	int fd = g_file_open_tmp("pdgate-mime-XXXXXX", &path, NULL);
+	int ret;
+
+	assert_true(fd >= 0);
+	close(fd);
+	assert_true(g_file_set_contents(path, raw, (gssize)len, NULL));
+	ret = mime_parse_file(path, m_r, error_r);
+	unlink(path);
+	g_free(path);
+	return ret;
+}
+
+static void assert_same_string(const char *what, const char *a, const char *b)
+{
+	if (g_strcmp0(a, b) != 0)
+		fail_msg("%s from memory \"%s\", from the file \"%s\"", what, a ? a : "(null)",
+			 b ? b : "(null)");
+}
+
+/* The message parsed from a file is the one parsed from memory. */
+static void assert_same_from_file(const char *raw, size_t len, const struct mime_message *m)
+{
+	struct mime_message *f = NULL;
+	char *error = NULL;
+
+	if (parse_via_file(raw, len, &f, &error) != 1)
+		fail_msg("from a file: %s", error);
+	assert_same_string("subject", m->subject, f->subject);
+	assert_same_string("from", m->from_addr, f->from_addr);
+	assert_same_string("message-id", m->message_id, f->message_id);
+	assert_same_string("body", m->body_text, f->body_text);
+	assert_same_string("defects", m->defects, f->defects);
+	assert_int_equal(m->n_headers, f->n_headers);
+	assert_int_equal(m->n_attachments, f->n_attachments);
+	for (size_t i = 0; i < m->n_attachments; i++) {
+		assert_same_string("file", m->attachments[i].filename, f->attachments[i].filename);
+		assert_int_equal(m->attachments[i].size, f->attachments[i].size);
+	}
+	mime_message_free(&f);
+}
+
 static void test_golden(void **state)
 {
 	const struct golden *g = *state;
@@ -267,6 +313,7 @@ static void test_golden(void **state)
 	if (g->defect != NULL && g->defect != ANY &&
 	    (m->defects == NULL || strstr(m->defects, g->defect) == NULL))
 		fail_msg("defect \"%s\" not in \"%s\"", g->defect, m->defects ? m->defects : "");
+	assert_same_from_file(g->raw, strlen(g->raw), m);
 	mime_message_free(&m);
 	assert_null(m);
 }
@@ -494,6 +541,11 @@ static void assert_rejected(GString *raw, const char *reason)
 	assert_null(m);
 	if (strstr(error, reason) == NULL)
 		fail_msg("error \"%s\" does not say \"%s\"", error, reason);
+	g_clear_pointer(&error, g_free);
+	assert_int_equal(parse_via_file(raw->str, raw->len, &m, &error), 0);
+	assert_null(m);
+	if (strstr(error, reason) == NULL)
+		fail_msg("from a file: error \"%s\" does not say \"%s\"", error, reason);
 	g_free(error);
 	g_string_free(raw, TRUE);
 }
@@ -516,6 +568,97 @@ static void test_structure_guard(void **state)
 	for (int i = 0; i < 300000; i++)
 		g_string_append(raw, ",\n a@example.org");
 	assert_rejected(raw, "header data");
+}
+
+/* A text body of n boundary-like lines of varying lengths, so that lines straddle the
+   guard's reads (64 KiB) at every offset. */
+static GString *many_dash_lines(unsigned n)
+{
+	GString *raw = g_string_new("From: a@example.org\nSubject: dashes\n\n");
+
+	for (unsigned i = 0; i < n; i++) {
+		g_string_append(raw, "--");
+		for (unsigned k = 0; k < i % 97; k++)
+			g_string_append_c(raw, (char)('a' + k % 26));
+		g_string_append(raw, i % 2 ? "\r\n" : "\n");
+	}
+	return raw;
+}
+
+/* The guard reads the message in pieces: a line split between two reads counts once. Exactly
+   at the bound the message parses, one line more and it is refused, from memory and from a
+   file alike. */
+static void test_structure_guard_pieces(void **state)
+{
+	const unsigned limit = 4 * PD_MAX_MIME_PARTS;
+	GString *raw = many_dash_lines(limit);
+	struct mime_message *m = NULL;
+	char *error = NULL;
+
+	assert_true(raw->len > 20 * 65536);
+	if (mime_parse(raw->str, raw->len, &m, &error) != 1)
+		fail_msg("at the bound: %s", error);
+	assert_same_from_file(raw->str, raw->len, m);
+	mime_message_free(&m);
+	g_string_free(raw, TRUE);
+	assert_rejected(many_dash_lines(limit + 1), "boundary lines");
+}
+
+/* Only header lines, adding up to `bytes` header bytes (the guard counts each line without
+   its \n): long values, so that the guard's reads end inside them. */
+static GString *header_bytes(size_t bytes)
+{
+	GString *raw = g_string_new("From: a@example.org\n");
+	size_t counted = raw->len - 1;
+
+	while (counted < bytes) {
+		size_t n = MIN((size_t)1005, bytes - counted);
+		g_string_append(raw, "X-H: ");
+		for (size_t i = 5; i < MAX(n, (size_t)6); i++)
+			g_string_append_c(raw, 'v');
+		g_string_append_c(raw, '\n');
+		counted += MAX(n, (size_t)6);
+	}
+	assert_int_equal(counted, bytes);
+	return raw;
+}
+
+/* Header bytes split between two reads are all counted: at the bound the message parses,
+   one byte more and it is refused. */
+static void test_structure_guard_header_bytes(void **state)
+{
+	const size_t limit = 32u * PD_MAX_HEADER_VALUE;
+	GString *raw = header_bytes(limit);
+	struct mime_message *m = NULL;
+	char *error = NULL;
+
+	if (mime_parse(raw->str, raw->len, &m, &error) != 1)
+		fail_msg("at the bound: %s", error);
+	assert_same_from_file(raw->str, raw->len, m);
+	mime_message_free(&m);
+	g_string_free(raw, TRUE);
+	assert_rejected(header_bytes(limit + 1), "header data");
+}
+
+/* A text part far larger than the text kept: only its start is decoded (the text is
+   bounded), and it reads the same from a file. */
+static void test_huge_text_part(void **state)
+{
+	GString *raw = g_string_new("From: a@example.org\nSubject: big\nContent-Type: text/plain;"
+				    " charset=utf-8\nContent-Transfer-Encoding: base64\n\n");
+	struct mime_message *m;
+
+	for (int i = 0; i < 200000; i++) /* 54 bytes a line: 10 MB of text */
+		g_string_append(raw, "UGxlYXNlIHNlbmQgbWUgdGhlIGZpbGVzIGFib3V0IG1lLiBQ"
+				"bGVhc2Ugc2VuZCBtZSB0aGVt\n");
+	m = parse_ok(raw->str, raw->len);
+	assert_non_null(m->body_text);
+	assert_true(strlen(m->body_text) <= PD_MAX_BODY_TEXT);
+	assert_true(strlen(m->body_text) > PD_MAX_BODY_TEXT - 100);
+	assert_non_null(strstr(m->body_text, "Please send me the files about me."));
+	assert_same_from_file(raw->str, raw->len, m);
+	mime_message_free(&m);
+	g_string_free(raw, TRUE);
 }
 
 static void test_long_values_truncated(void **state)
@@ -1071,7 +1214,7 @@ static int group_teardown(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[G_N_ELEMENTS(golden_cases) + 24];
+	struct CMUnitTest tests[G_N_ELEMENTS(golden_cases) + 27];
 	size_t n = 0;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(golden_cases); i++) {
@@ -1101,5 +1244,8 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_attachments);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_attached_files_only);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_compose_inline_image);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_structure_guard_pieces);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_huge_text_part);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_structure_guard_header_bytes);
 	return _cmocka_run_group_tests("mime", tests, n, group_setup, group_teardown);
 }
