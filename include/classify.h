@@ -50,6 +50,21 @@ char *classify_result_json(const struct classify_result *r, const char *file, in
    "bounce: multipart/report", ...), or NULL when it is ordinary person-written mail. */
 const char *classify_auto_reason(const struct mime_message *msg);
 
+/* Bounces (classify/bounce.c). 1 when msg reports that delivery failed: a delivery-status
+   or returned-headers part, a multipart/report that is no read receipt or abuse report, a
+   MAILER-DAEMON/postmaster sender, or a bounce subject from a null Return-Path or with
+   Auto-Submitted. An out-of-office reply is not one. */
+int classify_is_bounce(const struct mime_message *msg);
+/* The Message-IDs of the mail a bounce returns: every Message-ID (or Original-Message-ID)
+   line below its own header (in the returned message or headers part, or quoted in the
+   text), and in body_text (its decoded text, may be NULL), in order, once each, at most
+   PD_MAX_BOUNCE_IDS, without <>. raw is untrusted and need not be NUL-terminated.
+   NULL-terminated, g_strfreev. */
+char **classify_bounce_ids(const char *raw, size_t len, const char *body_text);
+/* Why it failed, as the report says (Status, Diagnostic-Code), printable ASCII of bounded
+   length: g_malloc'd, never NULL. */
+char *classify_bounce_reason(const char *raw, size_t len);
+
 /* Find a case reference PREFIX-YYYY-NNNNNN anywhere in text (word-bounded, prefix matched
    case-insensitively). Returns a g_malloc'd canonical reference (prefix as configured) or
    NULL. prefix must be [A-Za-z0-9]+. */

@@ -27,6 +27,8 @@ struct config {
 		char *log_level;
 		char **team;       /* the old name of [team] notify (read into it) */
 		int repeat_window_days, identity_reuse_days, max_auto_notices_per_day;
+		/* storms: more than storm_threshold messages in storm_window minutes */
+		int storm_threshold, storm_window;
 		char *regulator_name, *regulator_contact;
 	} gateway;
 	struct {

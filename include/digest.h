@@ -63,8 +63,8 @@ struct digest_row {
 	const char *status;           /* "overdue", "due soon", "on time", "waiting": static */
 };
 
-/* Something that is not a case line: a notice that failed, quarantined mail, a possible
-   forgery, commands from a non-member. */
+/* Something that is not a case line: a notice that failed (or bounced), quarantined mail,
+   a possible forgery, commands from a non-member, a storm of mail held without cases. */
 struct digest_item {
 	const char *reference;        /* its case, or NULL */
 	const char *what;             /* one line, borrowed */
@@ -72,7 +72,7 @@ struct digest_item {
 };
 
 enum digest_items { DIGEST_FAILED, DIGEST_QUARANTINED, DIGEST_FORGED, DIGEST_STRAY,
-		    DIGEST_ITEMS_COUNT };
+		    DIGEST_STORMS, DIGEST_ITEMS_COUNT };
 
 struct digest_input {
 	const struct digest_case *cases;

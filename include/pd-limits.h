@@ -72,5 +72,14 @@
 #define DIGEST_CHART_MAX_BARS 60
 #define DIGEST_CHART_MIN_SIDE 200
 #define DIGEST_CHART_MAX_SIDE 2000
+/* A bounce names the mail it returns: a returned message with its own quoted history
+   carries a few Message-IDs, never hundreds; each is one database lookup. */
+#define PD_MAX_BOUNCE_IDS 20
+/* How much of a bounce is searched for the Message-ID it returns: the returned message's
+   header comes within its first kilobytes; the rest (a whole response, its files) is not
+   needed, and a bounce is never read whole into memory. */
+#define PD_MAX_BOUNCE_SCAN (1024u * 1024u)
+/* The reason of a bounce kept on the case and shown to the team (printable ASCII). */
+#define PD_MAX_BOUNCE_REASON 300
 
 #endif

@@ -11,7 +11,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* Open (creating 0600, migrating to STORE_SCHEMA_VERSION) the database and spool folder.
    1 with *store_r (free with store_close) or 0. */
@@ -291,6 +291,49 @@ int store_outbox_mark_retry(struct store *store, int64_t id, int64_t next_attemp
 int store_outbox_mark_failed(struct store *store, int64_t id, const char *error,
 			     char **error_r);
 
+/* ---- storms and bounces (store/storms.c) ---- */
+
+/* Log a person-written inbound message that continued no case under its normalised sender
+   (lower-case), at its INTERNALDATE, held in storm_id (0: not held). 1/0/-1. */
+int store_sender_log(struct store *store, int64_t message_row, const char *sender,
+		     int64_t received, int64_t storm_id, char **error_r);
+/* How many logged messages of sender were received in (after, until]: 1 with *count_r, -1
+   on a database error (the caller fails closed: the message is tried again). */
+int store_sender_count(struct store *store, const char *sender, int64_t after, int64_t until,
+		       int64_t *count_r);
+
+struct store_storm {
+	int64_t id, started, last_seen, held, window_s, threshold, opened;
+	char *sender;             /* g_malloc'd when loaded (store_storm_clear) */
+};
+void store_storm_clear(struct store_storm *s);
+/* The sender's latest storm: 1 with *s, 0 none, -1 database error. */
+int store_storm_latest(struct store *store, const char *sender, struct store_storm *s);
+/* By id: 1, 0 no such storm, -1. */
+int store_storm_load(struct store *store, int64_t id, struct store_storm *s);
+/* A new storm of s->sender holding one message received at s->started: *id_r. 1/0/-1. */
+int store_storm_add(struct store *store, const struct store_storm *s, int64_t *id_r,
+		    char **error_r);
+/* One more message held in storm id, received at `received`. 1/0/-1. */
+int store_storm_grow(struct store *store, int64_t id, int64_t received, char **error_r);
+/* The messages held in storm id that no case took yet, oldest first: *rows_r g_malloc'd.
+   1 or -1. */
+int store_storm_waiting(struct store *store, int64_t id, int64_t **rows_r, size_t *n_r);
+/* A held message now belongs to case_id (the team opened it): the message row and the
+   storm's count of cases opened. 1/0/-1. */
+int store_storm_opened(struct store *store, int64_t storm_id, int64_t message_row,
+		       int64_t case_id, char **error_r);
+
+/* The notice we sent with Message-ID message_id (a bounce names it): its outbox row, case,
+   template name and recipient (g_malloc'd; store_sent_notice_clear). 1 found, 0 none, -1. */
+struct store_sent_notice {
+	int64_t outbox_id, case_id, message_row;
+	char *notice, *rcpt, *state;
+};
+int store_sent_notice_find(struct store *store, const char *message_id,
+			   struct store_sent_notice *n);
+void store_sent_notice_clear(struct store_sent_notice *n);
+
 /* Read side, for the CLI: each row as a NULL-terminated array of column names and values
    (values may be NULL); the callback borrows them. `kind` selects the query:
    "cases" (arg unused), "case" (arg = reference), "case_messages", "case_events",
@@ -298,7 +341,9 @@ int store_outbox_mark_failed(struct store *store, int64_t id, const char *error,
    "quarantine" (arg unused: every quarantined inbound message, for `pdgate quarantine`);
    for the digest, columns reference, what, at: "failed_notices" (arg unused),
    "quarantined" (arg = Unix time: received since), "forgeries", "stray_commands" (arg =
-   Unix time: recorded since). 1 or 0. */
+   Unix time: recorded since), "storms" (arg = Unix time: storms seen since, and any with
+   mail still held); for `pdgate storms`: "storm_list" (arg unused),
+   "storm_messages" (arg = storm id). 1 or 0. */
 typedef void store_row_cb(void *ctx, int ncols, const char *const *names,
 			  const char *const *values);
 int store_query(struct store *store, const char *kind, const char *arg, store_row_cb *cb,

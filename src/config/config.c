@@ -80,6 +80,12 @@ static const struct key_def keys[] = {
 	   a mail storm or a loop with another auto-responder must not make us a spammer. */
 	{ "gateway", "max_auto_notices_per_day", KEY_INT, "5", 1, 1000,
 	  OFF(gateway.max_auto_notices_per_day) },
+	/* A storm (issue 13): more than storm_threshold new messages from one sender within
+	   storm_window minutes. Those past the threshold are stored and held in one storm
+	   record, raised to the team once: no case, no reply, until the team opens them. */
+	{ "gateway", "storm_threshold", KEY_INT, "20", 1, 100000,
+	  OFF(gateway.storm_threshold) },
+	{ "gateway", "storm_window", KEY_INT, "10", 1, 1440, OFF(gateway.storm_window) },
 	/* The regulator is being renamed (the Information Commission): notices take its name
 	   and contact details from here, never from the templates' literal text. */
 	{ "gateway", "regulator_name", KEY_STRING, "Information Commissioner's Office", 0, 0,

@@ -102,6 +102,7 @@ static int take_items(struct snapshots *ss, int64_t since, char **error_r)
 	static const char *const queries[DIGEST_ITEMS_COUNT] = {
 		[DIGEST_FAILED] = "failed_notices", [DIGEST_QUARANTINED] = "quarantined",
 		[DIGEST_FORGED] = "forgeries", [DIGEST_STRAY] = "stray_commands",
+		[DIGEST_STORMS] = "storms",
 	};
 	int64_t recent = pd_now() - (int64_t)QUARANTINE_DAYS * 86400;
 	int ret = 1;
@@ -162,10 +163,10 @@ static const char *const section_more[DIGEST_SECTION_COUNT] = {
 	"new_cases_more", "replies_more", "repeats_more",
 };
 static const char *const item_lists[DIGEST_ITEMS_COUNT] = {
-	"failed", "quarantined", "forged", "stray",
+	"failed", "quarantined", "forged", "stray", "storms",
 };
 static const char *const item_counts[DIGEST_ITEMS_COUNT] = {
-	"failed_count", "quarantined_count", "forged_count", "stray_count",
+	"failed_count", "quarantined_count", "forged_count", "stray_count", "storms_count",
 };
 
 static void set(GHashTable *h, const char *name, char *value)
@@ -257,6 +258,10 @@ static char *summary(const struct digest *d)
 	if (d->n_items[DIGEST_FAILED] > 0)
 		g_string_append_printf(s, "%s%zu failed notices", s->len > 0 ? ", " : "",
 				       d->n_items[DIGEST_FAILED]);
+	if (d->n_items[DIGEST_STORMS] > 0)
+		g_string_append_printf(s, "%s%zu mail storm%s", s->len > 0 ? ", " : "",
+				       d->n_items[DIGEST_STORMS],
+				       d->n_items[DIGEST_STORMS] == 1 ? "" : "s");
 	if (s->len == 0)
 		g_string_append(s, "nothing due");
 	return g_string_free(s, FALSE);

@@ -43,6 +43,10 @@ struct intake {
 	int member;                    /* the From address is a [team] member's */
 	char *auth;                    /* a member's mail: "pass", or "fail: why" */
 	int64_t retry_row;             /* quarantine retry: the row rewritten instead of added */
+	/* storm.c: the sender key it was counted under (NULL: not counted) and the storm
+	   that holds it (0: none) */
+	char *storm_sender;
+	int64_t storm_id;
 };
 
 /* ---- spoolfetch.c, for poll.c ---- */
@@ -58,6 +62,19 @@ struct gateway_fetched {
    f->sha256), 0 the UID is gone, -1 temporary (IMAP or disk): nothing is left in the spool. */
 int gateway_fetch_spooled(struct gateway *gw, struct imap *imap, uint32_t uid,
 			  struct gateway_fetched *f, char **error_r);
+
+/* ---- storm.c (issue 13) ---- */
+/* A person-written message that would open a new case: count it against its sender's
+   storm_threshold; past it, hold it in the sender's storm (in->storm_id, a new record raised
+   to the team once). Fails closed: -1 when the count cannot be read. 1/0/-1. */
+int gateway_storm_check(struct gateway *gw, struct intake *in, char **error_r);
+/* After the message is stored as row: log it under its sender (so later ones count it).
+   Does nothing for a message gateway_storm_check did not see. 1/0/-1. */
+int gateway_storm_log(struct gateway *gw, const struct intake *in, int64_t row,
+		      char **error_r);
+/* A machine-generated message: when it is a bounce naming one of our notices, it joins that
+   notice's case (in->case_id), the notice is marked failed and raised to the team. 1/0/-1. */
+int gateway_bounce_check(struct gateway *gw, struct intake *in, char **error_r);
 
 /* ---- intake.c, for teammail.c ---- */
 /* Store the message of *in (on in->case_id, as in->from_team, with in->auth). 1/0/-1. */

@@ -468,12 +468,18 @@ int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row
 {
 	/* A requester's reply is raised to the team at once: nobody else reads the mailbox. */
 	int reply = in->case_id != 0 && in->msg != NULL && !in->cls.auto_mail && !in->from_team;
-	int ret;
+	/* A bounce of one of our notices joins its case (issue 13: storm.c). */
+	int ret = gateway_bounce_check(gw, in, error_r);
 
+	if (ret != 1)
+		return ret;
 	if (in->case_id != 0) {
 		ret = record_continuation(gw, in, error_r);
 	} else if (in->msg != NULL && !in->cls.auto_mail) {
-		ret = open_case(gw, in, error_r);
+		/* Past its sender's storm threshold it is held: stored, no case, no reply. */
+		ret = gateway_storm_check(gw, in, error_r);
+		if (ret == 1 && in->storm_id == 0)
+			ret = open_case(gw, in, error_r);
 	} else {
 		/* Machine mail that continues no case, or unparsable mail: kept, no case. */
 		ret = 1;
@@ -481,6 +487,8 @@ int gateway_intake_as_anyone(struct gateway *gw, struct intake *in, int64_t *row
 	pd_fault_point("mid_transaction");
 	if (ret == 1)
 		ret = add_message(gw, in, row_r, error_r);
+	if (ret == 1)
+		ret = gateway_storm_log(gw, in, *row_r, error_r);
 	if (ret == 1 && reply)
 		ret = gateway_note_stray_commands(gw, in, error_r);
 	if (ret == 1 && reply)
@@ -507,6 +515,7 @@ void gateway_intake_clear(struct intake *in)
 	mime_message_free(&in->msg);
 	g_free(in->parse_error);
 	g_free(in->auth);
+	g_free(in->storm_sender);
 }
 
 /* The message's UID, recorded in the transaction that records the message. */

@@ -11,7 +11,7 @@ const char *const gateway_notice_names[] = {
 	"restriction_notice", "refusal_notice", "no_action_notice", "restriction_lift_notice",
 	"response_cover", "withdrawal_confirmation", "clock_started", "deadline_changed",
 	"redirect_notice", "team_new_case", "team_notice_failed", "team_reply",
-	"team_case_reply", "team_alert", "team_digest", "team_report",
+	"team_case_reply", "team_alert", "team_digest", "team_report", "team_storm",
 	/* the decisions (refusals, NCND, fees) */
 	"foi_refusal_notice", "foi_cost_limit_notice", "foi_vexatious_notice",
 	"eir_refusal_notice", "ncnd_notice", "rectification_refusal_notice",
@@ -33,6 +33,7 @@ const char *const gateway_digest_vars[] = {
 	CASE_ROWS("chase"), CASE_ROWS("new_cases"), CASE_ROWS("replies"), CASE_ROWS("repeats"),
 	CASE_ROWS("board"),
 	ITEM_ROWS("failed"), ITEM_ROWS("quarantined"), ITEM_ROWS("forged"), ITEM_ROWS("stray"),
+	ITEM_ROWS("storms"),
 	NULL
 };
 

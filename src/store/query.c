@@ -66,6 +66,23 @@ static const struct named_query queries[] = {
 	  "SELECT c.reference, 'commands from ' || e.detail || ', not a team member: not run'"
 	  " AS what, e.at FROM events e JOIN cases c ON c.id = e.case_id"
 	  " WHERE e.action = 'commands_from_non_member' AND e.at >= ? ORDER BY e.id" },
+	/* issue 13: storms seen since the previous digest (and any with mail still held) */
+	{ "storms", 1,
+	  "SELECT NULL AS reference, 'storm ' || id || ': ' || held || ' message(s) from ' ||"
+	  " sender || ' held without a case (more than ' || threshold || ' in ' ||"
+	  " (window_s / 60) || ' min), from ' || datetime(started, 'unixepoch') || ' to ' ||"
+	  " datetime(last_seen, 'unixepoch') || ' UTC; ' || opened || ' opened since'"
+	  " || CASE WHEN held > opened THEN ' (pdgate storm open ' || id || ')' ELSE '' END"
+	  " AS what, last_seen AS at FROM storms WHERE last_seen >= ? OR held > opened"
+	  " ORDER BY id" },
+	{ "storm_list", 0,
+	  "SELECT id, sender, held, opened, threshold, window_s, datetime(started, 'unixepoch')"
+	  " AS started, datetime(last_seen, 'unixepoch') AS last_seen FROM storms ORDER BY id" },
+	{ "storm_messages", 1,
+	  "SELECT m.id, IFNULL(c.reference, '') AS \"case\", datetime(m.received, 'unixepoch')"
+	  " AS received, m.from_addr, m.subject FROM sender_log l JOIN messages m"
+	  " ON m.id = l.message_row LEFT JOIN cases c ON c.id = m.case_id WHERE l.storm_id = ?"
+	  " ORDER BY l.received, m.id" },
 	{ "outbox", 0,
 	  "SELECT o.id, c.reference AS \"case\", m.notice, o.state, o.rcpt, m.message_id,"
 	  " o.attempts, o.next_attempt, o.last_error, o.sent_at FROM outbox o"

@@ -153,6 +153,31 @@ static const char *const migrations[] = {
 	 "  BEGIN SELECT RAISE(ABORT, 'message events are append-only'); END;"
 	 "CREATE TRIGGER message_events_no_delete BEFORE DELETE ON message_events"
 	 "  BEGIN SELECT RAISE(ABORT, 'message events are append-only'); END;"),
+	/* 10: storms (issue 13). Every person-written message that continues no case, by its
+	   sender (lower-cased) and INTERNALDATE, so the rate of one sender can be counted; the
+	   messages past [gateway] storm_threshold are held in one storm record each, open no
+	   case and get no reply until the team opens cases from it. Self-contained: no other
+	   table changes. */
+	("CREATE TABLE storms ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  sender TEXT NOT NULL,"
+	 "  started INTEGER NOT NULL,"      /* INTERNALDATE of the first message held */
+	 "  last_seen INTEGER NOT NULL,"    /* of the latest: the storm goes on within a window */
+	 "  held INTEGER NOT NULL,"         /* messages held in it */
+	 "  window_s INTEGER NOT NULL,"     /* the settings it was judged by */
+	 "  threshold INTEGER NOT NULL,"
+	 "  opened INTEGER NOT NULL DEFAULT 0,"  /* cases the team opened from it */
+	 "  created INTEGER NOT NULL"
+	 ");"
+	 "CREATE INDEX storms_sender ON storms(sender, last_seen);"
+	 "CREATE TABLE sender_log ("
+	 "  message_row INTEGER PRIMARY KEY REFERENCES messages(id),"
+	 "  sender TEXT NOT NULL,"
+	 "  received INTEGER NOT NULL,"
+	 "  storm_id INTEGER REFERENCES storms(id)"  /* held in this storm, or NULL */
+	 ");"
+	 "CREATE INDEX sender_log_recent ON sender_log(sender, received);"
+	 "CREATE INDEX sender_log_storm ON sender_log(storm_id) WHERE storm_id IS NOT NULL;"),
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);

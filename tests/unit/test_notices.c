@@ -158,6 +158,8 @@ static const struct notice notices[] = {
 	{ "team_reply", C_REGIMES, 0, 0, 0, 0, NULL },
 	{ "team_case_reply", C_REGIMES, 0, 0, 0, 0, NULL },
 	{ "team_alert", C_REGIMES, 0, 0, 0, 0, NULL },
+	/* a storm held without cases (issue 13): no case, raised once */
+	{ "team_storm", C_REGIMES, 0, 0, 0, 0, NULL },
 	/* the decisions (issue 12): FOIA s17 (refuse-foi, cost-limit, vexatious), EIR reg 14 */
 	{ "foi_refusal_notice", C_REGIMES, C_FOIA, 1, 0, 1, decided },
 	{ "foi_cost_limit_notice", C_REGIMES, C_FOIA, 1, 0, 0, decided },
@@ -1069,7 +1071,10 @@ static void check_layout(const struct rendered *r)
 	unsigned int lineno = 1, empty_run = 0;
 	GHashTable *v = r->sample->vars;
 
-	if (strstr(r->subject, S_REFERENCE) == NULL)
+	/* A storm's mail is about messages that opened no case: it names the sender instead. */
+	static const char *const caseless[] = { "team_storm", NULL };
+
+	if (strstr(r->subject, S_REFERENCE) == NULL && !g_strv_contains(caseless, r->notice->name))
 		fail_render(r, "the subject lacks the reference");
 	if (r->notice->requester && strstr(r->subject, "[" S_REFERENCE "]") == NULL)
 		fail_render(r, "the subject lacks \"[reference]\"");
@@ -1644,6 +1649,9 @@ static const struct need needs[] = {
 	{ "team_case_reply", 0, 0, "{{commands_text}}", "the commands usable now" },
 	{ "team_alert", 0, 0, "{{text}}", "what happened" },
 	{ "team_alert", 0, 0, "{{reference}}", "the case" },
+	{ "team_storm", 0, 0, "{{requester_addr}}", "the sender" },
+	{ "team_storm", 0, 0, "{{text}}", "how many, in how long" },
+	{ "team_storm", 0, 0, "{{commands_text}}", "how to open cases from it" },
 	/* #respond's answer reaches the requester in the cover */
 	{ "response_cover", C_REASON, 0, "{{answer_text}}", "the team's answer" },
 };
