@@ -24,8 +24,13 @@ static int daemon_sender(const struct mime_message *msg)
 	const char *addr = msg->from_addr;
 	size_t n = addr != NULL ? strcspn(addr, "@") : 0;
 
-	return n > 0 && ((n == 13 && g_ascii_strncasecmp(addr, "mailer-daemon", n) == 0) ||
-			 (n == 10 && g_ascii_strncasecmp(addr, "postmaster", n) == 0));
+	char *local = n > 0 ? g_ascii_strdown(addr, (gssize)n) : NULL;
+	int daemon = local != NULL && (strstr(local, "mailer-daemon") != NULL ||
+				       strstr(local, "postmaster") != NULL ||
+				       strcmp(local, "post_master") == 0);
+
+	g_free(local);
+	return daemon;
 }
 
 static int bounce_subject(const char *subject)
@@ -59,9 +64,11 @@ int classify_is_bounce(const struct mime_message *msg)
 		return 1;
 	if (msg->content_type != NULL && strcmp(msg->content_type, "multipart/report") == 0)
 		return 1;
-	if (rp != NULL && strstr(rp, "<>") != NULL && bounce_subject(msg->subject))
-		return 1;
-	return bounce_subject(msg->subject) && mime_message_header(msg, "Auto-Submitted") != NULL;
+	/* A bounce subject alone could be a person's words: it needs a machine's envelope too
+	   (the null reverse-path, no usable From, or Auto-Submitted). */
+	return bounce_subject(msg->subject) &&
+	       ((rp != NULL && strstr(rp, "<>") != NULL) || msg->from_addr == NULL ||
+		mime_message_header(msg, "Auto-Submitted") != NULL);
 }
 
 /* Where the top-level header ends (the first empty line), or len. */
