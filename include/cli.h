@@ -45,4 +45,9 @@ int cli_outbox_retry(const struct config *config, int argc, char **argv);
    them processed again from its spool copy (quarantine.h, gateway_quarantine_retry). */
 int cli_quarantine(const struct config *config, int argc, char **argv);
 
+/* pdgate storms [--json] | storm show ID [--json] | storm open ID: the mail storms held
+   without cases, one storm's messages, or a case for each of its held messages. Exit status:
+   0, 64 usage, 65 no such storm, 75 database busy, 78 configuration invalid. */
+int cli_storm(const struct config *config, int argc, char **argv);
+
 #endif

@@ -119,6 +119,12 @@ int gateway_report_render(struct gateway *gw, const GDate *from, const GDate *to
 int gateway_report_send(struct gateway *gw, const GDate *from, const GDate *to,
 			char **error_r);
 
+/* pdgate storm open ID: a case for each message storm ID holds that no case took yet,
+   opened as any new request (its acknowledgement within max_auto_notices_per_day, the team
+   notified), all in one transaction; the poller sends the notices. 1 with *opened_r; 0 no
+   such storm or a message unreadable (*error_r, nothing changed); -1 temporary. */
+int gateway_storm_open(struct gateway *gw, int64_t id, int64_t *opened_r, char **error_r);
+
 /* Send what is due in the outbox over one reused SMTP connection. Returns the number sent,
    or -1 when the SMTP server could not be reached (items stay queued). */
 int gateway_flush_outbox(struct gateway *gw);

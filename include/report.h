@@ -19,5 +19,8 @@ void report_print_table(struct _JsonArray *array, const char *const *columns, FI
 /* Print every stored message / every outbox row. 1 or 0. */
 int report_messages(struct store *store, int json, FILE *out, char **error_r);
 int report_outbox(struct store *store, int json, FILE *out, char **error_r);
+/* pdgate storms: every storm record (storm_id NULL), or the messages storm_id holds. 1/0. */
+int report_storms(struct store *store, const char *storm_id, int json, FILE *out,
+		  char **error_r);
 
 #endif

@@ -316,9 +316,10 @@ int store_storm_add(struct store *store, const struct store_storm *s, int64_t *i
 		    char **error_r);
 /* One more message held in storm id, received at `received`. 1/0/-1. */
 int store_storm_grow(struct store *store, int64_t id, int64_t received, char **error_r);
-/* The messages held in storm id that no case took yet, oldest first: *rows_r g_malloc'd.
-   1 or -1. */
-int store_storm_waiting(struct store *store, int64_t id, int64_t **rows_r, size_t *n_r);
+/* The messages held in storm id that no case took yet, oldest first: their rows and
+   INTERNALDATEs (*rows_r, *received_r: n each, g_malloc'd). 1 or -1. */
+int store_storm_waiting(struct store *store, int64_t id, int64_t **rows_r,
+			int64_t **received_r, size_t *n_r);
 /* A held message now belongs to case_id (the team opened it): the message row and the
    storm's count of cases opened. 1/0/-1. */
 int store_storm_opened(struct store *store, int64_t storm_id, int64_t message_row,

@@ -47,6 +47,8 @@ static void usage(FILE *out)
 	      "  outbox retry ID        queue a failed notice again\n"
 	      "  quarantine [--json]    list quarantined mail (why, where it was moved)\n"
 	      "  quarantine retry ID    process a quarantined message again from its spool copy\n"
+	      "  storms [--json]        mail storms: messages held without a case\n"
+	      "  storm show ID | storm open ID   a storm's messages; a case for each\n"
 	      "  classify [--json] FILE...  classify messages with the rules (no database)\n"
 	      "  rules check            validate the rule files\n"
 	      "  templates check        validate the notice templates\n"
@@ -176,6 +178,8 @@ static int dispatch(const struct config *config, int argc, char **argv)
 		return cli_case(config, argc, argv);
 	if (strcmp(cmd, "outbox") == 0 && argc >= 2 && strcmp(argv[1], "retry") == 0)
 		return cli_outbox_retry(config, argc, argv);
+	if (strcmp(cmd, "storms") == 0 || strcmp(cmd, "storm") == 0)
+		return cli_storm(config, argc, argv);
 	if (strcmp(cmd, "messages") == 0 || strcmp(cmd, "outbox") == 0)
 		return cmd_report(config, cmd, argc, argv);
 	if (strcmp(cmd, "quarantine") == 0)

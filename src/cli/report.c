@@ -10,13 +10,15 @@
 /* Columns holding Unix times are shown as ISO 8601 in Europe/London. */
 static int is_time_column(const char *name)
 {
-	static const char *const names[] = { "received", "at", "sent_at", "next_attempt", NULL };
+	static const char *const names[] = { "received", "at", "sent_at", "next_attempt",
+					     "started", "last_seen", NULL };
 	return g_strv_contains(names, name);
 }
 
 static int is_int_column(const char *name)
 {
-	static const char *const names[] = { "id", "attempts", "size", NULL };
+	static const char *const names[] = { "id", "attempts", "size", "held", "opened",
+					     "threshold", "window_minutes", NULL };
 	return g_strv_contains(names, name);
 }
 
@@ -150,11 +152,11 @@ void report_print_table(JsonArray *array, const char *const *columns, FILE *out)
 	g_free(width);
 }
 
-static int report_list(struct store *store, const char *kind, const char *const *columns,
-		       int json, FILE *out, char **error_r)
+static int report_list_of(struct store *store, const char *kind, const char *arg,
+			  const char *const *columns, int json, FILE *out, char **error_r)
 {
 	JsonArray *array = NULL;
-	if (!query_array(store, kind, NULL, &array, error_r))
+	if (!query_array(store, kind, arg, &array, error_r))
 		return 0;
 	if (json) {
 		print_array_json(array, out);
@@ -163,6 +165,23 @@ static int report_list(struct store *store, const char *kind, const char *const 
 		json_array_unref(array);
 	}
 	return 1;
+}
+
+static int report_list(struct store *store, const char *kind, const char *const *columns,
+		       int json, FILE *out, char **error_r)
+{
+	return report_list_of(store, kind, NULL, columns, json, out, error_r);
+}
+
+int report_storms(struct store *store, const char *storm_id, int json, FILE *out,
+		  char **error_r)
+{
+	static const char *const storms[] = { "id", "sender", "held", "opened", "threshold",
+					      "window_minutes", "started", "last_seen", NULL };
+	static const char *const messages[] = { "id", "case", "received", "from", "subject",
+						NULL };
+	return storm_id == NULL ? report_list(store, "storm_list", storms, json, out, error_r) :
+	       report_list_of(store, "storm_messages", storm_id, messages, json, out, error_r);
 }
 
 int report_messages(struct store *store, int json, FILE *out, char **error_r)

@@ -63,6 +63,13 @@ struct gateway_fetched {
 int gateway_fetch_spooled(struct gateway *gw, struct imap *imap, uint32_t uid,
 			  struct gateway_fetched *f, char **error_r);
 
+/* A message a storm held, opened as a new case at the team's word (intake.c): read again
+   from the spool, classified and opened like any new request, the row moved onto the case
+   (*case_id_r; a message that now continues a case joins it). Inside the caller's
+   transaction. 1/0/-1. */
+int gateway_intake_open_held(struct gateway *gw, int64_t storm_id, int64_t row,
+			     int64_t received, int64_t *case_id_r, char **error_r);
+
 /* ---- storm.c (issue 13) ---- */
 /* A person-written message that would open a new case: count it against its sender's
    storm_threshold; past it, hold it in the sender's storm (in->storm_id, a new record raised

@@ -518,6 +518,35 @@ void gateway_intake_clear(struct intake *in)
 	g_free(in->storm_sender);
 }
 
+int gateway_intake_open_held(struct gateway *gw, int64_t storm_id, int64_t row,
+			     int64_t received, int64_t *case_id_r, char **error_r)
+{
+	struct intake in = { .received = received };
+	int ret = store_message_sha256(gw->store, row, &in.sha256);
+
+	if (ret != 1)
+		ret = error_set(error_r, ret < 0 ? -1 : 0, "message %" G_GINT64_FORMAT
+				" has no stored bytes", row);
+	else if ((in.path = store_spool_path(gw->store, in.sha256)) == NULL)
+		ret = error_set(error_r, 0, "message %" G_GINT64_FORMAT ": invalid spool key", row);
+	/* Parsed from its spool file, as on receipt (never whole in memory). */
+	if (ret == 1 && (ret = mime_parse_file(in.path, &in.msg, &in.parse_error)) != 1)
+		ret = error_set(error_r, ret, "message %" G_GINT64_FORMAT " unreadable: %s", row,
+				in.parse_error);
+	if (ret == 1 && intake_classify(gw, &in) != 1)
+		ret = error_set(error_r, -1, "store: the case of message %" G_GINT64_FORMAT
+				" could not be looked up", row);
+	if (ret == 1 && in.case_id == 0)
+		ret = open_case(gw, &in, error_r);
+	else if (ret == 1)
+		ret = record_continuation(gw, &in, error_r);
+	if (ret == 1)
+		ret = store_storm_opened(gw->store, storm_id, row, in.case_id, error_r);
+	*case_id_r = in.case_id;
+	gateway_intake_clear(&in);
+	return ret;
+}
+
 /* The message's UID, recorded in the transaction that records the message. */
 static int record_uid(struct gateway *gw, const struct gateway_origin *o, int64_t row,
 		      char **error_r)

@@ -191,3 +191,45 @@ int gateway_bounce_check(struct gateway *gw, struct intake *in, char **error_r)
 	g_free(head);
 	return ret;
 }
+
+/* ---- the team opens cases from a storm ---- */
+
+static int open_held(struct gateway *gw, int64_t id, int64_t *opened_r, char **error_r)
+{
+	int64_t *rows = NULL, *received = NULL, case_id = 0;
+	size_t n = 0;
+	int ret = store_storm_waiting(gw->store, id, &rows, &received, &n);
+
+	if (ret != 1)
+		ret = error_set(error_r, -1, "storm %" G_GINT64_FORMAT ": messages unreadable", id);
+	for (size_t i = 0; ret == 1 && i < n; i++) {
+		ret = gateway_intake_open_held(gw, id, rows[i], received[i], &case_id, error_r);
+		*opened_r += ret == 1 ? 1 : 0;
+	}
+	g_free(rows);
+	g_free(received);
+	return ret;
+}
+
+int gateway_storm_open(struct gateway *gw, int64_t id, int64_t *opened_r, char **error_r)
+{
+	struct store_storm s;
+	int ret = store_storm_load(gw->store, id, &s);
+
+	*opened_r = 0;
+	if (ret == 0)
+		ret = error_set(error_r, 0, "no storm %" G_GINT64_FORMAT, id);
+	else if (ret < 0)
+		ret = error_set(error_r, -1, "database busy");
+	if (ret == 1 && (ret = store_begin(gw->store, error_r)) == 1) {
+		ret = open_held(gw, id, opened_r, error_r);
+		if (ret == 1)
+			ret = store_commit(gw->store, error_r);
+		if (ret != 1)
+			store_rollback(gw->store);
+	}
+	if (ret != 1)
+		*opened_r = 0;
+	store_storm_clear(&s);
+	return ret;
+}

@@ -76,12 +76,12 @@ static const struct named_query queries[] = {
 	  " AS what, last_seen AS at FROM storms WHERE last_seen >= ? OR held > opened"
 	  " ORDER BY id" },
 	{ "storm_list", 0,
-	  "SELECT id, sender, held, opened, threshold, window_s, datetime(started, 'unixepoch')"
-	  " AS started, datetime(last_seen, 'unixepoch') AS last_seen FROM storms ORDER BY id" },
+	  "SELECT id, sender, held, opened, threshold, window_s / 60 AS window_minutes,"
+	  " started, last_seen FROM storms ORDER BY id" },
 	{ "storm_messages", 1,
-	  "SELECT m.id, IFNULL(c.reference, '') AS \"case\", datetime(m.received, 'unixepoch')"
-	  " AS received, m.from_addr, m.subject FROM sender_log l JOIN messages m"
-	  " ON m.id = l.message_row LEFT JOIN cases c ON c.id = m.case_id WHERE l.storm_id = ?"
+	  "SELECT m.id, c.reference AS \"case\", m.received, m.from_addr AS \"from\", m.subject"
+	  " FROM sender_log l JOIN messages m ON m.id = l.message_row"
+	  " LEFT JOIN cases c ON c.id = m.case_id WHERE l.storm_id = ?"
 	  " ORDER BY l.received, m.id" },
 	{ "outbox", 0,
 	  "SELECT o.id, c.reference AS \"case\", m.notice, o.state, o.rcpt, m.message_id,"

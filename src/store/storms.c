@@ -102,24 +102,29 @@ int store_storm_grow(struct store *store, int64_t id, int64_t received, char **e
 			       " WHERE id = ?", "ii", received, id);
 }
 
-int store_storm_waiting(struct store *store, int64_t id, int64_t **rows_r, size_t *n_r)
+int store_storm_waiting(struct store *store, int64_t id, int64_t **rows_r,
+			int64_t **received_r, size_t *n_r)
 {
 	sqlite3_stmt *st = store_stmt_query(store, NULL,
-		"SELECT l.message_row FROM sender_log l JOIN messages m ON m.id = l.message_row"
+		"SELECT l.message_row, l.received FROM sender_log l"
+		" JOIN messages m ON m.id = l.message_row"
 		" WHERE l.storm_id = ? AND m.case_id IS NULL ORDER BY l.received, l.message_row",
 		"i", id);
 	GArray *rows = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	GArray *received = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	int rc = SQLITE_DONE;
 
 	if (st != NULL) {
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t row = sqlite3_column_int64(st, 0);
+			int64_t row = sqlite3_column_int64(st, 0), at = sqlite3_column_int64(st, 1);
 			g_array_append_val(rows, row);
+			g_array_append_val(received, at);
 		}
 		sqlite3_reset(st);
 	}
 	*n_r = rows->len;
 	*rows_r = (int64_t *)(void *)g_array_free(rows, FALSE);
+	*received_r = (int64_t *)(void *)g_array_free(received, FALSE);
 	return st != NULL && rc == SQLITE_DONE ? 1 : -1;
 }
 
