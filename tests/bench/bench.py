@@ -9,6 +9,9 @@
    the floor any gateway pays; prints the ratio.
 4. Runs `pdgate poll` (IDLE) and delivers requests one by one over SMTP: time from SMTP
    submission to the acknowledgement arriving in the requester's mailbox.
+5. A storm: 10,000 short requests from one sender (PDGATE_BENCH_STORM_N) in a fresh database,
+   one `pdgate poll --once`: storm_threshold cases, the rest held in one storm record.
+PDGATE_BENCH_ONLY=storm runs the storm alone.
 """
 import json
 import os
@@ -25,6 +28,7 @@ import harness  # noqa: E402
 
 N = int(os.environ.get("PDGATE_BENCH_N", "5000"))
 LATENCY_SAMPLES = int(os.environ.get("PDGATE_BENCH_LATENCY", "20"))
+STORM_N = int(os.environ.get("PDGATE_BENCH_STORM_N", "10000"))
 FETCH_BENCH = os.path.join(harness.REPO_ROOT, "build", "imap-fetch-bench")
 REQUESTERS = 50
 
@@ -136,14 +140,46 @@ def latency(ms, conf):
     return samples
 
 
+def storm(ms):
+    """STORM_N requests from one sender in a fresh database: how fast the held mail goes."""
+    state = os.path.join(ms.tmp, "pdgate-storm")
+    conf = ms.write_config(os.path.join(state, "pdgate.conf"), gateway_log_level="error",
+                           store_database=os.path.join(state, "pdgate.db"),
+                           store_spool=os.path.join(state, "spool"))
+    raws = [("From: Storm <storm@public.test>\r\nTo: disclosure@pdgate.test\r\n"
+             "Subject: Request %d\r\nDate: Wed, 25 Nov 2026 10:00:00 +0000\r\n"
+             "Message-ID: <storm-%d@public.test>\r\nContent-Type: text/plain\r\n\r\n"
+             "%s\r\n" % (i, i, random.choice(PHRASES))).encode() for i in range(STORM_N)]
+    t0 = time.monotonic()
+    ms.append_many("disclosure@pdgate.test", raws)
+    filled = time.monotonic() - t0
+    secs, rss_kb = poll_once(conf)
+    con = sqlite3.connect(os.path.join(state, "pdgate.db"))
+    cases = con.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
+    storms = con.execute("SELECT COUNT(*), IFNULL(SUM(held), 0) FROM storms").fetchone()
+    con.close()
+    print("storm: %d requests from one sender APPENDed in %.1f s; one poll --once: %.1f s = "
+          "%.0f messages/s, peak RSS %.1f MB; %d cases, %d storm record(s) holding %d"
+          % (STORM_N, filled, secs, STORM_N / secs, rss_kb / 1024, cases, storms[0],
+             storms[1]), flush=True)
+    print(json.dumps({"storm_n": STORM_N, "storm_seconds": round(secs, 2),
+                      "storm_msgs_per_s": round(STORM_N / secs, 1), "storm_cases": cases,
+                      "storm_records": storms[0], "storm_held": storms[1]}), flush=True)
+
+
 def main():
     random.seed(2026)
+    if os.environ.get("PDGATE_BENCH_ONLY") == "storm":
+        with harness.MailServers() as ms:
+            storm(ms)
+        return
     with harness.MailServers() as ms:
-        # 50 requesters send 100 requests each: lift the per-requester limit so that every
-        # request is acknowledged, as in a storm of different people.
+        # 50 requesters send 100 requests each: lift the per-requester limit and the storm
+        # threshold so that every request is acknowledged, as in a storm of different people.
         conf = ms.write_config(os.path.join(ms.tmp, "pdgate", "pdgate.conf"),
                                gateway_log_level="warn",
-                               gateway_max_auto_notices_per_day=1000)
+                               gateway_max_auto_notices_per_day=1000,
+                               gateway_storm_threshold=100000)
         total = fill(ms)
         start = time.time()
         secs, rss_kb = poll_once(conf)
@@ -167,7 +203,8 @@ def main():
                           "fetch_seconds": round(fetch_secs, 2),
                           "ratio": round(secs / fetch_secs, 2),
                           "latency_median_s": round(statistics.median(samples), 2),
-                          "latency_max_s": round(max(samples), 2)}))
+                          "latency_max_s": round(max(samples), 2)}), flush=True)
+        storm(ms)
 
 
 if __name__ == "__main__":
