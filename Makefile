@@ -92,3 +92,41 @@ $(BUILD)/imap-fetch-bench: tests/bench/imap_fetch_bench.c $(OBJS)
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- fuzzing (libFuzzer, clang): tests/fuzz/fuzz_<name>.c, one target per parser -------------
+# The library is compiled again by clang with libFuzzer's coverage and ASan+UBSan into
+# build/fuzz/ (an archive: each target links only the modules it needs); the gcc build above is
+# untouched. `make fuzz-smoke` replays tests/fuzz/regressions/ and fuzzes each target a few
+# seconds (tests/run-all.sh, hence `make check`, runs it too); `make fuzz` fuzzes each target
+# FUZZ_SECONDS, keeping what it learns in build/fuzz/corpus/ and crashes in build/fuzz/crashes/.
+FUZZ_CC := clang
+FUZZ_SECONDS ?= 300
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(FUZZ_SANFLAGS) -Iinclude $(PKG_CFLAGS)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
+FUZZ_OBJS := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
+
+.PHONY: fuzz-build fuzz-smoke fuzz
+
+$(FUZZ_DIR)/obj/%.o: src/%.c $(wildcard include/*.h) $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC-FUZZ $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/libpdgate.a: $(FUZZ_OBJS)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_DIR)/libpdgate.a
+	@echo "  LD-FUZZ $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/libpdgate.a $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-smoke: fuzz-build
+	@tests/fuzz/run.sh smoke
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh long $(FUZZ_SECONDS)
