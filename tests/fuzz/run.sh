@@ -40,6 +40,8 @@ max_len() {
 	esac
 }
 
+# UBSan reports say where they came from; LSan's leak reports count as crashes (libFuzzer).
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 mkdir -p build/fuzz/logs
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pdgate-fuzz.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
