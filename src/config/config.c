@@ -408,20 +408,17 @@ static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *
 	}
 }
 
-int config_load(const char *path, struct config **config_r, char **error_r)
+/* Every check on a key file already read; path names it in messages, and relative paths
+   start from its folder. */
+static int config_from_keyfile(GKeyFile *kf, const char *path, struct config **config_r,
+			       char **error_r)
 {
-	GKeyFile *kf = g_key_file_new();
-	GError *gerr = NULL;
 	GString *errors = g_string_new(NULL);
 	struct config *c = g_new0(struct config, 1);
 	GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
 	char *dir = NULL;
 	int ret = 0;
 
-	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &gerr)) {
-		error_set(error_r, 0, "%s: %s", path, gerr->message);
-		goto out;
-	}
 	c->path = g_strdup(path);
 	dir = g_path_get_dirname(path);
 	apply_all(c, kf, dir, errors, warnings);
@@ -442,6 +439,36 @@ out:
 	config_free(&c);
 	g_free(dir);
 	g_string_free(errors, TRUE);
+	return ret;
+}
+
+int config_load(const char *path, struct config **config_r, char **error_r)
+{
+	GKeyFile *kf = g_key_file_new();
+	GError *gerr = NULL;
+	int ret = 0;
+
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &gerr))
+		error_set(error_r, 0, "%s: %s", path, gerr->message);
+	else
+		ret = config_from_keyfile(kf, path, config_r, error_r);
+	if (gerr != NULL)
+		g_error_free(gerr);
+	g_key_file_free(kf);
+	return ret;
+}
+
+int config_parse(const char *path, const char *data, size_t len, struct config **config_r,
+		 char **error_r)
+{
+	GKeyFile *kf = g_key_file_new();
+	GError *gerr = NULL;
+	int ret = 0;
+
+	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &gerr))
+		error_set(error_r, 0, "%s: %s", path, gerr->message);
+	else
+		ret = config_from_keyfile(kf, path, config_r, error_r);
 	if (gerr != NULL)
 		g_error_free(gerr);
 	g_key_file_free(kf);
