@@ -5,6 +5,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -210,6 +211,14 @@ static char *apply_time(void *field, const char *value)
 	return NULL;
 }
 
+/* n * unit, or -1 (outside every key's bounds) when that does not fit in a long: a value
+   such as "9999999999999M" was a signed overflow, undefined behaviour
+   (tests/fuzz/regressions/config/size-overflow). */
+static long size_scale(long n, long unit)
+{
+	return n > LONG_MAX / unit || n < LONG_MIN / unit ? -1 : n * unit;
+}
+
 /* "20M", "512K", "1048576": bytes, within the key's bounds. */
 static char *apply_size(void *field, const struct key_def *k, const char *value)
 {
@@ -219,9 +228,9 @@ static char *apply_size(void *field, const struct key_def *k, const char *value)
 	errno = 0;
 	n = strtol(value, &end, 10);
 	if (errno == 0 && end != value && (*end == 'K' || *end == 'k') && end[1] == '\0')
-		n *= 1024;
+		n = size_scale(n, 1024);
 	else if (errno == 0 && end != value && (*end == 'M' || *end == 'm') && end[1] == '\0')
-		n *= 1024 * 1024;
+		n = size_scale(n, 1024 * 1024);
 	else if (errno != 0 || end == value || *end != '\0')
 		n = -1;
 	if (n < k->min || n > k->max)

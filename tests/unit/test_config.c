@@ -94,6 +94,11 @@ static const struct bad_case bad_cases[] = {
 	{ "[digest]\nsend = sometimes\n", "[digest] send" },
 	{ "[digest]\nchase_after = 0\n", "[digest] chase_after" },
 	{ "[team]\nmax_response_size = 20G\n", "[team] max_response_size: must be a size" },
+	/* Too large to scale: refused, not a signed overflow (UBSan in the san build). */
+	{ "[team]\nmax_response_size = 9999999999999M\n",
+	  "[team] max_response_size: must be a size" },
+	{ "[team]\nmax_response_size = -9999999999999999K\n",
+	  "[team] max_response_size: must be a size" },
 };
 
 static void test_bad_values(void **state)
