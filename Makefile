@@ -65,9 +65,10 @@ clang-check:
 		clang $(ALL_CFLAGS) -fsyntax-only $$f || exit 1; done
 	@echo "  clang: all sources build warning-free"
 
-# Unit tests run plain, under ASan+UBSan, and under valgrind (PDGATE_VALGRIND=0 skips it).
+# Unit tests run plain, under ASan+UBSan, and under valgrind (PDGATE_VALGRIND=0 skips it);
+# the fuzz targets (below) replay their regressions and fuzz a few seconds each.
 check: deps
-	@$(MAKE) --no-print-directory all unit clang-check
+	@$(MAKE) --no-print-directory all unit clang-check fuzz-build
 	@PDGATE_VALGRIND=$${PDGATE_VALGRIND:-1} tests/run-all.sh
 
 integration: all
@@ -123,7 +124,9 @@ $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_DIR)/libpdgate.
 	@echo "  LD-FUZZ $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/libpdgate.a $(PKG_LIBS)
 
+# The targets are libFuzzer's (clang only), yet build warning-free under $(CC) as well.
 fuzz-build: $(FUZZ_BINS)
+	@for f in $(FUZZ_SRCS); do $(CC) $(ALL_CFLAGS) -fsyntax-only $$f || exit 1; done
 
 fuzz-smoke: fuzz-build
 	@tests/fuzz/run.sh smoke

@@ -2,7 +2,7 @@
 # Run the libFuzzer targets (build/fuzz/fuzz_*, `make fuzz-build`), one line per target in
 # tests/run-all.sh's format: "PASS fuzz_NAME: ..." or "FAIL fuzz_NAME: ...".
 #   tests/fuzz/run.sh smoke [TARGET...]          replay tests/fuzz/regressions/TARGET/, then
-#                                                fuzz FUZZ_SMOKE_SECONDS (5) from the seeds
+#                                                fuzz FUZZ_SMOKE_SECONDS (3) from the seeds
 #   tests/fuzz/run.sh long SECONDS [TARGET...]   the same for SECONDS each, keeping the corpus
 #                                                it grows in build/fuzz/corpus/TARGET/
 # Seeds: tests/fuzz/corpus/TARGET/ (never written). Crashes: build/fuzz/crashes/TARGET/.
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.." || exit 1
 mode=${1:-smoke}
 shift || true
 case "$mode" in
-smoke) seconds=${FUZZ_SMOKE_SECONDS:-5} ;;
+smoke) seconds=${FUZZ_SMOKE_SECONDS:-3} ;;
 long) seconds=${1:?usage: run.sh long SECONDS [TARGET...]}; shift ;;
 -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
 *) echo "run.sh: unknown mode $mode" >&2; exit 2 ;;
@@ -98,7 +98,8 @@ for t in "${targets[@]}"; do
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
 	corp=$(grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' "$log" | tail -n 1)
 	found=$(find "$crashes" -type f | wc -l)
-	summary="${runs:-0} runs in ${took} s, ${cov:-no coverage}, ${corp:-corp: ?}, regressions ${#regs[@]}"
+	summary="${runs:-0} runs in ${took} s, ${cov:-no coverage}, ${corp:-corp: ?}"
+	summary="$summary, regressions ${#regs[@]}"
 	if [ "$rc" -ne 0 ]; then
 		echo "FAIL fuzz_$t: exit $rc after $summary; $found file(s) in $crashes (log: $log)"
 		grep -E 'ERROR|SUMMARY|runtime error|broken promise|Test unit written' "$log" |
