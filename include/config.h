@@ -76,7 +76,8 @@ struct config {
    1 with *config_r (free with config_free), or 0 with *error_r listing every problem. */
 int config_load(const char *path, struct config **config_r, char **error_r);
 /* The same from the file's text (len bytes) as if read from path (messages name it,
-   relative paths start from its folder): what tests and the fuzzer use. */
+   relative paths start from its folder): for callers holding the text, such as the
+   fuzzer (tests/fuzz/fuzz_config.c). */
 int config_parse(const char *path, const char *data, size_t len, struct config **config_r,
 		 char **error_r);
 

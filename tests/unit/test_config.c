@@ -252,10 +252,36 @@ static void test_secret_file_permissions(void **state)
 	g_free(dir);
 }
 
+/* config_parse: the file's text, read as if from the path it is given. */
+static void test_parse_from_text(void **state)
+{
+	(void)state;
+	struct config *c = NULL;
+	char *error = NULL;
+
+	assert_int_equal(config_parse("/etc/pdgate/pdgate.conf", minimal, strlen(minimal), &c,
+				      &error), 1);
+	assert_null(error);
+	assert_string_equal(c->path, "/etc/pdgate/pdgate.conf");
+	assert_string_equal(c->store.database, "/etc/pdgate/state/pd.db");
+	assert_int_equal(c->imap.port, 993);
+	config_free(&c);
+	/* Not a key file at all, and a key file with a bad value: the path in both messages. */
+	assert_int_equal(config_parse("/etc/pdgate/pdgate.conf", "[imap\n", 6, &c, &error), 0);
+	assert_null(c);
+	assert_true(g_str_has_prefix(error, "/etc/pdgate/pdgate.conf: "));
+	g_clear_pointer(&error, g_free);
+	assert_int_equal(config_parse("x.conf", "[imap]\nport = 0\n", 16, &c, &error), 0);
+	assert_non_null(strstr(error, "x.conf: invalid configuration:"));
+	assert_non_null(strstr(error, "[imap] port: must be a number from 1 to 65535"));
+	g_free(error);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_defaults_and_paths),
+		cmocka_unit_test(test_parse_from_text),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_holiday_lists),
 		cmocka_unit_test(test_obsolete_key_warns),
