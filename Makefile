@@ -66,9 +66,10 @@ clang-check:
 		clang $(ALL_CFLAGS) -fsyntax-only $$f || exit 1; done
 	@echo "  clang: all sources build warning-free"
 
-# Unit tests run plain, under ASan+UBSan, and under valgrind (PDGATE_VALGRIND=0 skips it).
+# Unit tests run plain, under ASan+UBSan, and under valgrind (PDGATE_VALGRIND=0 skips it);
+# the fuzz targets (below) replay their regressions and fuzz a few seconds each.
 check: deps
-	@$(MAKE) --no-print-directory all unit clang-check
+	@$(MAKE) --no-print-directory all unit clang-check fuzz-build
 	@PDGATE_VALGRIND=$${PDGATE_VALGRIND:-1} tests/run-all.sh
 
 integration: all
@@ -119,3 +120,43 @@ $(SAN_PDGATE): $(SAN_OBJS) $(BUILD)/san/main.o
 # (leaks included) fails the pass, also from a daemon whose own exit status no test reads.
 check-integration-san: $(SAN_PDGATE)
 	@tests/run-san-integration.sh $(abspath $(SAN_PDGATE))
+
+# ---- fuzzing (libFuzzer, clang): tests/fuzz/fuzz_<name>.c, one target per parser -------------
+# The library is compiled again by clang with libFuzzer's coverage and ASan+UBSan into
+# build/fuzz/ (an archive: each target links only the modules it needs); the gcc build above is
+# untouched. `make fuzz-smoke` replays tests/fuzz/regressions/ and fuzzes each target a few
+# seconds (tests/run-all.sh, hence `make check`, runs it too); `make fuzz` fuzzes each target
+# FUZZ_SECONDS, keeping what it learns in build/fuzz/corpus/ and crashes in build/fuzz/crashes/.
+FUZZ_CC := clang
+FUZZ_SECONDS ?= 300
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -O1 -g $(FUZZ_SANFLAGS) -Iinclude $(PKG_CFLAGS)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(FUZZ_SRCS))
+FUZZ_OBJS := $(patsubst src/%.c,$(FUZZ_DIR)/obj/%.o,$(LIB_SRCS))
+
+.PHONY: fuzz-build fuzz-smoke fuzz
+
+$(FUZZ_DIR)/obj/%.o: src/%.c $(wildcard include/*.h) $(wildcard src/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CC-FUZZ $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_DIR)/libpdgate.a: $(FUZZ_OBJS)
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_DIR)/libpdgate.a
+	@echo "  LD-FUZZ $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_DIR)/libpdgate.a $(PKG_LIBS)
+
+# The targets are libFuzzer's (clang only), yet build warning-free under $(CC) as well.
+fuzz-build: $(FUZZ_BINS)
+	@for f in $(FUZZ_SRCS); do $(CC) $(ALL_CFLAGS) -fsyntax-only $$f || exit 1; done
+
+fuzz-smoke: fuzz-build
+	@tests/fuzz/run.sh smoke
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh long $(FUZZ_SECONDS)

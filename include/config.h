@@ -76,6 +76,11 @@ struct config {
 /* Load and validate path. Relative paths become relative to the file's folder.
    1 with *config_r (free with config_free), or 0 with *error_r listing every problem. */
 int config_load(const char *path, struct config **config_r, char **error_r);
+/* The same from the file's text (len bytes) as if read from path (messages name it,
+   relative paths start from its folder): for callers holding the text, such as the
+   fuzzer (tests/fuzz/fuzz_config.c). */
+int config_parse(const char *path, const char *data, size_t len, struct config **config_r,
+		 char **error_r);
 
 void config_free(struct config **config);
 

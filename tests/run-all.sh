@@ -1,6 +1,7 @@
 #!/bin/bash
 # Run every pdgate test: the cmocka unit binaries (build/tests/, build/tests-san/), optionally
-# under valgrind (PDGATE_VALGRIND=1), then each tests/integration/test_*.py.
+# under valgrind (PDGATE_VALGRIND=1), a short run of each fuzz target (build/fuzz/), then each
+# tests/integration/test_*.py.
 # The last line is exactly "N passed, N failed" (", N skipped" appended when some were skipped);
 # exit 1 when anything failed or crashed.  `make check` builds first, then runs this.
 #   tests/run-all.sh [--integration-only | --unit-only]
@@ -13,7 +14,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--integration-only) mode=integration ;;
 	--unit-only) mode=unit ;;
-	-h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,7p' "$0"; exit 0 ;;
 	*) echo "run-all.sh: unknown option $arg" >&2; exit 2 ;;
 	esac
 done
@@ -138,6 +139,24 @@ SUPP
 				fi
 			done
 		fi
+	fi
+
+	# The libFuzzer targets (make fuzz-build): each replays its regression inputs, then fuzzes
+	# a few seconds from its seeds; one test per target (tests/fuzz/run.sh prints PASS/FAIL).
+	if compgen -G "build/fuzz/fuzz_*" >/dev/null; then
+		out="$LOG/fuzz.out"
+		tests/fuzz/run.sh smoke </dev/null 2>&1 | tee "$out"
+		rc=${PIPESTATUS[0]}
+		p=$(grep -c '^PASS ' "$out")
+		f=$(grep -c '^FAIL ' "$out")
+		passed=$((passed + p))
+		failed=$((failed + f))
+		while read -r l; do note_failure "${l#FAIL }"; done < <(grep '^FAIL ' "$out")
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			failed=$((failed + 1)); note_failure "tests/fuzz/run.sh: exit $rc"
+		fi
+	else
+		echo "note: no fuzz targets in build/fuzz (make fuzz-build)"
 	fi
 fi
 

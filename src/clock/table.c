@@ -247,7 +247,9 @@ static void parse_limits(struct parser *p, unsigned line, char **f, struct clock
 static void parse_kind(struct parser *p, unsigned line, const char *field, struct clock_rule *r)
 {
 	char **parts = g_strsplit(field, ":", 2);
-	int ok = clock_kind_parse(parts[0], &r->kind);
+	/* g_strsplit gives no element at all for "": an empty kind field (a row indented with a
+	   TAB) passed NULL to strcmp and crashed check-config (found by fuzz_deadlines). */
+	int ok = parts[0] != NULL && clock_kind_parse(parts[0], &r->kind);
 
 	if (!ok)
 		line_error(p, line, "unknown kind \"%s\"", field);

@@ -5,6 +5,7 @@
 #include "core.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -218,6 +219,14 @@ static char *apply_time(void *field, const char *value)
 	return NULL;
 }
 
+/* n * unit, or -1 (outside every key's bounds) when that does not fit in a long: a value
+   such as "9999999999999M" was a signed overflow, undefined behaviour
+   (tests/fuzz/regressions/config/size-overflow). */
+static long size_scale(long n, long unit)
+{
+	return n > LONG_MAX / unit || n < LONG_MIN / unit ? -1 : n * unit;
+}
+
 /* "20M", "512K", "1048576": bytes, within the key's bounds. */
 static char *apply_size(void *field, const struct key_def *k, const char *value)
 {
@@ -227,9 +236,9 @@ static char *apply_size(void *field, const struct key_def *k, const char *value)
 	errno = 0;
 	n = strtol(value, &end, 10);
 	if (errno == 0 && end != value && (*end == 'K' || *end == 'k') && end[1] == '\0')
-		n *= 1024;
+		n = size_scale(n, 1024);
 	else if (errno == 0 && end != value && (*end == 'M' || *end == 'm') && end[1] == '\0')
-		n *= 1024 * 1024;
+		n = size_scale(n, 1024 * 1024);
 	else if (errno != 0 || end == value || *end != '\0')
 		n = -1;
 	if (n < k->min || n > k->max)
@@ -428,20 +437,17 @@ static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *
 	}
 }
 
-int config_load(const char *path, struct config **config_r, char **error_r)
+/* Every check on a key file already read; path names it in messages, and relative paths
+   start from its folder. */
+static int config_from_keyfile(GKeyFile *kf, const char *path, struct config **config_r,
+			       char **error_r)
 {
-	GKeyFile *kf = g_key_file_new();
-	GError *gerr = NULL;
 	GString *errors = g_string_new(NULL);
 	struct config *c = g_new0(struct config, 1);
 	GPtrArray *warnings = g_ptr_array_new_with_free_func(g_free);
 	char *dir = NULL;
 	int ret = 0;
 
-	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &gerr)) {
-		error_set(error_r, 0, "%s: %s", path, gerr->message);
-		goto out;
-	}
 	c->path = g_strdup(path);
 	dir = g_path_get_dirname(path);
 	apply_all(c, kf, dir, errors, warnings);
@@ -462,6 +468,36 @@ out:
 	config_free(&c);
 	g_free(dir);
 	g_string_free(errors, TRUE);
+	return ret;
+}
+
+int config_load(const char *path, struct config **config_r, char **error_r)
+{
+	GKeyFile *kf = g_key_file_new();
+	GError *gerr = NULL;
+	int ret = 0;
+
+	if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &gerr))
+		error_set(error_r, 0, "%s: %s", path, gerr->message);
+	else
+		ret = config_from_keyfile(kf, path, config_r, error_r);
+	if (gerr != NULL)
+		g_error_free(gerr);
+	g_key_file_free(kf);
+	return ret;
+}
+
+int config_parse(const char *path, const char *data, size_t len, struct config **config_r,
+		 char **error_r)
+{
+	GKeyFile *kf = g_key_file_new();
+	GError *gerr = NULL;
+	int ret = 0;
+
+	if (!g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, &gerr))
+		error_set(error_r, 0, "%s: %s", path, gerr->message);
+	else
+		ret = config_from_keyfile(kf, path, config_r, error_r);
 	if (gerr != NULL)
 		g_error_free(gerr);
 	g_key_file_free(kf);

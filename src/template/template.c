@@ -506,6 +506,17 @@ static void parse_body(struct parser *p, struct template *tpl, const char *s, un
 		parse_error(p, html_line, "empty HTML part after \"" HTML_SEPARATOR "\"");
 }
 
+/* A control character mime_compose refuses in a header (C0 but tab, DEL, C1) in s. */
+static int has_header_control(const char *s, size_t len)
+{
+	for (const char *end = s + len; s < end; s = g_utf8_next_char(s)) {
+		gunichar c = g_utf8_get_char(s);
+		if ((c < 0x20 && c != '\t') || c == 0x7f || (c >= 0x80 && c < 0xa0))
+			return 1;
+	}
+	return 0;
+}
+
 static void parse_subject(struct parser *p, struct template *tpl, unsigned int line,
 			  const char *value, size_t len)
 {
@@ -520,6 +531,14 @@ static void parse_subject(struct parser *p, struct template *tpl, unsigned int l
 		len--;
 	if (len == 0) {
 		parse_error(p, line, "empty Subject header");
+		return;
+	}
+	/* Values are folded at render time, but the template's own text is not: a control
+	   character typed into the Subject line (a stray ESC, a lone CR) made every notice
+	   fail in mime_compose ("invalid Subject") after `templates check` had passed it.
+	   Found by tests/fuzz/fuzz_template. */
+	if (g_utf8_validate(value, (gssize)len, NULL) && has_header_control(value, len)) {
+		parse_error(p, line, "control character in the Subject");
 		return;
 	}
 	part_begin(p, tpl->subject);

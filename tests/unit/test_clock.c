@@ -898,6 +898,10 @@ static void test_table_errors(void **state)
 	expect_table_errors("foi\tany\t2005-01-01\t-\t20wd\tnone\tno\tstatutory\tnone\tx\n"
 			    "foi\tgeneral\t2010-01-01\t2010-12-31\t20wd\tnone\tno\tstatutory\tnone\tx\n",
 			    "t.tsv:2: in force on the same days as foi/any from 2005-01-01 (line 1)");
+	/* An empty kind (a row indented with a TAB) is an error, not a crash
+	   (tests/fuzz/regressions/deadlines/empty-kind). */
+	expect_table_errors("\tany\t2005-01-01\t-\t20wd\t+20wd\tyes\tstatutory\tnone\tx\n",
+			    "t.tsv:1: unknown kind \"\"");
 	expect_table_errors("foi\tany\t2005-01-01\t-\t0wd\tnone\tno\tstatutory\tnone\tx\n",
 			    "t.tsv:1: bad limit \"0wd\" (e.g. 1m, 20wd, 30d, 30db or none)");
 	/* Complaint types, basis and acknowledgement periods. */

@@ -99,6 +99,11 @@ static const struct bad_case bad_cases[] = {
 	{ "[smtp]\nhost = 10.0.0.25\ntls = none\n", "[smtp] tls = none: only allowed" },
 	{ "[imap]\nhost = localhost.force.police.uk\ntls = none\n", "[imap] tls = none" },
 	{ "[imap]\nmax_attempts = 0\n", "[imap] max_attempts" },
+	/* Too large to scale: refused, not a signed overflow (UBSan in the san build). */
+	{ "[team]\nmax_response_size = 9999999999999M\n",
+	  "[team] max_response_size: must be a size" },
+	{ "[team]\nmax_response_size = -9999999999999999K\n",
+	  "[team] max_response_size: must be a size" },
 };
 
 /* Loopback: the names and addresses that never leave the machine, and no others. */
@@ -270,10 +275,36 @@ static void test_secret_file_permissions(void **state)
 	g_free(dir);
 }
 
+/* config_parse: the file's text, read as if from the path it is given. */
+static void test_parse_from_text(void **state)
+{
+	(void)state;
+	struct config *c = NULL;
+	char *error = NULL;
+
+	assert_int_equal(config_parse("/etc/pdgate/pdgate.conf", minimal, strlen(minimal), &c,
+				      &error), 1);
+	assert_null(error);
+	assert_string_equal(c->path, "/etc/pdgate/pdgate.conf");
+	assert_string_equal(c->store.database, "/etc/pdgate/state/pd.db");
+	assert_int_equal(c->imap.port, 993);
+	config_free(&c);
+	/* Not a key file at all, and a key file with a bad value: the path in both messages. */
+	assert_int_equal(config_parse("/etc/pdgate/pdgate.conf", "[imap\n", 6, &c, &error), 0);
+	assert_null(c);
+	assert_true(g_str_has_prefix(error, "/etc/pdgate/pdgate.conf: "));
+	g_clear_pointer(&error, g_free);
+	assert_int_equal(config_parse("x.conf", "[imap]\nport = 0\n", 16, &c, &error), 0);
+	assert_non_null(strstr(error, "x.conf: invalid configuration:"));
+	assert_non_null(strstr(error, "[imap] port: must be a number from 1 to 65535"));
+	g_free(error);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_defaults_and_paths),
+		cmocka_unit_test(test_parse_from_text),
 		cmocka_unit_test(test_bad_values),
 		cmocka_unit_test(test_loopback_hosts),
 		cmocka_unit_test(test_holiday_lists),

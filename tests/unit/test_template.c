@@ -97,6 +97,13 @@ static const struct error_case error_cases[] = {
 	{ "Subject: x\n\nok\nbad \xff byte\n", "t:4: not valid UTF-8" },
 	{ "Subject: \xc3\x28\n\nok\n", "t:1: not valid UTF-8" },
 	{ "Subject: {{#if a}}x\n\nbody\n", "t:1: unclosed {{#if a}}" },
+	/* mime_compose refuses control characters in a Subject: the template's own text must
+	   not carry one (tests/fuzz/regressions/template/subject-control). Tab is allowed. */
+	{ "Subject: A fee for your r\x0f\x0f" "equest\n\nbody\n",
+	  "t:1: control character in the Subject" },
+	{ "Subject: a\rb\n\nbody\n", "t:1: control character in the Subject" },
+	{ "Subject: x \xc2\x85 y\n\nbody\n", "t:1: control character in the Subject" },
+	{ "Subject: \x1b[1mBold\t{{bad}}\n\nbody\n", "t:1: control character in the Subject" },
 	{ "Subject: {{ref}}\n\nbody\n", "t:1: unknown placeholder {{ref}}" },
 	/* Several errors in one pass, in line order within each part. */
 	{ "Subject: {{x}}\nX-Foo: 1\n\n{{#if y}}\n{{z}}\n{{/if}}\n{{/if}}\n{{#if a}}\n",
