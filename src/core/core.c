@@ -68,30 +68,62 @@ char *pd_sha256_hex(const void *data, size_t len)
 	return g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
 }
 
+/* Read at most max_len + 1 bytes of fd into a NUL-terminated buffer: one more than allowed
+   tells "too large" without reading the rest. */
+static int read_bounded(int fd, size_t max_len, GString *buf)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	while (buf->len <= max_len &&
+	       (n = read(fd, chunk, MIN(sizeof(chunk), max_len + 1 - buf->len))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		g_string_append_len(buf, chunk, n);
+	}
+	return 1;
+}
+
 int pd_read_file(const char *path, size_t max_len, char **data_r, size_t *len_r, char **error_r)
 {
-	char *data = NULL;
-	gsize len = 0;
-	GError *err = NULL;
-	int ret = 0;
+	GString *buf = NULL;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret = 0;
 
-	if (!g_file_get_contents(path, &data, &len, &err)) {
-		error_set(error_r, 0, "%s", err->message);
+	/* Never the whole of a device or a huge file: the size is checked before and during. */
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		error_set(error_r, 0, "%s: %s", path, g_strerror(errno));
 		goto out;
 	}
-	if (len > max_len) {
+	if (!S_ISREG(st.st_mode)) {
+		error_set(error_r, 0, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max_len) {
 		error_set(error_r, 0, "%s: larger than %zu bytes", path, max_len);
 		goto out;
 	}
-	*data_r = data;
-	data = NULL;
+	buf = g_string_sized_new((gsize)st.st_size + 1);
+	if (read_bounded(fd, max_len, buf) != 1) {
+		error_set(error_r, 0, "%s: %s", path, g_strerror(errno));
+		goto out;
+	}
+	if (buf->len > max_len) {
+		error_set(error_r, 0, "%s: larger than %zu bytes", path, max_len);
+		goto out;
+	}
 	if (len_r != NULL)
-		*len_r = len;
+		*len_r = buf->len;
+	*data_r = g_string_free(buf, FALSE);
+	buf = NULL;
 	ret = 1;
 out:
-	g_free(data);
-	if (err != NULL)
-		g_error_free(err);
+	if (buf != NULL)
+		g_string_free(buf, TRUE);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
 

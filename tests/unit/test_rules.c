@@ -244,6 +244,9 @@ static const struct error_case error_cases[] = {
 	  "@D/main.rules:2: not valid UTF-8" },
 	{ "include missing", { { "main.rules", "body A /x/\ninclude nope.rules\n" } },
 	  "@D/main.rules:2: include nope.rules: No such file or directory" },
+	/* a device would be read for ever (or until memory runs out): files only */
+	{ "include a device", { { "main.rules", "body A /x/\ninclude /dev/zero\n" } },
+	  "@D/main.rules:2: include: /dev/zero: not a regular file" },
 	{ "include without name", { { "main.rules", "include   # nothing\n" } },
 	  "@D/main.rules:1: include: missing file name" },
 	{ "include itself", { { "main.rules", "\ninclude main.rules\n" } },
