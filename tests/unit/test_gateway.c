@@ -15,53 +15,24 @@
 #include "lifecycle.h"
 #include "mime.h"
 #include "store.h"
+#include "testutil.h"
 
 /* Mail handed in without IMAP: no UID to record. */
 static const struct gateway_origin inbox = { .mailbox = "INBOX" };
 
-struct fixture {
-	char *dir;
-	struct config *config;
-	struct gateway *gw;
-	struct store *reader;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = g_new0(struct fixture, 1);
-	char *error = NULL, *cwd = g_get_current_dir();
-	f->dir = g_dir_make_tmp("pdgate-gw-XXXXXX", NULL);
-	char *conf = g_strdup_printf(
-		"[imap]\nhost = 127.0.0.1\nuser = d\npassword_file = pw\n"
-		"[smtp]\nhost = 127.0.0.1\nfrom = disclosure@pdgate.test\n"
-		"[store]\ndatabase = pd.db\nspool = spool\n"
-		"[gateway]\ntemplates = %s/templates\nrules = %s/rules/pdgate.rules\n"
-		"deadlines = %s/rules/deadlines.tsv\n", cwd, cwd, cwd);
-	char *path = g_build_filename(f->dir, "pdgate.conf", NULL);
-	assert_true(g_file_set_contents(path, conf, -1, NULL));
-	assert_int_equal(config_load(path, &f->config, &error), 1);
-	assert_int_equal(gateway_init(f->config, 0, &f->gw, &error), 1);
-	g_free(conf);
-	g_free(path);
-	g_free(cwd);
-	*state = f;
+	*state = tu_gateway_open("pdgate-gw-XXXXXX", "");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	gateway_deinit(&f->gw);
-	config_free(&f->config);
-	char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	g_free(cmd);
-	g_free(f->dir);
-	g_free(f);
+	tu_gateway_close(*state);
 	return 0;
 }
 
-static int64_t feed(struct fixture *f, const char *raw)
+static int64_t feed(struct tu_gateway *f, const char *raw)
 {
 	int64_t row = 0;
 	char *error = NULL;
@@ -86,7 +57,7 @@ static void collect(void *ctx, int n, const char *const *names, const char *cons
 }
 
 /* Values of one column of a named query, as a NULL-terminated strv. */
-static char **column(struct fixture *f, const char *kind, const char *arg, const char *col)
+static char **column(struct tu_gateway *f, const char *kind, const char *arg, const char *col)
 {
 	struct store *s = NULL;
 	char *error = NULL;
@@ -110,7 +81,7 @@ static const char request[] =
 
 static void test_new_case_and_ack(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	feed(f, request);
 	char **refs = column(f, "cases", NULL, "reference");
 	assert_int_equal(g_strv_length(refs), 1);
@@ -144,7 +115,7 @@ static void test_new_case_and_ack(void **state)
 
 static void test_same_bytes_once(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	int64_t a = feed(f, request), b = feed(f, request);
 	assert_int_equal(a, b);
 	char **refs = column(f, "cases", NULL, "reference");
@@ -154,7 +125,7 @@ static void test_same_bytes_once(void **state)
 
 static void test_reused_message_id_is_new(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	feed(f, request);
 	char *other = g_strdup(request);
 	memcpy(strstr(other, "Please send"), "Kindly send", 11);
@@ -184,7 +155,7 @@ static const char *now_ref(int n)
 	return refs[n];
 }
 
-static void feed_now(struct fixture *f, const char *raw)
+static void feed_now(struct tu_gateway *f, const char *raw)
 {
 	int64_t row = 0;
 	char *error = NULL;
@@ -193,7 +164,7 @@ static void feed_now(struct fixture *f, const char *raw)
 }
 
 /* Run one team action; returns what gateway_case_action returned. */
-static int act(struct fixture *f, const char *words)
+static int act(struct tu_gateway *f, const char *words)
 {
 	char **argv = g_strsplit(words, "|", -1);
 	struct case_command cmd;
@@ -209,7 +180,7 @@ static int act(struct fixture *f, const char *words)
 	return ret;
 }
 
-static void assert_state(struct fixture *f, const char *state)
+static void assert_state(struct tu_gateway *f, const char *state)
 {
 	char **states = column(f, "case", now_ref(1), "state");
 	assert_string_equal(states[0], state);
@@ -218,7 +189,7 @@ static void assert_state(struct fixture *f, const char *state)
 
 static void test_team_actions_walk(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	feed_now(f, request);
 	assert_state(f, "awaiting_identity");
 	assert_int_equal(act(f, "clarify|--question|Which years?"), 0); /* not yet */
@@ -271,7 +242,7 @@ static const char foi_request[] =
    deadline and says so on the case. */
 static void test_holiday_change_recomputes(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	struct store_case c;
 	struct config *changed = NULL;
 	struct gateway *gw = NULL;
@@ -312,7 +283,7 @@ static void test_holiday_change_recomputes(void **state)
    a config made invalid meanwhile is refused and the old calendar kept. */
 static void test_holiday_reload(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	struct store *reader = NULL;
 	struct store_case c;
 	char *error = NULL, *text = NULL, *more = NULL, *day = NULL;
@@ -348,7 +319,7 @@ static void test_holiday_reload(void **state)
    and says so on its case. */
 static void test_rate_limit(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	struct config *limited = NULL;
 	struct gateway *gw = NULL;
 	char *error = NULL, *text = NULL, *more = NULL;
@@ -387,7 +358,7 @@ static void test_rate_limit(void **state)
    received) is left out of the threading; it never stops the case or its notices. */
 static void test_long_message_id_not_repeated(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	char *local = g_strnfill(984, 'x'); /* 996 with the domain: just within 998 */
 	char *raw = g_strdup_printf("From: Sam <sam@public.test>\r\nTo: disclosure@pdgate.test\r\n"
 				    "Subject: FOI request\r\nMessage-ID: <%s@public.test>\r\n\r\n"
@@ -403,7 +374,7 @@ static void test_long_message_id_not_repeated(void **state)
 
 static void test_reply_threads_by_message_id(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	feed(f, request);
 	char **ids = column(f, "case_outbox", "PD-2026-000001", "message_id");
 	char *reply = g_strdup_printf("From: sian@public.test\r\nTo: disclosure@pdgate.test\r\n"
@@ -427,7 +398,7 @@ static void test_reply_threads_by_message_id(void **state)
    word, for the team to confirm): the new case records both. */
 static void test_complaint_about_earlier_case(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	feed_now(f, foi_request);
 	char *complaint = g_strdup_printf(
 		"From: Dan Hughes <d.hughes@public.test>\r\nTo: disclosure@pdgate.test\r\n"
@@ -455,7 +426,7 @@ static void test_complaint_about_earlier_case(void **state)
    clock, linked to the earlier one, which records that it came. */
 static void test_complaint_as_reply(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	feed_now(f, foi_request);
 	char *complaint = g_strdup_printf(
 		"From: Dan Hughes <d.hughes@public.test>\r\nTo: disclosure@pdgate.test\r\n"
@@ -480,7 +451,7 @@ static void test_complaint_as_reply(void **state)
 
 static void test_reply_threads_by_subject(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	feed(f, request);
 	feed(f, "From: solicitor@law.test\r\nSubject: AW: SV: [PD-2026-000001] client authority\r\n"
 		"Message-ID: <s1@law.test>\r\n\r\nAuthority attached.\r\n");
@@ -491,7 +462,7 @@ static void test_reply_threads_by_subject(void **state)
 
 static void test_auto_mail_opens_no_case(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	feed(f, "From: jane@public.test\r\nSubject: Automatic reply: away\r\n"
 		"Auto-Submitted: auto-replied\r\nMessage-ID: <o1@public.test>\r\n\r\nAway.\r\n");
 	feed(f, "From: MAILER-DAEMON@mx.public.test\r\nReturn-Path: <>\r\nSubject: failure\r\n"
@@ -511,7 +482,7 @@ static void test_auto_mail_opens_no_case(void **state)
 
 static void test_garbage_is_kept(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	feed(f, "\x01\x02 not a mail at all");
 	char **status = column(f, "messages", NULL, "status");
 	assert_int_equal(g_strv_length(status), 1);
@@ -521,7 +492,7 @@ static void test_garbage_is_kept(void **state)
 	g_strfreev(refs);
 }
 
-static void run_sql(struct fixture *f, const char *sql)
+static void run_sql(struct tu_gateway *f, const char *sql)
 {
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(f->config->store.database, &db), SQLITE_OK);
@@ -530,7 +501,7 @@ static void run_sql(struct fixture *f, const char *sql)
 }
 
 /* The message row a UID names, read as another process would: 1, 0 or -1. */
-static int uid_row(struct fixture *f, uint32_t uidvalidity, uint32_t uid, int64_t *row_r)
+static int uid_row(struct tu_gateway *f, uint32_t uidvalidity, uint32_t uid, int64_t *row_r)
 {
 	struct store *s = NULL;
 	char *error = NULL;
@@ -541,7 +512,7 @@ static int uid_row(struct fixture *f, uint32_t uidvalidity, uint32_t uid, int64_
 	return ret;
 }
 
-static guint count_rows(struct fixture *f, const char *kind)
+static guint count_rows(struct tu_gateway *f, const char *kind)
 {
 	char **ids = column(f, kind, NULL, strcmp(kind, "cases") == 0 ? "reference" : "id");
 	guint n = g_strv_length(ids);
@@ -554,7 +525,7 @@ static guint count_rows(struct fixture *f, const char *kind)
    message has no hash to catch that). Then, recorded, the UID names the message. */
 static void test_uid_in_the_message_transaction(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	const struct gateway_origin imap = { .mailbox = "INBOX", .uidvalidity = 5, .uid = 7 };
 	char *error = NULL;
 	int64_t row = 0, got = 0;

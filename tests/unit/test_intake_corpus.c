@@ -68,45 +68,15 @@ struct run {
 	sqlite3 *db;                 /* a reader of the same database, for the checks */
 };
 
-struct fixture {
-	char *dir;
-	struct config *config;
-	struct gateway *gw;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = g_new0(struct fixture, 1);
-	char *error = NULL, *cwd = g_get_current_dir();
-	f->dir = g_dir_make_tmp("pdgate-corpus-XXXXXX", NULL);
-	char *conf = g_strdup_printf(
-		"[imap]\nhost = 127.0.0.1\nuser = d\npassword_file = pw\n"
-		"[smtp]\nhost = 127.0.0.1\nfrom = disclosure@pdgate.test\n"
-		"[store]\ndatabase = pd.db\nspool = spool\n"
-		"[gateway]\ntemplates = %s/templates\nrules = %s/rules/pdgate.rules\n"
-		"deadlines = %s/rules/deadlines.tsv\n"
-		"[team]\nnotify = team@pdgate.test\n", cwd, cwd, cwd);
-	char *path = g_build_filename(f->dir, "pdgate.conf", NULL);
-	assert_true(g_file_set_contents(path, conf, -1, NULL));
-	assert_int_equal(config_load(path, &f->config, &error), 1);
-	assert_int_equal(gateway_init(f->config, 0, &f->gw, &error), 1);
-	g_free(conf);
-	g_free(path);
-	g_free(cwd);
-	*state = f;
+	*state = tu_gateway_open("pdgate-corpus-XXXXXX", "[team]\nnotify = team@pdgate.test\n");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	gateway_deinit(&f->gw);
-	config_free(&f->config);
-	char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	g_free(cmd);
-	g_free(f->dir);
-	g_free(f);
+	tu_gateway_close(*state);
 	return 0;
 }
 
@@ -319,7 +289,7 @@ static void print_run(const struct run *r, const char *label)
 
 static void run_corpus(void **state, const char *dir, const char *label, int cpython)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	struct run r = { .root = dir, .cpython = cpython, .sample = sample_every(), .gw = f->gw,
 			 .failures = g_string_new(NULL), .misses = g_string_new(NULL),
 			 .others = g_string_new(NULL),

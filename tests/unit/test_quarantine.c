@@ -17,48 +17,20 @@
 #include "mime.h"
 #include "quarantine.h"
 #include "store.h"
+#include "testutil.h"
 
 /* Mail handed in without IMAP: no UID to record. */
 static const struct gateway_origin inbox = { .mailbox = "INBOX" };
 
-struct fixture {
-	char *dir;
-	struct config *config;
-	struct gateway *gw;
-};
-
 static int setup(void **state)
 {
-	struct fixture *f = g_new0(struct fixture, 1);
-	char *error = NULL, *cwd = g_get_current_dir();
-	f->dir = g_dir_make_tmp("pdgate-quar-XXXXXX", NULL);
-	char *conf = g_strdup_printf(
-		"[imap]\nhost = 127.0.0.1\nuser = d\npassword_file = pw\n"
-		"[smtp]\nhost = 127.0.0.1\nfrom = disclosure@pdgate.test\n"
-		"[store]\ndatabase = pd.db\nspool = spool\n"
-		"[gateway]\ntemplates = %s/templates\nrules = %s/rules/pdgate.rules\n"
-		"deadlines = %s/rules/deadlines.tsv\n", cwd, cwd, cwd);
-	char *path = g_build_filename(f->dir, "pdgate.conf", NULL);
-	assert_true(g_file_set_contents(path, conf, -1, NULL));
-	assert_int_equal(config_load(path, &f->config, &error), 1);
-	assert_int_equal(gateway_init(f->config, 0, &f->gw, &error), 1);
-	g_free(conf);
-	g_free(path);
-	g_free(cwd);
-	*state = f;
+	*state = tu_gateway_open("pdgate-quar-XXXXXX", "");
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	gateway_deinit(&f->gw);
-	config_free(&f->config);
-	char *cmd = g_strdup_printf("rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	g_free(cmd);
-	g_free(f->dir);
-	g_free(f);
+	tu_gateway_close(*state);
 	return 0;
 }
 
@@ -94,7 +66,7 @@ static char *unparsable(size_t *len_r)
 }
 
 /* Seed a row as an older pdgate left it: quarantined (a bug since fixed), bytes spooled. */
-static int64_t seed_quarantined(struct fixture *f, const char *raw, const char *why)
+static int64_t seed_quarantined(struct tu_gateway *f, const char *raw, const char *why)
 {
 	struct store *s = NULL;
 	char *error = NULL, *sha = NULL;
@@ -115,7 +87,7 @@ static int64_t seed_quarantined(struct fixture *f, const char *raw, const char *
 }
 
 /* One integer from the database (a direct query: what the record holds). */
-static int64_t db_int(struct fixture *f, const char *sql)
+static int64_t db_int(struct tu_gateway *f, const char *sql)
 {
 	char *path = g_build_filename(f->dir, "pd.db", NULL);
 	sqlite3 *db = NULL;
@@ -133,7 +105,7 @@ static int64_t db_int(struct fixture *f, const char *sql)
 }
 
 /* What `pdgate quarantine` prints (text or JSON). */
-static char *listing(struct fixture *f, int json)
+static char *listing(struct tu_gateway *f, int json)
 {
 	struct store *s = NULL;
 	char *error = NULL, *buf = NULL;
@@ -193,7 +165,7 @@ static void test_peek(void **state)
 /* A message the parser refuses stays quarantined on retry, with the retry recorded. */
 static void test_retry_still_quarantined(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	struct gateway_retry r;
 	char *error = NULL;
 	size_t len = 0;
@@ -232,7 +204,7 @@ static void test_retry_still_quarantined(void **state)
    acknowledgement queued, the old reason on the case's record; a second retry is refused. */
 static void test_retry_after_fix(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	struct gateway_retry r;
 	char *error = NULL;
 	int64_t row = seed_quarantined(f, request, "an old parser bug");
@@ -268,7 +240,7 @@ static void test_retry_after_fix(void **state)
    is on the message's own record. */
 static void test_retry_bounce(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	struct gateway_retry r;
 	char *error = NULL;
 	int64_t row = seed_quarantined(f, bounce, "an old parser bug");
@@ -290,7 +262,7 @@ static void test_retry_bounce(void **state)
    a spool copy that went missing, and an unknown id. */
 static void test_retry_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct tu_gateway *f = *state;
 	struct gateway_retry r;
 	char *error = NULL;
 	int64_t big = seed_quarantined(f, NULL, "message of 52428800 bytes exceeds the limit");

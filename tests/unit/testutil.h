@@ -166,4 +166,51 @@ TU_UNUSED static int tu_free_shipped(void **state)
 	return 0;
 }
 
+#if defined(PDGATE_GATEWAY_H) && defined(PDGATE_CONFIG_H)
+/* A gateway over a fresh store in a temporary folder (dir_template: g_dir_make_tmp's), with
+   the project's templates, rules and deadline table; `extra` is appended to the config (may be
+   ""). Free everything, folder included, with tu_gateway_close. */
+struct tu_gateway {
+	char *dir;
+	struct config *config;
+	struct gateway *gw;
+};
+
+static TU_UNUSED struct tu_gateway *tu_gateway_open(const char *dir_template, const char *extra)
+{
+	struct tu_gateway *t = g_new0(struct tu_gateway, 1);
+	char *error = NULL, *cwd = g_get_current_dir();
+	t->dir = g_dir_make_tmp(dir_template, NULL);
+	char *conf = g_strdup_printf(
+		"[imap]\nhost = 127.0.0.1\nuser = d\npassword_file = pw\n"
+		"[smtp]\nhost = 127.0.0.1\nfrom = disclosure@pdgate.test\n"
+		"[store]\ndatabase = pd.db\nspool = spool\n"
+		"[gateway]\ntemplates = %s/templates\nrules = %s/rules/pdgate.rules\n"
+		"deadlines = %s/rules/deadlines.tsv\n%s", cwd, cwd, cwd, extra);
+	char *path = g_build_filename(t->dir, "pdgate.conf", NULL);
+	if (t->dir == NULL || !g_file_set_contents(path, conf, -1, NULL) ||
+	    config_load(path, &t->config, &error) != 1 ||
+	    gateway_init(t->config, 0, &t->gw, &error) != 1) {
+		fprintf(stderr, "test gateway: %s\n", error != NULL ? error : "cannot set up");
+		abort();
+	}
+	g_free(conf);
+	g_free(path);
+	g_free(cwd);
+	return t;
+}
+
+static TU_UNUSED void tu_gateway_close(struct tu_gateway *t)
+{
+	gateway_deinit(&t->gw);
+	config_free(&t->config);
+	char *cmd = g_strdup_printf("rm -rf '%s'", t->dir);
+	if (system(cmd) != 0)
+		abort();
+	g_free(cmd);
+	g_free(t->dir);
+	g_free(t);
+}
+#endif
+
 #endif
