@@ -735,16 +735,36 @@ static const char *report_row_regime(const struct report_row *r)
 	return "-";
 }
 
+
+/* A table's cells, starting with its header row (the cells are g_free'd with the array). */
+static GPtrArray *report_cells_new(const char *const *header, size_t n)
+{
+	GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
+
+	for (size_t i = 0; i < n; i++)
+		report_cell(cells, "%s", header[i]);
+	return cells;
+}
+
+/* A titled section: the table of cells (freed here), or `none` when it has no rows. */
+static void report_section(GString *s, const char *title, GPtrArray *cells, size_t cols,
+			   const char *none)
+{
+	g_string_append_printf(s, "\n%s\n", title);
+	if (none != NULL)
+		g_string_append_printf(s, "%s\n", none);
+	else
+		report_table(s, cells, cols, 1);
+	g_ptr_array_free(cells, TRUE);
+}
 static void report_text_rows(GString *s, const struct digest_report *r)
 {
 	static const char *const header[] = { "kind", "regime/type", "received", "completed",
 		"on time", "%", "days from start", "days from receipt", "extended",
 		"refused unfounded", "refused excessive", "no action", "restricted", "withdrawn",
 		"redirected", "closed", "open at end", "overdue at end" };
-	GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *cells = report_cells_new(header, G_N_ELEMENTS(header));
 
-	for (size_t i = 0; i < G_N_ELEMENTS(header); i++)
-		report_cell(cells, "%s", header[i]);
 	for (guint i = 0; i < r->rows->len; i++) {
 		const struct report_row *w = &g_array_index(r->rows, struct report_row, i);
 		report_cell(cells, "%s", clock_kind_name(w->kind));
@@ -775,11 +795,9 @@ static void report_text_foi(GString *s, const struct digest_report *r)
 	static const char *const header[] = { "kind", "completed", "granted in full",
 		"granted in part", "refused", "not held", "cost limit", "vexatious", "NCND",
 		"fee unpaid" };
-	GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *cells = report_cells_new(header, G_N_ELEMENTS(header));
 	guint lines = 0;
 
-	for (size_t i = 0; i < G_N_ELEMENTS(header); i++)
-		report_cell(cells, "%s", header[i]);
 	for (guint i = 0; i < r->rows->len; i++) {
 		const struct report_row *w = &g_array_index(r->rows, struct report_row, i);
 		if ((w->kind != CLOCK_KIND_FOI && w->kind != CLOCK_KIND_EIR) || w->completed == 0)
@@ -790,23 +808,17 @@ static void report_text_foi(GString *s, const struct digest_report *r)
 			report_cell(cells, "%u", w->foi[k]);
 		lines++;
 	}
-	g_string_append(s, "\nFOI and EIR decisions, in the categories forces publish\n");
-	if (lines > 0)
-		report_table(s, cells, G_N_ELEMENTS(header), 1);
-	else
-		g_string_append(s, "none completed in the period\n");
-	g_ptr_array_free(cells, TRUE);
+	report_section(s, "FOI and EIR decisions, in the categories forces publish", cells,
+		       G_N_ELEMENTS(header), lines > 0 ? NULL : "none completed in the period");
 }
 
 static void report_text_complaints(GString *s, const struct digest_report *r)
 {
 	static const char *const header[] = { "complaint type", "received", "completed",
 		"statutory acknowledgement due", "acknowledged on time", "%" };
-	GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *cells = report_cells_new(header, G_N_ELEMENTS(header));
 	guint lines = 0;
 
-	for (size_t i = 0; i < G_N_ELEMENTS(header); i++)
-		report_cell(cells, "%s", header[i]);
 	for (guint i = 0; i < r->rows->len; i++) {
 		const struct report_row *w = &g_array_index(r->rows, struct report_row, i);
 		if (w->kind != CLOCK_KIND_COMPLAINT)
@@ -819,22 +831,16 @@ static void report_text_complaints(GString *s, const struct digest_report *r)
 		report_cell_pct(cells, w->ack_on_time, w->acknowledged);
 		lines++;
 	}
-	g_string_append(s, "\nComplaints (acknowledgement: DPA 2018 s164A, from 19 June 2026)\n");
-	if (lines > 0)
-		report_table(s, cells, G_N_ELEMENTS(header), 1);
-	else
-		g_string_append(s, "none in the period\n");
-	g_ptr_array_free(cells, TRUE);
+	report_section(s, "Complaints (acknowledgement: DPA 2018 s164A, from 19 June 2026)", cells,
+		       G_N_ELEMENTS(header), lines > 0 ? NULL : "none in the period");
 }
 
 static void report_text_months(GString *s, const struct digest_report *r)
 {
 	static const char *const header[] = { "month", "received", "completed", "on time",
 					      "%" };
-	GPtrArray *cells = g_ptr_array_new_with_free_func(g_free);
+	GPtrArray *cells = report_cells_new(header, G_N_ELEMENTS(header));
 
-	for (size_t i = 0; i < G_N_ELEMENTS(header); i++)
-		report_cell(cells, "%s", header[i]);
 	for (guint i = 0; i < r->months->len; i++) {
 		const struct report_month *m = &g_array_index(r->months, struct report_month, i);
 		report_cell(cells, "%s %d", report_month_names[(m->month - 1) % 12], m->year);
@@ -843,9 +849,8 @@ static void report_text_months(GString *s, const struct digest_report *r)
 		report_cell(cells, "%u", m->on_time);
 		report_cell_pct(cells, m->on_time, m->completed);
 	}
-	g_string_append(s, "\nBy month (each case once, on time when every kind was)\n");
-	report_table(s, cells, G_N_ELEMENTS(header), 1);
-	g_ptr_array_free(cells, TRUE);
+	report_section(s, "By month (each case once, on time when every kind was)", cells,
+		       G_N_ELEMENTS(header), NULL);
 }
 
 char *digest_report_text(const struct digest_report *r)

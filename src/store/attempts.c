@@ -3,44 +3,39 @@
    and, after [imap] max_attempts, quarantined instead of crashing it for ever. */
 #include "store-private.h"
 
-static int attempt_count(struct store *store, const char *mailbox, uint32_t uidvalidity,
-			 uint32_t uid, int *attempts_r, char **last_error_r)
-{
-	sqlite3_stmt *st = store_stmt_query(store, NULL,
-		"SELECT attempts, last_error FROM uid_attempts"
-		" WHERE mailbox = ? AND uidvalidity = ? AND uid = ?", "sii", mailbox,
-		(int64_t)uidvalidity, (int64_t)uid);
-	int rc, ret = 1;
-
-	if (st == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*attempts_r = sqlite3_column_int(st, 0);
-		if (sqlite3_column_text(st, 1) != NULL)
-			*last_error_r = g_strdup((const char *)sqlite3_column_text(st, 1));
-	} else if (rc != SQLITE_DONE) {
-		ret = -1;
-	}
-	sqlite3_reset(st);
-	return ret;
-}
-
 int store_uid_attempt_begin(struct store *store, const char *mailbox, uint32_t uidvalidity,
 			    uint32_t uid, int *attempts_r, char **last_error_r, char **error_r)
 {
-	int ret;
+	/* One statement (its own transaction in autocommit): counted and read back together,
+	   since it runs once for every message the poller takes. */
+	sqlite3_stmt *st = store_stmt_query(store, error_r,
+		"INSERT INTO uid_attempts (mailbox, uidvalidity, uid, attempts) VALUES (?, ?, ?, 1)"
+		" ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET attempts = attempts + 1"
+		" RETURNING attempts, last_error", "sii", mailbox, (int64_t)uidvalidity,
+		(int64_t)uid);
+	int ret = -1;
 
 	*attempts_r = 0;
 	*last_error_r = NULL;
-	ret = store_stmt_exec(store, error_r,
-		"INSERT INTO uid_attempts (mailbox, uidvalidity, uid, attempts) VALUES (?, ?, ?, 1)"
-		" ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET attempts = attempts + 1",
-		"sii", mailbox, (int64_t)uidvalidity, (int64_t)uid);
-	if (ret == 1 && attempt_count(store, mailbox, uidvalidity, uid, attempts_r,
-				      last_error_r) != 1)
-		ret = store_sql_error(store, error_r, "attempts");
-	return ret == 1 ? 1 : -1;
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*attempts_r = sqlite3_column_int(st, 0);
+		if (sqlite3_column_text(st, 1) != NULL)
+			*last_error_r = g_strdup((const char *)sqlite3_column_text(st, 1));
+		ret = 1;
+	}
+	/* RETURNING's statement is done (its change committed) only once stepped to the end */
+	if (ret == 1 && sqlite3_step(st) != SQLITE_DONE)
+		ret = -1;
+	if (ret != 1)
+		store_sql_error(store, error_r, "attempts");
+	sqlite3_reset(st);
+	if (ret != 1) {
+		g_free(*last_error_r);
+		*last_error_r = NULL;
+	}
+	return ret;
 }
 
 int store_uid_attempt_end(struct store *store, const char *mailbox, uint32_t uidvalidity,

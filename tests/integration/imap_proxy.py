@@ -54,6 +54,8 @@ import socket
 import threading
 import time
 
+from loopback_proxy import LoopbackProxy
+
 MAX_LINE = 1 << 20
 TRANSCRIPT_LINES = 400
 LITERAL = re.compile(rb"\{(\d+)\}\r?\n$")
@@ -97,69 +99,22 @@ class _Conn:
         self.closed = threading.Event()
 
 
-class ImapProxy:
+class ImapProxy(LoopbackProxy):
+    NAME = "imap-proxy"
     ACTIONS = ("no", "bad", "bye", "drop_before", "drop_after", "drop_mid_literal", "stall",
                "stall_mid_literal", "literal_too_big", "garbage", "nonsense", "drop_in_idle")
 
     def __init__(self, upstream_port, upstream_host="127.0.0.1", host="127.0.0.1"):
+        super().__init__(host)
         self.upstream = (upstream_host, upstream_port)
-        self.host = host
-        self.port = None
         self.stall_greeting = 0
         self.errors = []
         self._rules = []
         self._events = []
         self._cond = threading.Condition()
-        self._lock = threading.Lock()
         self._log = []
-        self._listener = None
-        self._accept_thread = None
-        self._threads = []
         self._conns = []
         self._released = threading.Event()
-        self._stopping = threading.Event()
-
-    # ------------------------------------------------------------------ lifecycle
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
-    def start(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((self.host, 0))
-        s.listen(16)
-        s.settimeout(0.2)
-        self._listener = s
-        self.port = s.getsockname()[1]
-        self._accept_thread = threading.Thread(target=self._accept_loop, name="imap-proxy",
-                                               daemon=True)
-        self._accept_thread.start()
-        return self
-
-    def stop(self):
-        self._stopping.set()
-        self._released.set()
-        if self._accept_thread is not None:
-            self._accept_thread.join(timeout=5)
-            self._accept_thread = None
-        if self._listener is not None:
-            try:
-                self._listener.close()
-            except OSError:
-                pass
-            self._listener = None
-        self.close_all()
-        for t in list(self._threads):
-            t.join(timeout=5)
-        self._threads = [t for t in self._threads if t.is_alive()]
-
-    def running(self):
-        return ((self._accept_thread is not None and self._accept_thread.is_alive()) or
-                any(t.is_alive() for t in self._threads))
 
     # ------------------------------------------------------------------ the test's controls
     def fault(self, verb, action, contains=None, skip=0, times=1, **options):
@@ -227,27 +182,21 @@ class ImapProxy:
             self._log.append("[%d] %s %s" % (conn.n, direction, text[:200]))
             del self._log[:-TRANSCRIPT_LINES]
 
-    def _accept_loop(self):
-        n = 0
-        while not self._stopping.is_set():
-            try:
-                client, _ = self._listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                break
-            n += 1
-            conn = _Conn(n, client)
-            with self._lock:
-                self._conns.append(conn)
-                stall = self.stall_greeting > 0
-                if stall:
-                    self.stall_greeting -= 1
-            self._event("connect", str(n))
-            t = threading.Thread(target=self._serve, args=(conn, stall),
-                                 name="imap-proxy-%d" % n, daemon=True)
-            self._threads = [x for x in self._threads if x.is_alive()] + [t]
-            t.start()
+    def _accepted(self, client, n):
+        conn = _Conn(n, client)
+        with self._lock:
+            self._conns.append(conn)
+            stall = self.stall_greeting > 0
+            if stall:
+                self.stall_greeting -= 1
+        self._event("connect", str(n))
+        return self._serve, (conn, stall)
+
+    def _close_connections(self):
+        self.close_all()
+
+    def _wake(self):
+        self._released.set()
 
     def _close(self, conn):
         for sock in (conn.client, conn.upstream):

@@ -33,8 +33,9 @@ joins every thread.
 import os
 import signal
 import socket
-import threading
 import time
+
+from loopback_proxy import LoopbackProxy
 
 MAX_LINE = 1 << 20
 TRANSCRIPT_LINES = 400
@@ -56,12 +57,13 @@ class _Closed(Exception):
     pass
 
 
-class SmtpProxy:
+class SmtpProxy(LoopbackProxy):
+    NAME = "smtp-proxy"
+
     def __init__(self, upstream_port, upstream_host="127.0.0.1", host="127.0.0.1", timeout=60):
+        super().__init__(host)
         self.upstream = (upstream_host, upstream_port)
-        self.host = host
         self.timeout = timeout
-        self.port = None
         # Faults, set by the test at run time.
         self.tempfail_data = 0
         self.reject_rcpt = set()
@@ -74,46 +76,10 @@ class SmtpProxy:
         self.kills = []
         self.connections = 0
         self.errors = []
-        self._lock = threading.Lock()
         self._log = []
-        self._listener = None
-        self._accept_thread = None
-        self._threads = []
         self._socks = set()
-        self._stopping = threading.Event()
 
-    # ------------------------------------------------------------------ lifecycle
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
-    def start(self):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((self.host, 0))
-        s.listen(16)
-        s.settimeout(0.2)
-        self._listener = s
-        self.port = s.getsockname()[1]
-        self._accept_thread = threading.Thread(target=self._accept_loop, name="smtp-proxy",
-                                               daemon=True)
-        self._accept_thread.start()
-        return self
-
-    def stop(self):
-        self._stopping.set()
-        if self._accept_thread is not None:
-            self._accept_thread.join(timeout=5)
-            self._accept_thread = None
-        if self._listener is not None:
-            try:
-                self._listener.close()
-            except OSError:
-                pass
-            self._listener = None
+    def _close_connections(self):
         with self._lock:
             socks = list(self._socks)
         for sock in socks:
@@ -121,14 +87,6 @@ class SmtpProxy:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-        for t in list(self._threads):
-            t.join(timeout=5)
-        self._threads = [t for t in self._threads if t.is_alive()]
-
-    def running(self):
-        """True while the listener or any connection thread is alive."""
-        return ((self._accept_thread is not None and self._accept_thread.is_alive()) or
-                any(t.is_alive() for t in self._threads))
 
     def reset_counters(self):
         with self._lock:
@@ -152,21 +110,11 @@ class SmtpProxy:
             self._log.append("[%d] %s %s" % (conn, direction, text))
             del self._log[:-TRANSCRIPT_LINES]
 
-    def _accept_loop(self):
-        while not self._stopping.is_set():
-            try:
-                client, _ = self._listener.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                break
-            with self._lock:
-                self.connections += 1
-                n = self.connections
-            t = threading.Thread(target=self._serve, args=(client, n),
-                                 name="smtp-proxy-%d" % n, daemon=True)
-            self._threads = [x for x in self._threads if x.is_alive()] + [t]
-            t.start()
+    def _accepted(self, client, n):
+        with self._lock:
+            self.connections += 1
+            n = self.connections
+        return self._serve, (client, n)
 
     @staticmethod
     def _read_reply(f):

@@ -12,8 +12,6 @@
 #include "mime.h"
 #include "testutil.h"
 
-#define CORPORA_DEFAULT "../shared/corpora"
-#define CPYTHON_EMAIL_DATA "/usr/lib/python3.11/test/test_email/data"
 
 struct counts {
 	unsigned parsed;
@@ -88,14 +86,15 @@ static void run_corpus(const char *dir, const char *label)
 
 static void test_shared_corpora(void **state)
 {
-	const char *dir = g_getenv("PDGATE_CORPORA");
+	char *dir = tu_corpora_path(NULL);
 
-	run_corpus(dir != NULL && dir[0] != '\0' ? dir : CORPORA_DEFAULT, "corpus");
+	run_corpus(dir, "corpus");
+	g_free(dir);
 }
 
 static void test_cpython_email_data(void **state)
 {
-	run_corpus(CPYTHON_EMAIL_DATA, "cpython corpus");
+	run_corpus(TU_CPYTHON_EMAIL_DATA, "cpython corpus");
 }
 
 static int group_setup(void **state)

@@ -34,8 +34,6 @@ static const struct gateway_origin inbox = { .mailbox = "INBOX" };
 #define UNDER_VALGRIND() 0
 #endif
 
-#define CORPORA_DEFAULT "../shared/corpora"
-#define CPYTHON_EMAIL_DATA "/usr/lib/python3.11/test/test_email/data"
 #define RECEIVED 1795608000 /* 2026-11-25 */
 
 /* What must be machine-generated: the corpora's bounces, DSNs, MDNs, ARF reports, RFC 3834
@@ -322,15 +320,15 @@ static void run_corpus(void **state, const char *dir, const char *label, int cpy
 
 static void test_shared_corpora(void **state)
 {
-	const char *dir = g_getenv("PDGATE_CORPORA");
+	char *dir = tu_corpora_path(NULL);
 
-	run_corpus(state, dir != NULL && dir[0] != '\0' ? dir : CORPORA_DEFAULT, "intake corpus",
-		   0);
+	run_corpus(state, dir, "intake corpus", 0);
+	g_free(dir);
 }
 
 static void test_cpython_email_data(void **state)
 {
-	run_corpus(state, CPYTHON_EMAIL_DATA, "intake cpython corpus", 1);
+	run_corpus(state, TU_CPYTHON_EMAIL_DATA, "intake cpython corpus", 1);
 }
 
 int main(void)

@@ -13,7 +13,6 @@
 #include "storm.h"
 #include "testutil.h"
 
-#define SISIMAI_DEFAULT "../shared/corpora/sisimai/bsd"
 #define BOUNCE_RECOGNISED_PCT 97
 #define BOUNCE_WITH_ID_PCT 88
 
@@ -349,9 +348,7 @@ static void corpus_file(const char *dir, const char *name, struct corpus_counts 
 
 static void test_sisimai_corpus(void **state)
 {
-	const char *env = getenv("PDGATE_CORPORA");
-	char *dir = env != NULL ? g_build_filename(env, "sisimai", "bsd", NULL) :
-				  g_strdup(SISIMAI_DEFAULT);
+	char *dir = tu_corpora_path("sisimai/bsd");
 	struct corpus_counts c = { 0 };
 	GDir *d = g_dir_open(dir, 0, NULL);
 	const char *name;

@@ -14,7 +14,6 @@
 #include "team.h"
 #include "testutil.h"
 
-#define TALON_DEFAULT "../shared/corpora/talon-replies"
 #define NBSP "\xC2\xA0"
 
 /* ---------------------------------------------------------------- new text */
@@ -155,21 +154,13 @@ static const struct talon_reply talon_replies[] = {
 	{ "yahoo.eml", "Hello", "Original Message" },
 };
 
-static const char *talon_dir(void)
-{
-	const char *root = g_getenv("PDGATE_CORPORA");
-	static char dir[4096];
-
-	if (root == NULL || root[0] == '\0')
-		return TALON_DEFAULT;
-	g_snprintf(dir, sizeof(dir), "%s/talon-replies", root);
-	return dir;
-}
-
 /* The folder, or skip the test saying so (a fresh clone has no ../shared). */
 static const char *talon_or_skip(void)
 {
-	const char *dir = talon_dir();
+	static char *dir; /* kept for the whole run */
+
+	if (dir == NULL)
+		dir = tu_corpora_path("talon-replies");
 
 	if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
 		print_message("talon replies: %s not found, skipping\n", dir);

@@ -13,6 +13,18 @@
 
 #define TU_UNUSED __attribute__((unused))
 
+/* The real-world corpora nobody here wrote: ../shared/corpora, or $PDGATE_CORPORA; `sub` a
+   folder inside (may be NULL). g_malloc'd. A fresh clone has no ../shared: tests skip, and
+   say so, when the folder is absent. */
+static TU_UNUSED char *tu_corpora_path(const char *sub)
+{
+	const char *env = g_getenv("PDGATE_CORPORA");
+	const char *root = env != NULL && env[0] != '\0' ? env : "../shared/corpora";
+	return g_build_filename(root, sub, NULL);
+}
+/* CPython's e-mail test messages (Debian's libpython3.11-testsuite). */
+#define TU_CPYTHON_EMAIL_DATA "/usr/lib/python3.11/test/test_email/data"
+
 /* Whole file as a NUL-terminated g_malloc'd buffer, or NULL. */
 TU_UNUSED static char *tu_read_file(const char *path, size_t *len_r)
 {
