@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential pkg-config clang libetpan-dev libcurl4-gnutls-dev libgnutls28-dev
 libgmime-3.0-dev libjson-glib-dev libsqlite3-dev libcmocka-dev sqlite3 dovecot-imapd dovecot-lmtpd opensmtpd
 openssl python3 valgrind libpython3.11-testsuite faketime libcairo2-dev chromium fonts-dejavu-core time
-libclang-rt-14-dev"
+libclang-rt-14-dev liblinear-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

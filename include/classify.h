@@ -6,6 +6,7 @@
 
 #include "mime.h"
 #include "rules.h"
+#include "model.h"
 
 enum classify_on_behalf {
 	ON_BEHALF_NONE = 0, ON_BEHALF_SOLICITOR, ON_BEHALF_PARENT, ON_BEHALF_OTHER
@@ -27,13 +28,34 @@ struct classify_result {
 	char *complaint_about;
 	const char *complaint_type;
 	struct rules_result rules; /* the scores and the rules that fired */
+	double prob[LABEL_KIND_COUNT]; /* each kind's probability, 0..1 */
+	const char *model_version; /* the model that gave prob (borrowed), NULL: the rules */
+	/* With explain: the features that weighed most for the kinds found (or, for "other",
+	   for the most likely kind), largest first. */
+	struct classify_why {
+		char *feature;
+		enum rules_label kind;
+		double weight;
+	} *why;
+	size_t n_why;
 };
+
+/* A rule scoring a kind at least this much forces it on, at most minus this forces it off,
+   whatever the model says: admins keep the last word. */
+#define CLASSIFY_RULE_FORCE 10.0
 
 /* Classify msg with the compiled rules (NULL: header checks only). Fills *r; free with
    classify_result_clear. Machine-generated mail always has kinds 0 ("other"). */
 void classify_message(const struct rules *rules, const struct mime_message *msg,
 		      struct classify_result *r);
 void classify_result_clear(struct classify_result *r);
+/* classify_message with a model (NULL: the same as classify_message): the kinds are those
+   the model gives a probability of at least 0.5, then CLASSIFY_RULE_FORCE applies. explain:
+   also fill r->why (up to CLASSIFY_MAX_WHY). */
+#define CLASSIFY_MAX_WHY 8
+void classify_message_model(const struct rules *rules, const struct pd_model *model,
+			    const struct mime_message *msg, int explain,
+			    struct classify_result *r);
 
 /* The kinds as text: case_kinds_string() and case_kinds_parse() (lifecycle.h); the bits are
    the same. */

@@ -50,4 +50,12 @@ int cli_quarantine(const struct config *config, int argc, char **argv);
    0, 64 usage, 65 no such storm, 75 database busy, 78 configuration invalid. */
 int cli_storm(const struct config *config, int argc, char **argv);
 
+/* pdgate train [--evaluate] [--shipped] [--output FILE] | pdgate train --rollback: learn a
+   model from [gateway] corpus (folders with a labels.tsv, sealed ones skipped) and the
+   cases the team confirmed or corrected, write it to [store] model (or FILE) keeping the
+   previous one, and record which cases trained it; --evaluate prints the cross-validated
+   accuracy instead; --shipped uses the corpus only (the build's shipped model); --rollback
+   restores the previous model. Exit status: 0, 64 usage, 65 failed. */
+int cli_train(const struct config *config, int argc, char **argv);
+
 #endif

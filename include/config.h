@@ -20,10 +20,12 @@ struct config {
 	} smtp;
 	struct {
 		char *database, *spool;
+		char *model; /* the trained model (never "": defaults beside the database) */
 	} store;
 	struct {
 		char *reference_prefix, *templates, *rules, *deadlines, *exemptions,
 		     *message_id_domain;
+		char *model, *corpus; /* the shipped model and its corpus, "" when none */
 		char *log_level;
 		char **team;       /* the old name of [team] notify (read into it) */
 		int repeat_window_days, identity_reuse_days, max_auto_notices_per_day;

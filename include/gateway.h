@@ -41,6 +41,13 @@ void gateway_deinit(struct gateway **gw);
    *error_r saying why. Other config changes need a restart. */
 int gateway_reload(struct gateway *gw, char **error_r);
 
+/* The model in force: [store] model when that file exists (trained by the team's
+   corrections), else [gateway] model when set (shipped), else none (*m_r NULL: the rules
+   alone). 1, or 0 with *error_r when the chosen file is not a valid model (a broken trained
+   model is an error, never a silent fall back: roll it back). */
+struct pd_model;
+int gateway_model_load(const struct config *config, struct pd_model **m_r, char **error_r);
+
 /* Where an inbound message was found: its folder and, read over IMAP, its (UIDVALIDITY,
    UID), recorded in the message's own transaction: a crash can never leave it stored with
    its UID unrecorded (which would process it again). uid 0: not from IMAP. Borrowed. */

@@ -11,7 +11,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 /* Open (creating 0600, migrating to STORE_SCHEMA_VERSION) the database and spool folder.
    1 with *store_r (free with store_close) or 0. */
@@ -253,6 +253,28 @@ int store_digest_last(struct store *store, const char *kind, int64_t *sent_at_r,
 /* Append to a case's record. actor: "gateway", a team address, or "requester". */
 int store_event_add(struct store *store, int64_t case_id, const char *actor, const char *action,
 		    const char *detail, char **error_r);
+
+/* ---- models (models.c): what `pdgate train` learns from, and its history ---- */
+
+/* A case the team confirmed or corrected the kinds of (a kinds_set event), still held: its
+   reference, its kinds now, and the spool key of the message that opened it. Borrowed for
+   the call. */
+struct store_labelled {
+	int64_t case_id;
+	const char *reference, *sha256;
+	unsigned kinds_mask;
+};
+/* Call fn for each such case, oldest first; fn returns 1 to go on, 0 to stop. 1, or -1 on a
+   database error (*error_r). */
+int store_cases_labelled(struct store *store, int (*fn)(const struct store_labelled *l,
+							   void *ctx),
+			 void *ctx, char **error_r);
+/* Record, in one transaction, that model `version` was trained (action "trained", with an
+   event "model_trained" on each case of case_ids, n of them) or rolled back to
+   ("rolled_back", no cases). 1 or 0. */
+int store_model_record(struct store *store, const char *version, const char *action,
+		       const char *trained_on, const int64_t *case_ids, size_t n, int64_t at,
+		       char **error_r);
 
 /* Outbox. */
 int store_outbox_add(struct store *store, int64_t case_id, int64_t message_row, const char *sender,

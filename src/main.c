@@ -50,6 +50,9 @@ static void usage(FILE *out)
 	      "  storms [--json]        mail storms: messages held without a case\n"
 	      "  storm show ID | storm open ID   a storm's messages; a case for each\n"
 	      "  classify [--json] FILE...  classify messages with the rules (no database)\n"
+	      "  train [--evaluate] [--shipped] [--output FILE]\n"
+	      "                         learn a model from the corpus and the team's corrections\n"
+	      "  train --rollback       restore the previous model\n"
 	      "  rules check            validate the rule files\n"
 	      "  templates check        validate the notice templates\n"
 	      "  templates render NAME [--case REF] [--regime R] [--child]\n"
@@ -194,6 +197,8 @@ static int dispatch(const struct config *config, int argc, char **argv)
 		return cli_report(config, argc, argv);
 	if (strcmp(cmd, "classify") == 0)
 		return cli_classify(config, argc, argv);
+	if (strcmp(cmd, "train") == 0)
+		return cli_train(config, argc, argv);
 	if (strcmp(cmd, "templates") == 0)
 		return cli_templates(config, argc, argv);
 	if (strcmp(cmd, "rules") == 0 && argc >= 2 && strcmp(argv[1], "check") == 0)

@@ -4,6 +4,7 @@
 #include "core.h"
 
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,8 +81,84 @@ void classify_message(const struct rules *rules, const struct mime_message *msg,
 	}
 }
 
+/* The kinds a rule forces on (*on) or off (*off), whatever the model says. */
+static void forced_kinds(const struct rules_result *rr, unsigned *on, unsigned *off)
+{
+	*on = *off = 0;
+	for (size_t i = 0; i < rr->n_hits; i++) {
+		for (int k = 0; k < LABEL_KIND_COUNT; k++) {
+			if (rr->hits[i].score[k] >= CLASSIFY_RULE_FORCE)
+				*on |= 1u << k;
+			else if (rr->hits[i].score[k] <= -CLASSIFY_RULE_FORCE)
+				*off |= 1u << k;
+		}
+	}
+}
+
+static int most_likely(const double *prob)
+{
+	int best = 0;
+	for (int k = 1; k < LABEL_KIND_COUNT; k++) {
+		if (prob[k] > prob[best])
+			best = k;
+	}
+	return best;
+}
+
+/* Why: the features that weighed most for each kind found, or the most likely one. */
+static void explain(const struct pd_model *model, const struct model_features *f,
+		    struct classify_result *r)
+{
+	struct model_weight w[CLASSIFY_MAX_WHY];
+	unsigned kinds = r->kinds != 0 ? r->kinds : 1u << most_likely(r->prob);
+	int n_kinds = __builtin_popcount(kinds);
+	size_t per_kind = MAX(1, CLASSIFY_MAX_WHY / n_kinds);
+
+	r->why = g_new0(struct classify_why, CLASSIFY_MAX_WHY);
+	for (int k = 0; k < LABEL_KIND_COUNT; k++) {
+		if (!(kinds & (1u << k)))
+			continue;
+		size_t n = model_explain(model, f, (enum rules_label)k, w,
+					 MIN(per_kind, CLASSIFY_MAX_WHY - r->n_why));
+		for (size_t i = 0; i < n; i++) {
+			struct classify_why *y = &r->why[r->n_why++];
+			y->feature = g_strdup(w[i].feature);
+			y->kind = (enum rules_label)k;
+			y->weight = w[i].weight;
+		}
+	}
+}
+
+void classify_message_model(const struct rules *rules, const struct pd_model *model,
+			    const struct mime_message *msg, int want_why,
+			    struct classify_result *r)
+{
+	struct model_features *f;
+	unsigned on, off;
+
+	classify_message(rules, msg, r);
+	if (model == NULL || r->auto_mail)
+		return;
+	f = model_features_new(msg, &r->rules, want_why);
+	model_score(model, f, r->prob);
+	r->model_version = model_version(model);
+	forced_kinds(&r->rules, &on, &off);
+	r->kinds = 0;
+	for (int k = 0; k < LABEL_KIND_COUNT; k++) {
+		if (r->prob[k] >= 0.5)
+			r->kinds |= 1u << k;
+	}
+	r->kinds = (r->kinds | on) & ~off;
+	if (want_why)
+		explain(model, f, r);
+	model_features_free(&f);
+}
+
 void classify_result_clear(struct classify_result *r)
 {
+	for (size_t i = 0; i < r->n_why; i++)
+		g_free(r->why[i].feature);
+	g_free(r->why);
 	rules_result_clear(&r->rules);
 	g_free(r->case_ref);
 	g_free(r->repeat_of);
@@ -156,6 +233,30 @@ static void add_member_bool(JsonBuilder *b, const char *name, int value)
 	json_builder_add_boolean_value(b, value != 0);
 }
 
+/* What the model said: its version, each kind's probability, what weighed most. */
+static void add_model(JsonBuilder *b, const struct classify_result *r)
+{
+	add_member_string(b, "model", r->model_version);
+	json_builder_set_member_name(b, "probabilities");
+	json_builder_begin_object(b);
+	for (int k = 0; k < LABEL_KIND_COUNT; k++) {
+		json_builder_set_member_name(b, rules_label_name((enum rules_label)k));
+		json_builder_add_double_value(b, round(r->prob[k] * 1000) / 1000);
+	}
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "why");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < r->n_why; i++) {
+		json_builder_begin_object(b);
+		add_member_string(b, "feature", r->why[i].feature);
+		add_member_string(b, "kind", rules_label_name(r->why[i].kind));
+		json_builder_set_member_name(b, "weight");
+		json_builder_add_double_value(b, round(r->why[i].weight * 1000) / 1000);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
 char *classify_result_json(const struct classify_result *r, const char *file, int pretty)
 {
 	JsonBuilder *b = json_builder_new();
@@ -180,6 +281,7 @@ char *classify_result_json(const struct classify_result *r, const char *file, in
 	for (size_t i = 0; i < r->rules.n_hits; i++)
 		add_hit(b, &r->rules.hits[i]);
 	json_builder_end_array(b);
+	add_model(b, r);
 	json_builder_end_object(b);
 	return pd_json_finish(b, pretty);
 }

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "lifecycle.h"
 #include "classify.h"
+#include "gateway.h"
 #include "core.h"
 #include "mime.h"
 #include "pd-limits.h"
@@ -52,7 +53,7 @@ static void print_text(const char *file, const struct classify_result *r)
 
 /* Classify one file; prints its result (text) or returns its JSON in *json_r. 1 or 0. */
 static int classify_file(const struct config *config, const struct rules *rules,
-			 const char *file, int json, GPtrArray *out)
+			 const struct pd_model *model, const char *file, int json, GPtrArray *out)
 {
 	char *raw = NULL, *error = NULL;
 	size_t len = 0;
@@ -66,7 +67,7 @@ static int classify_file(const struct config *config, const struct rules *rules,
 		log_error("%s: %s", file, error);
 		goto out;
 	}
-	classify_message(rules, msg, &r);
+	classify_message_model(rules, model, msg, json, &r);
 	r.case_ref = classify_find_reference(msg->subject, config->gateway.reference_prefix);
 	if (json)
 		g_ptr_array_add(out, classify_result_json(&r, file, FALSE));
@@ -84,11 +85,13 @@ out:
 int cli_classify(const struct config *config, int argc, char **argv)
 {
 	struct rules *rules = NULL;
+	struct pd_model *model = NULL;
 	char *error = NULL;
 	int json = 0, failed = 0, status = EX_OK;
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 
-	if (!rules_load(config->gateway.rules, &rules, &error)) {
+	if (!rules_load(config->gateway.rules, &rules, &error) ||
+	    !gateway_model_load(config, &model, &error)) {
 		fprintf(stderr, "%s\n", error);
 		status = EX_CONFIG;
 		goto out;
@@ -96,7 +99,7 @@ int cli_classify(const struct config *config, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = 1;
-		else if (!classify_file(config, rules, argv[i], json, out))
+		else if (!classify_file(config, rules, model, argv[i], json, out))
 			failed++;
 	}
 	if (json) {
@@ -110,6 +113,7 @@ int cli_classify(const struct config *config, int argc, char **argv)
 out:
 	g_ptr_array_free(out, TRUE);
 	rules_free(&rules);
+	model_free(&model);
 	g_free(error);
 	return status;
 }

@@ -60,10 +60,17 @@ static const struct key_def keys[] = {
 	{ "smtp", "journal_wait", KEY_INT, "120", 1, 86400, OFF(smtp.journal_wait) },
 	{ "store", "database", KEY_PATH, NULL, 0, 0, OFF(store.database) },
 	{ "store", "spool", KEY_PATH, NULL, 0, 0, OFF(store.spool) },
+	/* The model `pdgate train` makes from the team's corrections; preferred to the shipped
+	   one when present. "": trained.model beside the database. */
+	{ "store", "model", KEY_PATH, "", 0, 0, OFF(store.model) },
 	{ "gateway", "reference_prefix", KEY_STRING, "PD", 0, 0, OFF(gateway.reference_prefix) },
 	{ "gateway", "team", KEY_LIST, "", 0, 0, OFF(gateway.team) },
 	{ "gateway", "templates", KEY_PATH, "templates", 0, 0, OFF(gateway.templates) },
 	{ "gateway", "rules", KEY_PATH, "rules/pdgate.rules", 0, 0, OFF(gateway.rules) },
+	/* The model shipped beside the rules ("": the rules alone), and the labelled corpus
+	   it was built from, which `pdgate train` learns from again with the team's cases. */
+	{ "gateway", "model", KEY_PATH, "", 0, 0, OFF(gateway.model) },
+	{ "gateway", "corpus", KEY_PATH, "", 0, 0, OFF(gateway.corpus) },
 	{ "gateway", "deadlines", KEY_PATH, "rules/deadlines.tsv", 0, 0, OFF(gateway.deadlines) },
 	{ "gateway", "exemptions", KEY_PATH, "", 0, 0,
 	  OFF(gateway.exemptions) },
@@ -434,6 +441,13 @@ static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *
 		g_free(c->gateway.exemptions);
 		c->gateway.exemptions = g_build_filename(rules_dir, "exemptions.tsv", NULL);
 		g_free(rules_dir);
+	}
+	/* The trained model lives with the rest of the state. */
+	if (c->store.model != NULL && *c->store.model == '\0' && c->store.database != NULL) {
+		char *state_dir = g_path_get_dirname(c->store.database);
+		g_free(c->store.model);
+		c->store.model = g_build_filename(state_dir, "trained.model", NULL);
+		g_free(state_dir);
 	}
 }
 

@@ -21,6 +21,7 @@ struct gateway {
 	GHashTable *templates;         /* notice name -> struct template */
 	struct case_env env;
 	struct rules *rules;
+	struct pd_model *model;        /* NULL: the rules alone */
 	char *message_id_domain;
 	int lock_fd;
 	int64_t started;               /* 'sending' rows older than this were left by a crash */

@@ -84,29 +84,52 @@ static int reload_env(struct gateway *gw, struct case_env *env, char **error_r)
 	return ret;
 }
 
+int gateway_model_load(const struct config *config, struct pd_model **m_r, char **error_r)
+{
+	const char *path = config->store.model;
+
+	*m_r = NULL;
+	if (!g_file_test(path, G_FILE_TEST_EXISTS))
+		path = config->gateway.model;
+	if (*path == '\0')
+		return 1;
+	return model_load(path, m_r, error_r);
+}
+
+static void log_loaded(const struct gateway *gw)
+{
+	log_info("templates, %u rules, %s%s, the deadline table and bank holidays loaded",
+		 rules_count(gw->rules), gw->model != NULL ? "model " : "no model",
+		 gw->model != NULL ? model_version(gw->model) : "");
+}
+
 int gateway_reload(struct gateway *gw, char **error_r)
 {
 	GHashTable *templates = NULL;
 	struct rules *rules = NULL;
+	struct pd_model *model = NULL;
 	struct case_env env;
 
 	memset(&env, 0, sizeof(env));
 	if (!load_templates(gw, &templates, error_r) ||
 	    !rules_load(gw->config->gateway.rules, &rules, error_r) ||
+	    !gateway_model_load(gw->config, &model, error_r) ||
 	    !reload_env(gw, &env, error_r)) {
 		if (templates != NULL)
 			g_hash_table_unref(templates);
 		rules_free(&rules);
+		model_free(&model);
 		return 0;
 	}
 	g_hash_table_unref(gw->templates);
 	rules_free(&gw->rules);
+	model_free(&gw->model);
 	case_env_free(&gw->env);
 	gw->templates = templates;
 	gw->rules = rules;
+	gw->model = model;
 	gw->env = env;
-	log_info("templates, %u rules, the deadline table and bank holidays loaded",
-		 rules_count(rules));
+	log_loaded(gw);
 	return 1;
 }
 
@@ -162,6 +185,7 @@ int gateway_init(const struct config *config, unsigned flags, struct gateway **g
 	gw->message_id_domain = default_message_id_domain(config);
 	if (!load_templates(gw, &gw->templates, error_r) ||
 	    !rules_load(config->gateway.rules, &gw->rules, error_r) ||
+	    !gateway_model_load(config, &gw->model, error_r) ||
 	    !case_env_load(config, pd_now(), &gw->env, error_r))
 		goto out;
 	if ((flags & GATEWAY_FLAG_POLLER) != 0 && (ret = take_lock(gw, error_r)) != 1)
@@ -187,6 +211,7 @@ void gateway_deinit(struct gateway **gwp)
 	if (gw->templates != NULL)
 		g_hash_table_unref(gw->templates);
 	rules_free(&gw->rules);
+	model_free(&gw->model);
 	case_env_free(&gw->env);
 	g_free(gw->message_id_domain);
 	if (gw->lock_fd >= 0)

@@ -429,7 +429,7 @@ static int intake_classify(struct gateway *gw, struct intake *in)
 	struct classify_result *cls = &in->cls;
 	const struct config *c = gw->config;
 
-	classify_message(gw->rules, in->msg, cls);
+	classify_message_model(gw->rules, gw->model, in->msg, FALSE, cls);
 	in->from_team = in->msg->from_addr != NULL && is_own_address(gw, in->msg->from_addr);
 	in->member = in->msg->from_addr != NULL &&
 		     team_is_member(in->msg->from_addr, c->team.members);

@@ -178,6 +178,18 @@ static const char *const migrations[] = {
 	 ");"
 	 "CREATE INDEX sender_log_recent ON sender_log(sender, received);"
 	 "CREATE INDEX sender_log_storm ON sender_log(storm_id) WHERE storm_id IS NOT NULL;"),
+	/* 11: the models `pdgate train` made and rolled back (issue 14): which version, when,
+	   what it learnt from (the cases' references are also in each case's events). */
+	("CREATE TABLE models ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  version TEXT NOT NULL,"
+	 "  action TEXT NOT NULL CHECK (action IN ('trained','rolled_back')),"
+	 "  trained_on TEXT,"
+	 "  cases INTEGER NOT NULL DEFAULT 0,"
+	 "  at INTEGER NOT NULL"
+	 ");"
+	 "CREATE TRIGGER models_no_update BEFORE UPDATE ON models"
+	 "  BEGIN SELECT RAISE(ABORT, 'the model history is append-only'); END;"),
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
