@@ -96,7 +96,10 @@ int model_trainer_build(const struct model_trainer *t, const char *trained_on, i
 /* k-fold cross-validation of training on everything added: the share of messages whose
    predicted kinds (probability >= 0.5) are exactly their labels, each message predicted by
    the model trained without its fold. Folds are every k-th message, so it is
-   deterministic. */
-double model_trainer_cross_validate(const struct model_trainer *t, int folds);
+   deterministic. The share is returned; 
+   predicted_r, when not NULL, receives each message's predicted kinds (in the order added;
+   g_malloc'd). */
+double model_trainer_cross_validate(const struct model_trainer *t, int folds,
+				    unsigned **predicted_r);
 
 #endif

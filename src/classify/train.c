@@ -226,11 +226,13 @@ static unsigned predict_kinds(const struct pd_model *m, const struct model_featu
 	return kinds;
 }
 
-double model_trainer_cross_validate(const struct model_trainer *t, int folds)
+double model_trainer_cross_validate(const struct model_trainer *t, int folds,
+				    unsigned **predicted_r)
 {
 	const struct example *ex = (const struct example *)t->examples->data;
 	size_t n = t->examples->len, right = 0;
 	int *use = g_new(int, n + 1);
+	unsigned *predicted = g_new0(unsigned, n + 1);
 
 	for (int fold = 0; fold < folds && n > 0; fold++) {
 		for (size_t i = 0; i < n; i++)
@@ -238,11 +240,17 @@ double model_trainer_cross_validate(const struct model_trainer *t, int folds)
 		struct pd_model *m = train_on(t, use, "cross-validation", 0);
 		for (size_t i = 0; i < n; i++) {
 			struct model_features f = { ex[i].ids, NULL, ex[i].n };
-			if (!use[i] && predict_kinds(m, &f) == ex[i].kinds)
-				right++;
+			if (use[i])
+				continue;
+			predicted[i] = predict_kinds(m, &f);
+			right += predicted[i] == ex[i].kinds;
 		}
 		model_free(&m);
 	}
 	g_free(use);
+	if (predicted_r != NULL)
+		*predicted_r = predicted;
+	else
+		g_free(predicted);
 	return n > 0 ? (double)right / (double)n : 0.0;
 }

@@ -27,11 +27,14 @@ struct learner {
 	struct model_trainer *trainer;
 	struct store *store;
 	GArray *case_ids; /* int64_t: the cases learnt from */
+	GPtrArray *names; /* what each message added was (file or reference), in order */
+	GArray *kinds;    /* unsigned: its kinds */
 	size_t corpus, skipped;
 };
 
 /* Add one message (raw bytes) with its kinds. 1, or 0 when it cannot be parsed. */
-static int learn_raw(struct learner *l, const char *raw, size_t len, unsigned kinds)
+static int learn_raw(struct learner *l, const char *name, const char *raw, size_t len,
+		     unsigned kinds)
 {
 	struct mime_message *msg = NULL;
 	struct classify_result r;
@@ -45,6 +48,8 @@ static int learn_raw(struct learner *l, const char *raw, size_t len, unsigned ki
 	classify_message(l->rules, msg, &r);
 	f = model_features_new(msg, &r.rules, FALSE);
 	model_trainer_add(l->trainer, f, kinds);
+	g_ptr_array_add(l->names, g_strdup(name));
+	g_array_append_val(l->kinds, kinds);
 	model_features_free(&f);
 	classify_result_clear(&r);
 	mime_message_free(&msg);
@@ -66,7 +71,7 @@ static void learn_line(struct learner *l, const char *dir, const char *line)
 	path = g_build_filename(dir, cols[0], NULL);
 	if (strchr(cols[0], '/') != NULL ||
 	    !pd_read_file(path, PD_MAX_MESSAGE_SIZE, &raw, &len, &error) ||
-	    !learn_raw(l, raw, len, kinds))
+	    !learn_raw(l, path, raw, len, kinds))
 		goto skip;
 	l->corpus++;
 	goto out;
@@ -146,7 +151,7 @@ static int learn_case(const struct store_labelled *c, void *ctx)
 	size_t len = 0;
 
 	if (c->sha256 != NULL && store_spool_get(l->store, c->sha256, &raw, &len, &error) &&
-	    learn_raw(l, raw, len, c->kinds_mask)) {
+	    learn_raw(l, c->reference, raw, len, c->kinds_mask)) {
 		g_array_append_val(l->case_ids, c->case_id);
 	} else {
 		log_warn("%s: not learnt from (%s)", c->reference,
@@ -214,8 +219,28 @@ out:
 	return ok;
 }
 
+/* Cross-validated accuracy; with list, each message the model gets wrong. */
+static void evaluate(const struct learner *l, int list)
+{
+	unsigned *predicted = NULL;
+	double share = model_trainer_cross_validate(l->trainer, CV_FOLDS, &predicted);
+
+	for (guint i = 0; list && i < l->names->len; i++) {
+		unsigned want = g_array_index(l->kinds, unsigned, i);
+		if (predicted[i] == want)
+			continue;
+		char *w = case_kinds_string(want), *p = case_kinds_string(predicted[i]);
+		printf("%s: %s, predicted %s\n", (char *)l->names->pdata[i], w, p);
+		g_free(w);
+		g_free(p);
+	}
+	printf("%d-fold cross-validation over %zu messages: %.1f%% exact kinds\n", CV_FOLDS,
+	       model_trainer_count(l->trainer), 100.0 * share);
+	g_free(predicted);
+}
+
 struct train_opts {
-	int evaluate, shipped_only, rollback;
+	int evaluate, verbose, shipped_only, rollback;
 	const char *output;
 };
 
@@ -225,6 +250,8 @@ static int parse_opts(int argc, char **argv, struct train_opts *o)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--evaluate") == 0)
 			o->evaluate = 1;
+		else if (strcmp(argv[i], "--list") == 0)
+			o->verbose = 1;
 		else if (strcmp(argv[i], "--shipped") == 0)
 			o->shipped_only = 1;
 		else if (strcmp(argv[i], "--rollback") == 0)
@@ -277,14 +304,16 @@ static int train_and_write(const struct config *c, const struct train_opts *o,
 int cli_train(const struct config *config, int argc, char **argv)
 {
 	struct learner l = { NULL, model_trainer_new(), NULL,
-			     g_array_new(FALSE, FALSE, sizeof(int64_t)), 0, 0 };
+			     g_array_new(FALSE, FALSE, sizeof(int64_t)),
+			     g_ptr_array_new_with_free_func(g_free),
+			     g_array_new(FALSE, FALSE, sizeof(unsigned)), 0, 0 };
 	struct rules *rules = NULL;
 	struct train_opts o;
 	char *error = NULL;
 	int ok = 0, status = EX_SOFTWARE;
 
 	if (!parse_opts(argc, argv, &o)) {
-		fprintf(stderr, "usage: pdgate train [--evaluate] [--shipped] [--output FILE] | "
+		fprintf(stderr, "usage: pdgate train [--evaluate [--list]] [--shipped] [--output FILE] | "
 			"pdgate train --rollback\n");
 		status = EX_USAGE;
 		goto out;
@@ -302,9 +331,7 @@ int cli_train(const struct config *config, int argc, char **argv)
 	if (!(ok = learn_all(config, &o, &l, &error)))
 		goto out;
 	if (o.evaluate)
-		printf("%d-fold cross-validation over %zu messages: %.1f%% exact kinds\n",
-		       CV_FOLDS, model_trainer_count(l.trainer),
-		       100.0 * model_trainer_cross_validate(l.trainer, CV_FOLDS));
+		evaluate(&l, o.verbose);
 	else
 		ok = train_and_write(config, &o, &l, &error);
 out:
@@ -316,6 +343,8 @@ out:
 	rules_free(&rules);
 	model_trainer_free(&l.trainer);
 	g_array_free(l.case_ids, TRUE);
+	g_ptr_array_free(l.names, TRUE);
+	g_array_free(l.kinds, TRUE);
 	store_close(&l.store);
 	return status;
 }
