@@ -23,9 +23,11 @@
 #define MODEL_HASH_BITS 20    /* features are hashed into 2^20 buckets */
 #define MODEL_MIN_CASES 3     /* a feature counts only if this many training messages have it */
 /* Set on a feature id that is a fact (a rule fired, the rules found a kind, the mail is a
-   reply) rather than text: facts weigh 1 each, while the text's features share unit length
-   between them, so that a long letter's words do not drown what the rules found. */
+   reply) rather than text: facts weigh 1 each, while the text's features share a length of
+   MODEL_TEXT_WEIGHT between them, so that neither a long letter's many words nor a short
+   one's few change how much the words count against the rules (4: by cross-validation). */
 #define MODEL_FACT_BIT (1u << 31)
+#define MODEL_TEXT_WEIGHT 4.0
 
 /* One message's features: sorted, unique bucket numbers. With names (model_features_new's
    want_names), names[i] is the feature that hashed to ids[i] ("w:footage", "b:copy my",

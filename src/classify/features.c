@@ -59,6 +59,22 @@ static int is_negation(const char *w)
 	return 0;
 }
 
+/* A crude English stemmer: "deleted", "deleting", "deletes" and "delete" are one word to a
+   model that has seen few of each. */
+static void stem(char *tok)
+{
+	static const char *const suffixes[] = { "ing", "ed", "es", "s", "ly", NULL };
+	size_t len = strlen(tok);
+
+	for (size_t i = 0; suffixes[i] != NULL; i++) {
+		size_t sl = strlen(suffixes[i]);
+		if (len >= sl + 4 && strcmp(tok + len - sl, suffixes[i]) == 0) {
+			tok[len - sl] = '\0';
+			return;
+		}
+	}
+}
+
 /* Numbers say little about the kind and much about the person (dates, references, phone
    numbers): short ones stay (999, 101, s45), longer ones become one token. */
 static void normalise(char *tok)
@@ -103,6 +119,7 @@ static int next_token(const char **pos, char *tok, int *brk)
 	if (n == 0)
 		return 0;
 	normalise(tok);
+	stem(tok);
 	return 1;
 }
 

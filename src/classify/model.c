@@ -107,7 +107,7 @@ static long find(const struct pd_model *m, uint32_t id)
 }
 
 /* The rows of f's features the model knows, and the value of a text feature: training
-   gave every message's known text features unit length together; facts weigh 1. */
+   gave every message's known text features length MODEL_TEXT_WEIGHT together; facts 1. */
 static void known_rows(const struct pd_model *m, const struct model_features *f, long *rows,
 		       double *text_value_r)
 {
@@ -117,7 +117,7 @@ static void known_rows(const struct pd_model *m, const struct model_features *f,
 		rows[i] = r;
 		n_text += r >= 0 && !(f->ids[i] & MODEL_FACT_BIT);
 	}
-	*text_value_r = n_text > 0 ? 1.0 / sqrt((double)n_text) : 0.0;
+	*text_value_r = n_text > 0 ? MODEL_TEXT_WEIGHT / sqrt((double)n_text) : 0.0;
 }
 
 static double value_of(uint32_t id, double text_value)

@@ -8,12 +8,11 @@
 #include <glib.h>
 #include <linear.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define K LABEL_KIND_COUNT
 /* Chosen by cross-validation on the training corpus (`pdgate train --evaluate`). */
-#define TRAIN_C 4.0
+#define TRAIN_C 2.0
 #define TRAIN_EPS 0.001
 /* Rare kinds (portability: 3% of mail) would never reach 0.5: their examples weigh up to
    this many times more, as many as it takes to balance them. */
@@ -107,8 +106,8 @@ static long index_of(const uint32_t *keep, size_t n, uint32_t id)
 }
 
 /* One example as liblinear's sparse row: kept features (1-based indices), text features at
-   1/sqrt(their count) so that they have unit length together, facts at 1 (model.h), then
-   the bias feature at n_keep + 1. */
+   MODEL_TEXT_WEIGHT/sqrt(their count), facts at 1 (model.h), then the bias feature at
+   n_keep + 1. */
 static struct feature_node *row(const struct example *e, const uint32_t *keep, size_t n_keep)
 {
 	struct feature_node *x = g_new(struct feature_node, e->n + 2);
@@ -126,7 +125,7 @@ static struct feature_node *row(const struct example *e, const uint32_t *keep, s
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (x[i].value < 0)
-			x[i].value = 1.0 / sqrt((double)n_text);
+			x[i].value = MODEL_TEXT_WEIGHT / sqrt((double)n_text);
 	}
 	x[n].index = (int)n_keep + 1;
 	x[n++].value = 1.0;
@@ -140,7 +139,7 @@ static void train_kind(struct problem *prob, const unsigned *kinds, int k, size_
 {
 	int pos = 0, labels[2] = { 1, -1 }, lab[2];
 	double weights[2] = { 1.0, 1.0 };
-	struct parameter param = { .solver_type = L2R_LR, .eps = TRAIN_EPS, .C = getenv("PDC") ? atof(getenv("PDC")) : TRAIN_C,
+	struct parameter param = { .solver_type = L2R_LR, .eps = TRAIN_EPS, .C = TRAIN_C,
 				   .nr_weight = 2, .weight_label = labels, .weight = weights };
 	struct model *lm;
 
@@ -155,7 +154,7 @@ static void train_kind(struct problem *prob, const unsigned *kinds, int k, size_
 			w[i * K + k] = 0;
 		return;
 	}
-	weights[0] = MIN(getenv("PDW") ? atof(getenv("PDW")) : MAX_POSITIVE_WEIGHT, (double)(prob->l - pos) / pos);
+	weights[0] = MIN(MAX_POSITIVE_WEIGHT, (double)(prob->l - pos) / pos);
 	lm = train(prob, &param);
 	get_labels(lm, lab);
 	int idx = lab[0] == 1 ? 0 : 1;
