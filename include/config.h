@@ -28,6 +28,7 @@ struct config {
 		char *model, *corpus; /* the shipped model and its corpus, "" when none */
 		char *log_level;
 		char **team;       /* the old name of [team] notify (read into it) */
+		char **staff_domains; /* whose forwards carry a requester's mail (never empty) */
 		int repeat_window_days, identity_reuse_days, max_auto_notices_per_day;
 		/* storms: more than storm_threshold messages in storm_window minutes */
 		int storm_threshold, storm_window;

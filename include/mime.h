@@ -41,6 +41,10 @@ struct mime_message {
 	struct mime_header *headers; /* top-level headers in order */
 	size_t n_headers;
 	char *defects;       /* ";"-separated notes on what was broken and repaired, or NULL */
+	/* A forward: the sender of the mail it carries (an attached message's From, else the
+	   first From: line of a forwarded header block in the text), or NULL. Checked like
+	   from_addr. */
+	char *forwarded_from_name, *forwarded_from_addr;
 };
 
 /* Parse raw (len bytes, need not be NUL-terminated). Returns 1 and *msg_r (free with
@@ -144,6 +148,13 @@ void mime_deinit(void);
    trailing blank lines (with MIME_REPLY_NO_SIGNATURE too, the signature and they go). */
 #define MIME_REPLY_QUOTES_ONLY 0x2
 char *mime_reply_new_text(const char *body, unsigned flags);
+
+/* The sender of the mail forwarded in body (the text, as body_text): the From: line of the
+   first header block after "---------- Forwarded message", "Begin forwarded message:",
+   "-----Original Message-----" or an underscore rule, or of an Outlook block (From: then
+   Sent:, Date:, To: or Subject:), '>' quoting allowed. 1 with *addr_r (checked, lowercase
+   domain) and *name_r (or NULL), g_malloc'd; 0 when there is none. */
+int mime_forwarded_sender(const char *body, char **addr_r, char **name_r);
 
 /* From and Subject of a message mime_parse rejected, for `pdgate quarantine` to show: read
    from the header block only (bounded), unfolded, RFC 2047 decoded, valid UTF-8, at most

@@ -65,6 +65,10 @@ static const struct key_def keys[] = {
 	{ "store", "model", KEY_PATH, "", 0, 0, OFF(store.model) },
 	{ "gateway", "reference_prefix", KEY_STRING, "PD", 0, 0, OFF(gateway.reference_prefix) },
 	{ "gateway", "team", KEY_LIST, "", 0, 0, OFF(gateway.team) },
+	/* Mail from these domains that forwards someone else's mail is the force's staff
+	   passing a request on: the requester is the forwarded mail's sender. "": the domain
+	   of [smtp] from. */
+	{ "gateway", "staff_domains", KEY_LIST, "", 0, 0, OFF(gateway.staff_domains) },
 	{ "gateway", "templates", KEY_PATH, "templates", 0, 0, OFF(gateway.templates) },
 	{ "gateway", "rules", KEY_PATH, "rules/pdgate.rules", 0, 0, OFF(gateway.rules) },
 	/* The model shipped beside the rules ("": the rules alone), and the labelled corpus
@@ -441,6 +445,13 @@ static void apply_all(struct config *c, GKeyFile *kf, const char *dir, GString *
 		g_free(c->gateway.exemptions);
 		c->gateway.exemptions = g_build_filename(rules_dir, "exemptions.tsv", NULL);
 		g_free(rules_dir);
+	}
+	/* Staff write from the force's own domain unless told otherwise. */
+	if (c->gateway.staff_domains != NULL && c->gateway.staff_domains[0] == NULL &&
+	    c->smtp.from != NULL && strchr(c->smtp.from, '@') != NULL) {
+		g_strfreev(c->gateway.staff_domains);
+		c->gateway.staff_domains = g_new0(char *, 2);
+		c->gateway.staff_domains[0] = g_ascii_strdown(strchr(c->smtp.from, '@') + 1, -1);
 	}
 	/* The trained model lives with the rest of the state. */
 	if (c->store.model != NULL && *c->store.model == '\0' && c->store.database != NULL) {

@@ -13,6 +13,37 @@ static const char *reply_address(const struct mime_message *msg)
 	return msg->reply_to_addr != NULL ? msg->reply_to_addr : msg->from_addr;
 }
 
+/* addr is at one of the staff domains (or a subdomain of one). */
+static int is_staff(const struct gateway *gw, const char *addr)
+{
+	const char *domain = addr != NULL ? strrchr(addr, '@') : NULL;
+
+	for (char **d = gw->config->gateway.staff_domains; domain != NULL && *d != NULL; d++) {
+		size_t dl = strlen(domain + 1), sl = strlen(*d);
+		if (g_ascii_strcasecmp(domain + 1, *d) == 0 ||
+		    (dl > sl && domain[dl - sl] == '.' &&
+		     g_ascii_strcasecmp(domain + 1 + dl - sl, *d) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* Who the request is from: for mail a member of staff forwards (not a team member: theirs
+   are commands), the forwarded mail's sender; else the reply address. *name_r borrowed. */
+static const char *requester_of(const struct gateway *gw, const struct intake *in,
+				const char **name_r)
+{
+	const struct mime_message *msg = in->msg;
+
+	if (!in->member && msg->forwarded_from_addr != NULL && is_staff(gw, msg->from_addr) &&
+	    !is_staff(gw, msg->forwarded_from_addr)) {
+		*name_r = msg->forwarded_from_name;
+		return msg->forwarded_from_addr;
+	}
+	*name_r = msg->from_name;
+	return reply_address(msg);
+}
+
 static char *join_references(const struct mime_message *msg)
 {
 	return msg->references != NULL ? g_strjoinv(" ", msg->references) : NULL;
@@ -322,7 +353,7 @@ static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 {
 	const struct mime_message *msg = in->msg;
 	const struct classify_result *cls = &in->cls;
-	const char *rcpt = reply_address(msg);
+	const char *name = NULL, *rcpt = requester_of(gw, in, &name);
 	int known = 0, needed = identity_needed(gw, in, rcpt, &known);
 	char *kinds = case_kinds_string(cls->kinds);
 	int own = rcpt != NULL && is_own_address(gw, rcpt);
@@ -330,7 +361,7 @@ static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 		.prefix = gw->config->gateway.reference_prefix,
 		.year = gateway_year(in->received),
 		.requester_addr = own ? NULL : rcpt,
-		.requester_name = msg->from_name,
+		.requester_name = name,
 		.subject = msg->subject,
 		.received = in->received,
 		.state = case_state_name(needed ? CASE_AWAITING_IDENTITY : CASE_OPEN),
@@ -349,6 +380,9 @@ static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 
 	if (ret == 1)
 		ret = record_opening(gw, in, nc.state, known, error_r);
+	if (ret == 1 && rcpt != reply_address(msg))
+		ret = store_event_add(gw->store, in->case_id, "gateway", "forwarded_by_staff",
+				      msg->from_addr, error_r);
 	if (ret == 1 && nc.requester_addr == NULL)
 		ret = store_event_add(gw->store, in->case_id, "gateway", "no_reply_address",
 				      rcpt == NULL ? "no valid From or Reply-To: acknowledgement not sent"
@@ -419,7 +453,25 @@ static int complaint_as_new_case(struct gateway *gw, struct intake *in)
 		return ret < 0 ? -1 : 1;
 	if (!(earlier.kinds_mask & CASE_KIND_BIT(CLOCK_KIND_COMPLAINT)))
 		in->case_id = 0;
-	store_case_clear(&earlier);	return 1;
+	store_case_clear(&earlier);
+	return 1;
+}
+
+/* A requester's reply on a case is about that case ("here is my passport", "any news?"):
+   it carries the case's kinds, never "other". 1, or -1 on a database error. */
+static int reply_takes_case_kinds(struct gateway *gw, struct intake *in)
+{
+	struct store_case c;
+	int ret;
+
+	if (in->case_id == 0 || in->cls.auto_mail || in->from_team || in->member)
+		return 1;
+	if ((ret = store_case_load(gw->store, in->cls.case_ref, &c, NULL)) != 1)
+		return ret < 0 ? -1 : 1;
+	if (c.kinds_mask != 0)
+		in->cls.kinds = c.kinds_mask;
+	store_case_clear(&c);
+	return 1;
 }
 
 /* Classify, and find the case it continues or the earlier case it may repeat. 1, or -1 when
@@ -440,13 +492,16 @@ static int intake_classify(struct gateway *gw, struct intake *in)
 		in->case_id = 0;
 	if (ret == 0 && !cls->auto_mail && c->gateway.repeat_window_days > 0) {
 		int64_t since = in->received - (int64_t)c->gateway.repeat_window_days * 86400;
-		ret = store_case_find_repeat(gw->store, reply_address(in->msg), cls->kinds, since,
+		const char *name;
+		ret = store_case_find_repeat(gw->store, requester_of(gw, in, &name), cls->kinds, since,
 					     &cls->repeat_of);
 	}
 	if (ret >= 0)
 		ret = complaint_about(gw, in);
 	if (ret >= 0)
 		ret = complaint_as_new_case(gw, in);
+	if (ret >= 0)
+		ret = reply_takes_case_kinds(gw, in);
 	if (ret < 0)
 		return -1;
 	in->cls_json = classify_result_json(cls, NULL, FALSE);

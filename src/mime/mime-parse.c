@@ -66,6 +66,7 @@ struct walk {
 	int too_big;
 	int files_only;      /* MIME_FILES_ATTACHED: only what the sender attached */
 	GMimePart *text[TEXT_SLOTS];
+	InternetAddressList *fwd_from; /* From of the first forwarded message, borrowed */
 	unsigned parts;
 	int stopped;
 };
@@ -211,6 +212,8 @@ static void walk_message_part(struct walk *w, GMimeMessagePart *mp, unsigned dep
 		filename = g_mime_object_get_content_type_parameter(obj, "name");
 	if (filename != NULL || (disp != NULL && g_mime_content_disposition_is_attachment(disp)))
 		add_attachment(w, obj, filename);
+	if (inner != NULL && w->fwd_from == NULL)
+		w->fwd_from = g_mime_message_get_from(inner);
 	/* A forwarded message is passed on whole or not at all, never its files one by one. */
 	if (inner != NULL && !w->files_only)
 		walk_object(w, g_mime_message_get_mime_part(inner), depth + 1, 1);
@@ -254,6 +257,25 @@ static char *slot_text(struct walk *w, int from, int to, struct defects *d, int 
 	return text;
 }
 
+/* Who wrote the forwarded mail: an attached message says in its From; an inline forward in
+   its text's header block. */
+static void fill_forwarded_from(struct mime_message *m, InternetAddressList *from)
+{
+	InternetAddress *ia = from != NULL && internet_address_list_length(from) > 0 ?
+			      internet_address_list_get_address(from, 0) : NULL;
+
+	if (ia != NULL && INTERNET_ADDRESS_IS_MAILBOX(ia)) {
+		m->forwarded_from_addr = mime_addr_normalize(
+			internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia)));
+		if (m->forwarded_from_addr != NULL)
+			m->forwarded_from_name = mime_clean_or_null(internet_address_get_name(ia),
+								    PD_MAX_NAME);
+	}
+	if (m->forwarded_from_addr == NULL)
+		mime_forwarded_sender(m->body_text, &m->forwarded_from_addr,
+				      &m->forwarded_from_name);
+}
+
 /* The body, then the text of a forwarded message after a Gmail-style separator: a request
    forwarded to the mailbox is usually in the attached message, not in "see below". */
 static void fill_body(struct mime_message *m, GMimeMessage *gm, struct defects *d)
@@ -280,6 +302,7 @@ static void fill_body(struct mime_message *m, GMimeMessage *gm, struct defects *
 		m->body_text = fwd;
 		m->body_from_html = fwd != NULL && fwd_html;
 	}
+	fill_forwarded_from(m, w.fwd_from);
 	m->n_attachments = w.attachments->len;
 	m->attachments = (struct mime_attachment *)(void *)g_array_free(w.attachments,
 									 m->n_attachments == 0);
@@ -621,6 +644,8 @@ void mime_message_free(struct mime_message **msg)
 		return;
 	g_free(m->from_name);
 	g_free(m->from_addr);
+	g_free(m->forwarded_from_name);
+	g_free(m->forwarded_from_addr);
 	g_free(m->reply_to_addr);
 	g_free(m->to);
 	g_free(m->subject);

@@ -58,6 +58,9 @@ PDGATE = os.environ.get("PDGATE_BIN") or os.path.join(REPO_ROOT, "build", "pdgat
 TEMPLATES = os.path.join(REPO_ROOT, "templates")
 RULES = os.path.join(REPO_ROOT, "rules", "pdgate.rules")
 DEADLINES = os.path.join(REPO_ROOT, "rules", "deadlines.tsv")
+# The shipped model `make` builds from the corpus, and the corpus `pdgate train` learns from.
+MODEL = os.path.join(REPO_ROOT, "build", "pdgate.model")
+CORPUS = os.path.join(REPO_ROOT, "tests", "corpus")
 
 DOMAINS = ("pdgate.test", "public.test")
 PASSWORD = "Test-Passw0rd"
@@ -831,7 +834,7 @@ service lmtp {{
             },
             "gateway": {
                 "reference_prefix": "PD", "templates": TEMPLATES, "rules": RULES,
-                "deadlines": DEADLINES,
+                "deadlines": DEADLINES, "model": MODEL, "corpus": CORPUS,
                 "message_id_domain": "pdgate.test", "log_level": "info",
             },
             # The team: notifications to a shared address; officer@ acts by mail, its mail
