@@ -97,7 +97,7 @@ int mime_forwarded_sender(const char *body, char **addr_r, char **name_r)
 		if (!is_field(lines[i], "from:"))
 			continue;
 		if ((marker != (size_t)-1 && i - marker <= FROM_WITHIN) || starts_block(lines, i))
-			found = parse_from(unquote(lines[i]) + 5, addr_r, name_r);
+			found = parse_from(unquote(unquote(lines[i]) + 5), addr_r, name_r);
 	}
 	g_strfreev(lines);
 	return found;
