@@ -49,8 +49,8 @@ struct classify_result {
 void classify_message(const struct rules *rules, const struct mime_message *msg,
 		      struct classify_result *r);
 void classify_result_clear(struct classify_result *r);
-/* classify_message with a model (NULL: the same as classify_message): the kinds are those
-   the model gives a probability of at least 0.5, then CLASSIFY_RULE_FORCE applies. explain:
+/* classify_message with a model (NULL: the same as classify_message): the kinds are the
+   model's (model_kinds), then CLASSIFY_RULE_FORCE applies. explain:
    also fill r->why (up to CLASSIFY_MAX_WHY). */
 #define CLASSIFY_MAX_WHY 8
 void classify_message_model(const struct rules *rules, const struct pd_model *model,

@@ -25,9 +25,9 @@
 /* Set on a feature id that is a fact (a rule fired, the rules found a kind, the mail is a
    reply) rather than text: facts weigh 1 each, while the text's features share a length of
    MODEL_TEXT_WEIGHT between them, so that neither a long letter's many words nor a short
-   one's few change how much the words count against the rules (4: by cross-validation). */
+   one's few change how much the words count against the rules (10: by cross-validation). */
 #define MODEL_FACT_BIT (1u << 31)
-#define MODEL_TEXT_WEIGHT 4.0
+#define MODEL_TEXT_WEIGHT 10.0
 
 /* One message's features: sorted, unique bucket numbers. With names (model_features_new's
    want_names), names[i] is the feature that hashed to ids[i] ("w:footage", "b:copy my",
@@ -64,6 +64,12 @@ const char *model_trained_on(const struct pd_model *m);
 /* How many features it keeps. */
 size_t model_feature_count(const struct pd_model *m);
 
+/* The kinds those probabilities give: each at 0.5 or more; when none is, the most likely
+   one if at least MODEL_TOP_MIN (people write to this mailbox to ask for something, and
+   one kind at 0.3 beats "other"). By cross-validation on the training corpus. */
+#define MODEL_TOP_MIN 0.25
+unsigned model_kinds(const double *prob);
+
 /* Each kind's probability (LABEL_KIND_COUNT values, 0..1) for f. Pure. */
 void model_score(const struct pd_model *m, const struct model_features *f, double *prob);
 
@@ -96,7 +102,7 @@ int model_trainer_build(const struct model_trainer *t, const char *trained_on, i
 			struct pd_model **m_r, char **error_r);
 
 /* k-fold cross-validation of training on everything added: the share of messages whose
-   predicted kinds (probability >= 0.5) are exactly their labels, each message predicted by
+   predicted kinds (model_kinds) are exactly their labels, each message predicted by
    the model trained without its fold. Folds are every k-th message, so it is
    deterministic. The share is returned; 
    predicted_r, when not NULL, receives each message's predicted kinds (in the order added;

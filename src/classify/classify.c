@@ -143,12 +143,7 @@ void classify_message_model(const struct rules *rules, const struct pd_model *mo
 	model_score(model, f, r->prob);
 	r->model_version = model_version(model);
 	forced_kinds(&r->rules, &on, &off);
-	r->kinds = 0;
-	for (int k = 0; k < LABEL_KIND_COUNT; k++) {
-		if (r->prob[k] >= 0.5)
-			r->kinds |= 1u << k;
-	}
-	r->kinds = (r->kinds | on) & ~off;
+	r->kinds = (model_kinds(r->prob) | on) & ~off;
 	if (want_why)
 		explain(model, f, r);
 	model_features_free(&f);

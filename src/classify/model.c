@@ -144,6 +144,22 @@ void model_score(const struct pd_model *m, const struct model_features *f, doubl
 	g_free(rows);
 }
 
+unsigned model_kinds(const double *prob)
+{
+	unsigned kinds = 0;
+	int top = 0;
+
+	for (int k = 0; k < K; k++) {
+		if (prob[k] >= 0.5)
+			kinds |= 1u << k;
+		if (prob[k] > prob[top])
+			top = k;
+	}
+	if (kinds == 0 && prob[top] >= MODEL_TOP_MIN)
+		kinds = 1u << top;
+	return kinds;
+}
+
 static int cmp_weight(const void *a, const void *b)
 {
 	double x = fabs(((const struct model_weight *)a)->weight);

@@ -12,11 +12,11 @@
 
 #define K LABEL_KIND_COUNT
 /* Chosen by cross-validation on the training corpus (`pdgate train --evaluate`). */
-#define TRAIN_C 2.0
+#define TRAIN_C 4.0
 #define TRAIN_EPS 0.001
-/* Rare kinds (portability: 3% of mail) would never reach 0.5: their examples weigh up to
-   this many times more, as many as it takes to balance them. */
-#define MAX_POSITIVE_WEIGHT 4.0
+/* Rare kinds (portability: 3% of mail) would never reach 0.5: their examples weigh as many
+   times more as it takes to balance them, up to this. */
+#define MAX_POSITIVE_WEIGHT 16.0
 
 
 struct example {
@@ -211,18 +211,12 @@ int model_trainer_build(const struct model_trainer *t, const char *trained_on, i
 	return 1;
 }
 
-/* The kinds f gets from m: each with probability >= 0.5. */
 static unsigned predict_kinds(const struct pd_model *m, const struct model_features *f)
 {
 	double prob[K];
-	unsigned kinds = 0;
 
 	model_score(m, f, prob);
-	for (int k = 0; k < K; k++) {
-		if (prob[k] >= 0.5)
-			kinds |= 1u << k;
-	}
-	return kinds;
+	return model_kinds(prob);
 }
 
 double model_trainer_cross_validate(const struct model_trainer *t, int folds,

@@ -204,23 +204,29 @@ static void test_rare_words_never_kept(void **state)
 	model_free(&m);
 }
 
-/* The team's corrections change the next classification of a similar message. */
+/* The team's corrections change the next classification of a similar message: "how many
+   times" reads as FOI until the team says that, about their own house, it is access. */
 static void test_corrections_change_the_next_answer(void **state)
 {
-	const char *probe = "Please send me the incident log of the burglary at my house.";
+	const char *probe = "How many times have officers visited my house, and what did they record?";
 	struct sample s[G_N_ELEMENTS(samples) + 4];
 	struct pd_model *before, *after;
 	(void)state;
 
 	memcpy(s, samples, sizeof(samples));
 	before = train(s, G_N_ELEMENTS(samples));
-	s[G_N_ELEMENTS(samples)] = (struct sample){ "Send me the incident log of the burglary at my flat.", ACCESS };
-	s[G_N_ELEMENTS(samples) + 1] = (struct sample){ "The incident log of the burglary at my house please.", ACCESS };
-	s[G_N_ELEMENTS(samples) + 2] = (struct sample){ "I want the incident log for the burglary at my home.", ACCESS };
-	s[G_N_ELEMENTS(samples) + 3] = (struct sample){ "Can I have the incident log, burglary at my house.", ACCESS };
+	s[G_N_ELEMENTS(samples)] = (struct sample){
+		"How many times did officers come to my house last year, what did they record?", ACCESS };
+	s[G_N_ELEMENTS(samples) + 1] = (struct sample){
+		"How many times have police visited my house? I want what they recorded.", ACCESS };
+	s[G_N_ELEMENTS(samples) + 2] = (struct sample){
+		"How many visits to my house were logged, and what did the officers record?", ACCESS };
+	s[G_N_ELEMENTS(samples) + 3] = (struct sample){
+		"How many times were officers sent to my house and what was recorded about me?", ACCESS };
 	after = train(s, G_N_ELEMENTS(s));
-	assert_true(prob_of(after, probe, LABEL_ACCESS) > prob_of(before, probe, LABEL_ACCESS) + 0.1);
+	assert_true(prob_of(before, probe, LABEL_FOI) > prob_of(before, probe, LABEL_ACCESS));
 	assert_true(prob_of(after, probe, LABEL_ACCESS) > 0.5);
+	assert_true(prob_of(after, probe, LABEL_FOI) < 0.5);
 	model_free(&before);
 	model_free(&after);
 }
