@@ -73,8 +73,11 @@ void classify_message(const struct rules *rules, const struct mime_message *msg,
 		r->auto_reason = rules_auto_reason(&r->rules);
 	r->auto_mail = r->auto_reason != NULL;
 	set_indicators(r);
-	if (r->auto_mail)
-		return; /* machine mail exercises no right */
+	if (r->auto_mail) {
+		/* machine mail exercises no right and is written for no one */
+		r->on_behalf = ON_BEHALF_NONE;
+		return;
+	}
 	for (int k = 0; k < LABEL_KIND_COUNT; k++) {
 		if (r->rules.fired[k])
 			r->kinds |= 1u << k;
