@@ -327,6 +327,11 @@ static void read_rows(struct reader *r, struct pd_model *m)
 			m->w[m->n * K + k] = (float)w[k];
 	}
 	next_line(r, "end");
+	/* Nothing after the end: a file appended to or concatenated is not this model. */
+	for (size_t i = r->at; r->error == NULL && r->lines[i] != NULL; i++) {
+		if (*r->lines[i] != '\0')
+			r->error = g_strdup_printf("line %zu: text after the end", i + 1);
+	}
 }
 
 int model_load(const char *path, struct pd_model **m_r, char **error_r)

@@ -291,6 +291,10 @@ static void test_bad_files_refused(void **state)
 		  "restriction portability objection automated_decision foi eir complaint\n"
 		  "hash fnv1a 20\nbias 0 0 0 0 0 0 0 0 0 0\nfeatures 1\n5 1 1 1 1 1 1 1 1 1 1\n",
 		  "expected \"end\"" },
+		{ "pdgate-model 1\nversion v\ntrained-on x\nkinds access rectification erasure "
+		  "restriction portability objection automated_decision foi eir complaint\n"
+		  "hash fnv1a 20\nbias 0 0 0 0 0 0 0 0 0 0\nfeatures 1\n5 1 1 1 1 1 1 1 1 1 1\n"
+		  "end\ngarbage\n", "after the end" },
 	};
 	char *dir = g_dir_make_tmp("pdgate-model-XXXXXX", NULL);
 	char *path = g_build_filename(dir, "bad.model", NULL);
