@@ -72,6 +72,10 @@ char *classify_result_json(const struct classify_result *r, const char *file, in
    "bounce: multipart/report", ...), or NULL when it is ordinary person-written mail. */
 const char *classify_auto_reason(const struct mime_message *msg);
 
+/* The person behind a relay: a Reply-To that is no no-reply address, or, from a no-reply
+   sender, the web form's "Email:" field (mime_form_sender). NULL when neither: borrowed. */
+const char *classify_form_requester(const struct mime_message *msg);
+
 /* Bounces (classify/bounce.c). 1 when msg reports that delivery failed: a delivery-status
    or returned-headers part, a multipart/report that is no read receipt or abuse report, a
    MAILER-DAEMON/postmaster sender, or a bounce subject from a null Return-Path or with

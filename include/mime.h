@@ -45,6 +45,9 @@ struct mime_message {
 	   first From: line of a forwarded header block in the text), or NULL. Checked like
 	   from_addr. */
 	char *forwarded_from_name, *forwarded_from_addr;
+	/* A web form's relay: the "Name:" and "Email:" fields near the top of the text (what a
+	   person typed into the form), or NULL. Checked like from_addr. */
+	char *form_name, *form_addr;
 };
 
 /* Parse raw (len bytes, need not be NUL-terminated). Returns 1 and *msg_r (free with
@@ -155,6 +158,11 @@ char *mime_reply_new_text(const char *body, unsigned flags);
    Sent:, Date:, To: or Subject:), '>' quoting allowed. 1 with *addr_r (checked, lowercase
    domain) and *name_r (or NULL), g_malloc'd; 0 when there is none. */
 int mime_forwarded_sender(const char *body, char **addr_r, char **name_r);
+
+/* The person a web form's relay names: an "Email:" ("E-mail:", "Email address:", "Your
+   email:") field line within the first lines of body, and the "Name:" ("Full name:", "Your
+   name:") field. 1 with *addr_r (checked) and *name_r (or NULL), g_malloc'd; 0 none. */
+int mime_form_sender(const char *body, char **addr_r, char **name_r);
 
 /* From and Subject of a message mime_parse rejected, for `pdgate quarantine` to show: read
    from the header block only (bounded), unfolded, RFC 2047 decoded, valid UTF-8, at most

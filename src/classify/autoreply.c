@@ -26,9 +26,9 @@ static const char *by_auto_submitted(const struct mime_message *msg)
 	/* A web-form relay marks its notification auto-generated but names the person who filled
 	   in the form in Reply-To: that is a real request, and answering a person cannot loop.
 	   Auto-replies (auto-replied) are never excused. */
-	int relay = g_str_has_prefix(t, "auto-generated") && msg->reply_to_addr != NULL &&
-		    (msg->from_addr == NULL ||
-		     g_ascii_strcasecmp(msg->reply_to_addr, msg->from_addr) != 0);
+	const char *person = classify_form_requester(msg);
+	int relay = g_str_has_prefix(t, "auto-generated") && person != NULL &&
+		    (msg->from_addr == NULL || g_ascii_strcasecmp(person, msg->from_addr) != 0);
 	g_free(t);
 	return is_no || relay ? NULL : "Auto-Submitted header";
 }
@@ -86,6 +86,16 @@ static int is_noreply(const char *addr)
 	return 0;
 }
 
+const char *classify_form_requester(const struct mime_message *msg)
+{
+	if (msg->reply_to_addr != NULL && !is_noreply(msg->reply_to_addr))
+		return msg->reply_to_addr;
+	if (msg->from_addr != NULL && is_noreply(msg->from_addr) && msg->form_addr != NULL &&
+	    !is_noreply(msg->form_addr))
+		return msg->form_addr;
+	return NULL;
+}
+
 static const char *by_sender(const struct mime_message *msg)
 {
 	const char *addr = msg->from_addr;
@@ -103,7 +113,7 @@ static const char *by_sender(const struct mime_message *msg)
 		reason = "sender is a list address";
 	/* An address that takes no replies, with no Reply-To naming a person, is a notification
 	   system; web forms that relay a request name the person in Reply-To. */
-	else if (is_noreply(addr) && (msg->reply_to_addr == NULL || is_noreply(msg->reply_to_addr)))
+	else if (is_noreply(addr) && classify_form_requester(msg) == NULL)
 		reason = "sender takes no replies (no-reply address without a person's Reply-To)";
 	g_free(local);
 	return reason;

@@ -7,10 +7,12 @@
 
 #include <string.h>
 
-/* The address we answer: Reply-To (web forms put the requester there), else From. */
+/* The address we answer: Reply-To or, from a no-reply web form, its "Email:" field
+   (classify_form_requester), else From. */
 static const char *reply_address(const struct mime_message *msg)
 {
-	return msg->reply_to_addr != NULL ? msg->reply_to_addr : msg->from_addr;
+	const char *person = classify_form_requester(msg);
+	return person != NULL ? person : msg->from_addr;
 }
 
 /* addr is at one of the staff domains (or a subdomain of one). */
@@ -40,7 +42,8 @@ static const char *requester_of(const struct gateway *gw, const struct intake *i
 		*name_r = msg->forwarded_from_name;
 		return msg->forwarded_from_addr;
 	}
-	*name_r = msg->from_name;
+	*name_r = msg->form_addr != NULL && reply_address(msg) == msg->form_addr ? msg->form_name
+									     : msg->from_name;
 	return reply_address(msg);
 }
 

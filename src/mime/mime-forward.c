@@ -102,3 +102,44 @@ int mime_forwarded_sender(const char *body, char **addr_r, char **name_r)
 	g_strfreev(lines);
 	return found;
 }
+
+/* A form's fields come first: an "Email:" far down a letter is a signature's. */
+#define FORM_WITHIN 40
+
+/* The value of a "Label: value" line whose label is one of labels, or NULL. */
+static const char *field_value(const char *line, const char *const *labels)
+{
+	line = unquote(line);
+	for (size_t i = 0; labels[i] != NULL; i++) {
+		size_t n = strlen(labels[i]);
+		if (g_ascii_strncasecmp(line, labels[i], n) == 0)
+			return line + n;
+	}
+	return NULL;
+}
+
+int mime_form_sender(const char *body, char **addr_r, char **name_r)
+{
+	static const char *const email[] = { "email:", "e-mail:", "email address:",
+					     "e-mail address:", "your email:", NULL };
+	static const char *const name[] = { "name:", "full name:", "your name:", NULL };
+	char **lines;
+	const char *v;
+
+	*addr_r = *name_r = NULL;
+	if (body == NULL)
+		return 0;
+	lines = g_strsplit(body, "\n", FORM_WITHIN + 1);
+	for (size_t i = 0; lines[i] != NULL && i < FORM_WITHIN; i++) {
+		if (*addr_r == NULL && (v = field_value(lines[i], email)) != NULL) {
+			char *value = g_strstrip(g_strdup(v));
+			*addr_r = mime_addr_normalize(value);
+			g_free(value);
+		} else if (*name_r == NULL && (v = field_value(lines[i], name)) != NULL)
+			*name_r = mime_clean_or_null(v, PD_MAX_NAME);
+	}
+	g_strfreev(lines);
+	if (*addr_r == NULL)
+		g_clear_pointer(name_r, g_free);
+	return *addr_r != NULL;
+}

@@ -274,6 +274,7 @@ static void fill_forwarded_from(struct mime_message *m, InternetAddressList *fro
 	if (m->forwarded_from_addr == NULL)
 		mime_forwarded_sender(m->body_text, &m->forwarded_from_addr,
 				      &m->forwarded_from_name);
+	mime_form_sender(m->body_text, &m->form_addr, &m->form_name);
 }
 
 /* The body, then the text of a forwarded message after a Gmail-style separator: a request
@@ -646,6 +647,8 @@ void mime_message_free(struct mime_message **msg)
 	g_free(m->from_addr);
 	g_free(m->forwarded_from_name);
 	g_free(m->forwarded_from_addr);
+	g_free(m->form_name);
+	g_free(m->form_addr);
 	g_free(m->reply_to_addr);
 	g_free(m->to);
 	g_free(m->subject);
