@@ -64,10 +64,12 @@ const char *model_trained_on(const struct pd_model *m);
 /* How many features it keeps. */
 size_t model_feature_count(const struct pd_model *m);
 
-/* The kinds those probabilities give: each at 0.5 or more; when none is, the most likely
-   one if at least MODEL_TOP_MIN (people write to this mailbox to ask for something, and
-   one kind at 0.3 beats "other"). By cross-validation on the training corpus. */
-#define MODEL_TOP_MIN 0.25
+/* The kinds those probabilities give: the most likely one if at least MODEL_TOP_MIN
+   (people write to this mailbox to ask for something: one kind at 0.3 beats "other"), and
+   any other at MODEL_SECOND_MIN or more (most mail asks for one thing: a second kind must
+   be clear). Both by cross-validation on the training corpus. */
+#define MODEL_TOP_MIN 0.15
+#define MODEL_SECOND_MIN 0.65
 unsigned model_kinds(const double *prob);
 
 /* Each kind's probability (LABEL_KIND_COUNT values, 0..1) for f. Pure. */

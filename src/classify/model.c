@@ -149,14 +149,17 @@ unsigned model_kinds(const double *prob)
 	unsigned kinds = 0;
 	int top = 0;
 
-	for (int k = 0; k < K; k++) {
-		if (prob[k] >= 0.5)
-			kinds |= 1u << k;
+	for (int k = 1; k < K; k++) {
 		if (prob[k] > prob[top])
 			top = k;
 	}
-	if (kinds == 0 && prob[top] >= MODEL_TOP_MIN)
-		kinds = 1u << top;
+	if (prob[top] < MODEL_TOP_MIN)
+		return 0;
+	kinds = 1u << top;
+	for (int k = 0; k < K; k++) {
+		if (k != top && prob[k] >= MODEL_SECOND_MIN)
+			kinds |= 1u << k;
+	}
 	return kinds;
 }
 
