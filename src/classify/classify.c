@@ -73,7 +73,8 @@ void classify_message(const struct rules *rules, const struct mime_message *msg,
 	r->auto_mail = r->auto_reason != NULL;
 	set_indicators(r);
 	if (r->auto_mail)
-		return; /* machine mail exercises no right */
+		return; /* machine mail exercises no right (and every prob stays 0) */
+	classify_prob_from_rules(rules, r);
 	for (int k = 0; k < LABEL_KIND_COUNT; k++) {
 		if (r->rules.fired[k])
 			r->kinds |= 1u << k;

@@ -178,6 +178,19 @@ static const char *const migrations[] = {
 	 ");"
 	 "CREATE INDEX sender_log_recent ON sender_log(sender, received);"
 	 "CREATE INDEX sender_log_storm ON sender_log(storm_id) WHERE storm_id IS NOT NULL;"),
+	/* 11: kinds uncertain (branch h14-unc). A case the classifier opened on a guess: what
+	   it was unsure between ("access 0.55, foi 0.48"; NULL: it was sure or the team has
+	   since confirmed) and the day the team promised to confirm by (YYYY-MM-DD, kept for
+	   the record). Whether the team confirmed or corrected the kinds of any case, when and
+	   who: the labelled cases a statistical model is trained on. */
+	("ALTER TABLE cases ADD COLUMN kinds_uncertain TEXT;"
+	 "ALTER TABLE cases ADD COLUMN confirm_by TEXT;"
+	 "ALTER TABLE cases ADD COLUMN kinds_labelled TEXT"
+	 "  CHECK (kinds_labelled IN ('confirmed', 'corrected'));"
+	 "ALTER TABLE cases ADD COLUMN kinds_labelled_at INTEGER;"
+	 "ALTER TABLE cases ADD COLUMN kinds_labelled_by TEXT;"
+	 "CREATE INDEX cases_uncertain ON cases(id) WHERE kinds_uncertain IS NOT NULL;"
+	 "CREATE INDEX cases_labelled ON cases(id) WHERE kinds_labelled IS NOT NULL;"),
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == STORE_SCHEMA_VERSION);
