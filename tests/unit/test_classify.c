@@ -364,8 +364,9 @@ static void test_uncertain_exhaustive(void **state)
 			r.auto_mail = au;
 			int want = oracle_uncertain(r.prob, r.kinds, au, c);
 			if (classify_is_uncertain(&r, c) != want)
-				fail_msg("c %.9g p %.9g %.9g %.9g rest %d fired %#x auto %d: want %d",
-					 c, grid[a], grid[b], grid[d], rest, fired, au, want);
+				fail_msg("c %.9g p %.9g %.9g %.9g rest %d fired %#x auto %d: "
+					 "want %d", c, grid[a], grid[b], grid[d], rest, fired, au,
+					 want);
 			checked++;
 			uncertain += (unsigned)want;
 		}
