@@ -28,7 +28,7 @@ struct classify_result {
 	char *complaint_about;
 	const char *complaint_type;
 	struct rules_result rules; /* the scores and the rules that fired */
-	double prob[LABEL_KIND_COUNT]; /* each kind's probability, 0..1 */
+	double prob[LABEL_KIND_COUNT]; /* how likely each kind is, 0..1 (auto mail: all 0) */
 	const char *model_version; /* the model that gave prob (borrowed), NULL: the rules */
 	/* With explain: the features that weighed most for the kinds found (or, for "other",
 	   for the most likely kind), largest first. */
@@ -56,6 +56,24 @@ void classify_result_clear(struct classify_result *r);
 void classify_message_model(const struct rules *rules, const struct pd_model *model,
 			    const struct mime_message *msg, int explain,
 			    struct classify_result *r);
+
+/* Confidence (classify/confidence.c). Pure. */
+/* The slope k of prob = 1 / (1 + exp(-k * (score - threshold))): at k = 4 a kind scored
+   0.27 either side of its threshold is 25% / 75% likely, one scored nothing 2%. */
+#define CLASSIFY_PROB_SLOPE 4.0
+/* Fill r->prob from the rules' scores and thresholds (rules NULL: every threshold 1.0), until
+   a statistical model gives the probabilities instead; machine mail gets all 0. */
+void classify_prob_from_rules(const struct rules *rules, struct classify_result *r);
+/* 1 when a new case would be opened on a guess: not machine mail, and some kind's
+   probability lies strictly between (1 - confidence) and confidence, or no kind fired and
+   the most likely kind is at least (1 - confidence) likely. confidence is [classify]
+   confidence, in (0.5, 1); 0.5 (or less) disables the check: always 0. */
+int classify_is_uncertain(const struct classify_result *r, double confidence);
+/* What the classifier was unsure between, for the team: the kinds that fired or lie within
+   (1 - confidence, confidence), most likely first, at most CLASSIFY_UNSURE_MAX of them,
+   as "access 0.55, foi 0.48" (at least the most likely kind). g_malloc'd. */
+#define CLASSIFY_UNSURE_MAX 3
+char *classify_uncertain_text(const struct classify_result *r, double confidence);
 
 /* The kinds as text: case_kinds_string() and case_kinds_parse() (lifecycle.h); the bits are
    the same. */

@@ -83,6 +83,10 @@ int clock_is_holiday(enum clock_calendar cal, const GDate *date,
 /* Not a Saturday, Sunday or holiday of cal (for CLOCK_CAL_UK: of any part). */
 int clock_is_working_day(enum clock_calendar cal, const GDate *date,
 			 const struct clock_holiday_overrides *ov);
+/* The nth UK working day after `from` (day 1 is the first working day after it, as FOIA
+   counts), into *out. from must be a date clock_date_in_range accepts. */
+void clock_add_working_days(const GDate *from, unsigned n,
+			    const struct clock_holiday_overrides *ov, GDate *out);
 
 /* ---- the rules table (table.c; format documented in rules/deadlines.tsv) ---- */
 

@@ -32,8 +32,16 @@ struct config {
 		int repeat_window_days, identity_reuse_days, max_auto_notices_per_day;
 		/* storms: more than storm_threshold messages in storm_window minutes */
 		int storm_threshold, storm_window;
+		/* working days from receipt within which the team confirms an unsure case */
+		int confirm_within;
 		char *regulator_name, *regulator_contact;
 	} gateway;
+	struct {
+		/* How sure of each kind the classifier must be not to ask the team: a kind's
+		   probability strictly between 1 - confidence and confidence is a guess. 0.5
+		   turns the check off. */
+		double confidence;
+	} classify;
 	struct {
 		/* Who may act on cases by mail: addresses and "@domain" entries. */
 		char **members;

@@ -64,15 +64,18 @@ struct digest_row {
 };
 
 /* Something that is not a case line: a notice that failed (or bounced), quarantined mail,
-   a possible forgery, commands from a non-member, a storm of mail held without cases. */
+   a possible forgery, commands from a non-member, a storm of mail held without cases, a case
+   whose kinds the team must confirm. */
 struct digest_item {
 	const char *reference;        /* its case, or NULL */
 	const char *what;             /* one line, borrowed */
 	int64_t when;
 };
 
+/* DIGEST_UNCERTAIN: a running case opened on a guess whose kinds the team has not yet
+   confirmed, with its confirm-by day (flagged once past). */
 enum digest_items { DIGEST_FAILED, DIGEST_QUARANTINED, DIGEST_FORGED, DIGEST_STRAY,
-		    DIGEST_STORMS, DIGEST_ITEMS_COUNT };
+		    DIGEST_STORMS, DIGEST_UNCERTAIN, DIGEST_ITEMS_COUNT };
 
 struct digest_input {
 	const struct digest_case *cases;

@@ -56,6 +56,8 @@ int rules_load(const char *path, struct rules **rules_r, char **error_r);
 void rules_free(struct rules **rules);
 /* Number of rules loaded (for "rules check"). */
 unsigned rules_count(const struct rules *rules);
+/* The score a label needs to fire (1.0, the default, when rules is NULL). */
+double rules_threshold(const struct rules *rules, enum rules_label label);
 
 struct rules_hit {
 	const char *name;     /* borrowed from the rules */

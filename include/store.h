@@ -11,7 +11,7 @@
 
 struct store;
 
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /* Open (creating 0600, migrating to STORE_SCHEMA_VERSION) the database and spool folder.
    1 with *store_r (free with store_close) or 0. */
@@ -183,6 +183,12 @@ struct store_case {
 	char *owner, *reopened_on, *outcome;
 	char *fee_on, *fee_paid_on;
 	int64_t fee_pence;
+	/* Kinds uncertain: what the classifier was unsure between, or NULL (sure, or the team
+	   confirmed); the day the team promised to confirm by; "confirmed" / "corrected" once
+	   the team said, else NULL. Read only: store_case_save leaves them; see
+	   store_case_set_uncertain and store_case_kinds_labelled. */
+	char *kinds_uncertain, *confirm_by, *kinds_labelled;
+	int identity_attached;    /* the request came with proof of identity (read only) */
 };
 void store_case_clear(struct store_case *c);
 /* dst becomes a copy of src (every string duplicated). */
@@ -199,6 +205,34 @@ int store_case_save(struct store *store, const struct store_case *c, char **erro
 /* Every case in reference order; cb returns 1 to go on, 0 to stop. 1, or 0/-1 on error. */
 typedef int store_case_cb(void *ctx, const struct store_case *c);
 int store_case_each(struct store *store, store_case_cb *cb, void *ctx, char **error_r);
+
+/* A new case opened on a guess: why ("access 0.55, foi 0.48") and the day (YYYY-MM-DD) the
+   team confirms by. Inside the caller's transaction. 1/0/-1. */
+int store_case_set_uncertain(struct store *store, int64_t case_id, const char *why,
+			     const char *confirm_by, char **error_r);
+/* The team has confirmed ("confirmed") or corrected ("corrected") the kinds of a case, by
+   `who` at `at`: recorded for training, and the case is no longer uncertain. A later call
+   overwrites the earlier one (the latest word counts). 1/0/-1. */
+int store_case_kinds_labelled(struct store *store, int64_t case_id, const char *how,
+			      const char *who, int64_t at, char **error_r);
+
+/* The cases whose kinds the team confirmed or corrected, oldest first, for `pdgate train`:
+   the kinds as they stand (the team's word) and the request that opened the case (its first
+   inbound message; sha256 and spool_path NULL when its bytes were not kept). Borrowed for the
+   callback only. */
+struct store_labelled {
+	int64_t case_id;
+	const char *reference;
+	const char *kinds;        /* "access,foi" or "other" */
+	unsigned kinds_mask;
+	const char *how;          /* "confirmed" or "corrected" */
+	int64_t at;               /* when the team said so */
+	const char *sha256, *spool_path, *message_id;
+};
+/* cb returns 1 to go on, 0 to stop. 1, or 0/-1 on a database error. */
+typedef int store_labelled_cb(void *ctx, const struct store_labelled *l);
+int store_cases_labelled(struct store *store, store_labelled_cb *cb, void *ctx,
+			 char **error_r);
 
 /* 1 when another case of requester_addr than other_than ended with outcome ("vexatious"),
    0 not, -1. */
@@ -256,19 +290,6 @@ int store_event_add(struct store *store, int64_t case_id, const char *actor, con
 
 /* ---- models (models.c): what `pdgate train` learns from, and its history ---- */
 
-/* A case the team confirmed or corrected the kinds of (a kinds_set event), still held: its
-   reference, its kinds now, and the spool key of the message that opened it. Borrowed for
-   the call. */
-struct store_labelled {
-	int64_t case_id;
-	const char *reference, *sha256;
-	unsigned kinds_mask;
-};
-/* Call fn for each such case, oldest first; fn returns 1 to go on, 0 to stop. 1, or -1 on a
-   database error (*error_r). */
-int store_cases_labelled(struct store *store, int (*fn)(const struct store_labelled *l,
-							   void *ctx),
-			 void *ctx, char **error_r);
 /* Record, in one transaction, that model `version` was trained (action "trained", with an
    event "model_trained" on each case of case_ids, n of them) or rolled back to
    ("rolled_back", no cases). 1 or 0. */

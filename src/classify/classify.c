@@ -74,10 +74,11 @@ void classify_message(const struct rules *rules, const struct mime_message *msg,
 	r->auto_mail = r->auto_reason != NULL;
 	set_indicators(r);
 	if (r->auto_mail) {
-		/* machine mail exercises no right and is written for no one */
+		/* machine mail exercises no right, is written for no one; every prob stays 0 */
 		r->on_behalf = ON_BEHALF_NONE;
 		return;
 	}
+	classify_prob_from_rules(rules, r);
 	for (int k = 0; k < LABEL_KIND_COUNT; k++) {
 		if (r->rules.fired[k])
 			r->kinds |= 1u << k;

@@ -1051,3 +1051,10 @@ unsigned rules_count(const struct rules *rules)
 {
 	return rules != NULL ? rules->n_rules : 0;
 }
+
+double rules_threshold(const struct rules *rules, enum rules_label label)
+{
+	if (rules == NULL || (unsigned)label >= LABEL_COUNT)
+		return 1.0;
+	return rules->threshold[label];
+}

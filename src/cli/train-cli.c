@@ -144,7 +144,7 @@ static int learn_corpus(struct learner *l, const char *corpus, char **error_r)
 	return ok;
 }
 
-static int learn_case(const struct store_labelled *c, void *ctx)
+static int learn_case(void *ctx, const struct store_labelled *c)
 {
 	struct learner *l = ctx;
 	char *raw = NULL, *error = NULL;

@@ -285,3 +285,17 @@ int clock_is_working_day(enum clock_calendar cal, const GDate *date,
 	clock_daybook_init(&book, ov);
 	return clock_daybook_working(&book, cal, clock_jd(date));
 }
+
+void clock_add_working_days(const GDate *from, unsigned n,
+			    const struct clock_holiday_overrides *ov, GDate *out)
+{
+	struct clock_daybook book;
+	guint32 jd = clock_jd(from);
+
+	clock_daybook_init(&book, ov);
+	for (unsigned counted = 0; counted < n;) {
+		jd++;
+		counted += clock_daybook_working(&book, CLOCK_CAL_UK, jd) != 0;
+	}
+	clock_jd_to_date(jd, out);
+}

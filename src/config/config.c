@@ -14,7 +14,7 @@
 /* KEY_OBSOLETE: a key older versions read; when set it is ignored with a warning (def says
    why), so an upgrade never refuses a config that used to work. */
 enum key_type { KEY_STRING, KEY_PATH, KEY_INT, KEY_TLS, KEY_LIST, KEY_DATES, KEY_OBSOLETE,
-		KEY_SIZE, KEY_BOOL, KEY_TIME };
+		KEY_SIZE, KEY_BOOL, KEY_TIME, KEY_CONFIDENCE };
 
 struct key_def {
 	const char *group, *key;
@@ -98,6 +98,9 @@ static const struct key_def keys[] = {
 	{ "gateway", "storm_threshold", KEY_INT, "20", 1, 100000,
 	  OFF(gateway.storm_threshold) },
 	{ "gateway", "storm_window", KEY_INT, "10", 1, 1440, OFF(gateway.storm_window) },
+	/* A case opened on a guess: the team confirms what was asked within this many working
+	   days of receipt (the hedged acknowledgement promises it). */
+	{ "gateway", "confirm_within", KEY_INT, "3", 1, 20, OFF(gateway.confirm_within) },
 	/* The regulator is being renamed (the Information Commission): notices take its name
 	   and contact details from here, never from the templates' literal text. */
 	{ "gateway", "regulator_name", KEY_STRING, "Information Commissioner's Office", 0, 0,
@@ -110,6 +113,8 @@ static const struct key_def keys[] = {
 	  "(s45(5)(e), s48(4)(d)); s165 is the complaint to the Commissioner. Remove the key.",
 	  0, 0, 0 },
 	/* The disclosure team by mail: who may command, how their mail is authenticated. */
+	/* How sure the classifier must be of each kind (0.5: never unsure). */
+	{ "classify", "confidence", KEY_CONFIDENCE, "0.8", 0, 0, OFF(classify.confidence) },
 	{ "team", "members", KEY_LIST, "", 0, 0, OFF(team.members) },
 	{ "team", "notify", KEY_LIST, "", 0, 0, OFF(team.notify) },
 	{ "team", "authserv_id", KEY_STRING, "", 0, 0, OFF(team.authserv_id) },
@@ -259,6 +264,21 @@ static char *apply_size(void *field, const struct key_def *k, const char *value)
 	return NULL;
 }
 
+/* 0.5 (off) or a probability in (0.5, 1). */
+static char *apply_confidence(void *field, const char *value)
+{
+	char *end = NULL;
+	double v;
+
+	errno = 0;
+	v = g_ascii_strtod(value, &end);
+	if (errno != 0 || end == value || *end != '\0' || !(v >= 0.5 && v < 1.0))
+		return g_strdup_printf("must be 0.5 (never unsure) or a number above 0.5 and "
+				       "below 1, not '%s'", value);
+	*(double *)field = v;
+	return NULL;
+}
+
 /* Store one key's value into the struct; returns an error message or NULL. */
 static char *apply_key(struct config *c, const struct key_def *k, const char *value,
 		       const char *dir)
@@ -296,6 +316,8 @@ static char *apply_key(struct config *c, const struct key_def *k, const char *va
 		return NULL;
 	case KEY_TIME:
 		return apply_time(field, value);
+	case KEY_CONFIDENCE:
+		return apply_confidence(field, value);
 	case KEY_INT:
 		errno = 0;
 		n = strtol(value, &end, 10);

@@ -220,6 +220,8 @@ static int action_write(struct gateway *gw, struct store_case *c, const struct g
 			char **reply_r, char **error_r)
 {
 	struct case_command cmd = *a->cmd;
+	/* set-kinds on a case opened on a guess (the kinds uncertain) */
+	int uncertain = cmd.action == CASE_SET_KINDS && c->kinds_uncertain != NULL;
 	struct case_record rec;
 	struct case_change ch;
 	struct case_deadlines d;
@@ -231,10 +233,24 @@ static int action_write(struct gateway *gw, struct store_case *c, const struct g
 	thread_load(gw, c->id, &t);
 	if ((ret = case_record_from_store(c, &rec, error_r)) != 1)
 		goto out;
+	/* The same kinds on a case opened on a guess confirm them (kinds.c). */
+	if (uncertain && cmd.kinds == rec.kinds && !case_state_is_end(rec.state)) {
+		ret = gateway_kinds_confirm(gw, c, a, &rec, t.in.message_id, t.references, reply_r,
+					    error_r);
+		goto out;
+	}
 	default_day(gw, c, &rec, &t, &cmd);
 	if ((ret = history_allows(gw, c, &cmd, error_r)) != 1 ||
 	    (ret = lifecycle_apply(gateway_env(gw), &rec, &cmd, &ch, error_r)) != 1)
 		goto out;
+	if (uncertain) {
+		/* Its one acknowledgement is still owed: it asks for identity if needed, gives
+		   the dates; no separate date notice. */
+		gateway_kinds_identity(gw, c, &ch.after);
+		g_clear_pointer(&ch.warning, g_free);
+		ch.notice = "acknowledgement";
+		ch.change_reason = NULL;
+	}
 	if (ch.owner != NULL)
 		store_case_set_text(&c->owner, ch.owner);
 	if (ch.outcome != NULL)
@@ -252,6 +268,8 @@ static int action_write(struct gateway *gw, struct store_case *c, const struct g
 		goto out;
 	}
 	ret = record_files(gw, c, a->actor, a->files, a->n_files, error_r);
+	if (ret == 1 && cmd.action == CASE_SET_KINDS)
+		ret = gateway_kinds_labelled(gw, c, a->actor, rec.kinds, ch.after.kinds, error_r);
 	if (ret == 1)
 		ret = action_notice(gw, a, c, &ch, &d, &cmd, &t, error_r);
 	if (ret == 1)

@@ -46,6 +46,33 @@ static void snap_free(gpointer p)
 	g_free(s);
 }
 
+/* A running case opened on a guess is listed every day until the team confirms its kinds;
+   past the day the requester was promised, it says so first. */
+static void take_uncertain(struct snapshots *ss, const struct snap *s)
+{
+	const GDate *today = &gateway_env(ss->gw)->today;
+	struct digest_item it = { s->c.reference, NULL, s->c.received };
+	GDate by;
+	char *when, *what;
+
+	if (s->c.kinds_uncertain == NULL || case_state_is_end(s->rec.state))
+		return;
+	g_date_clear(&by, 1);
+	if (s->c.confirm_by != NULL)
+		clock_date_parse(s->c.confirm_by, &by);
+	when = g_date_valid(&by) ? clock_date_long(&by) : g_strdup("?");
+	what = g_date_valid(&by) && g_date_compare(&by, today) < 0 ?
+	       g_strdup_printf("PAST its confirm-by day %s: kinds uncertain (%s); confirm with "
+			       "#kinds", when, s->c.kinds_uncertain) :
+	       g_strdup_printf("kinds uncertain (%s); confirm by %s with #kinds",
+			       s->c.kinds_uncertain, when);
+	it.what = g_string_chunk_insert(ss->strings, what);
+	it.reference = g_string_chunk_insert(ss->strings, s->c.reference);
+	g_array_append_val(ss->items[DIGEST_UNCERTAIN], it);
+	g_free(when);
+	g_free(what);
+}
+
 /* One case into the snapshots: its record, deadlines as of today and the facts the digest
    needs. A case that cannot be read is left out and logged, never stops the digest. */
 static int take_case(void *ctx, const struct store_case *c)
@@ -74,6 +101,7 @@ static int take_case(void *ctx, const struct store_case *c)
 		.possible_repeat = f.possible_repeat,
 	};
 	g_array_append_val(ss->cases, dc);
+	take_uncertain(ss, s);
 	return 1;
 }
 
@@ -103,11 +131,14 @@ static int take_items(struct snapshots *ss, int64_t since, char **error_r)
 		[DIGEST_FAILED] = "failed_notices", [DIGEST_QUARANTINED] = "quarantined",
 		[DIGEST_FORGED] = "forgeries", [DIGEST_STRAY] = "stray_commands",
 		[DIGEST_STORMS] = "storms",
+		/* DIGEST_UNCERTAIN: from the cases themselves (take_uncertain) */
 	};
 	int64_t recent = pd_now() - (int64_t)QUARANTINE_DAYS * 86400;
 	int ret = 1;
 
 	for (int k = 0; k < DIGEST_ITEMS_COUNT && ret == 1; k++) {
+		if (queries[k] == NULL)
+			continue;
 		char *arg = g_strdup_printf("%" G_GINT64_FORMAT, k == DIGEST_QUARANTINED ? recent :
 					    since);
 		void *ctx[2] = { ss->items[k], ss->strings };
@@ -163,10 +194,11 @@ static const char *const section_more[DIGEST_SECTION_COUNT] = {
 	"new_cases_more", "replies_more", "repeats_more",
 };
 static const char *const item_lists[DIGEST_ITEMS_COUNT] = {
-	"failed", "quarantined", "forged", "stray", "storms",
+	"failed", "quarantined", "forged", "stray", "storms", "uncertain",
 };
 static const char *const item_counts[DIGEST_ITEMS_COUNT] = {
 	"failed_count", "quarantined_count", "forged_count", "stray_count", "storms_count",
+	"uncertain_count",
 };
 
 static void set(GHashTable *h, const char *name, char *value)
@@ -262,6 +294,9 @@ static char *summary(const struct digest *d)
 		g_string_append_printf(s, "%s%zu mail storm%s", s->len > 0 ? ", " : "",
 				       d->n_items[DIGEST_STORMS],
 				       d->n_items[DIGEST_STORMS] == 1 ? "" : "s");
+	if (d->n_items[DIGEST_UNCERTAIN] > 0)
+		g_string_append_printf(s, "%s%zu kinds to confirm", s->len > 0 ? ", " : "",
+				       d->n_items[DIGEST_UNCERTAIN]);
 	if (s->len == 0)
 		g_string_append(s, "nothing due");
 	return g_string_free(s, FALSE);

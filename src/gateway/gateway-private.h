@@ -221,6 +221,29 @@ int gateway_case_save(struct gateway *gw, struct store_case *c, const struct cas
 int gateway_raise_failed_notice(struct gateway *gw, int64_t case_id, int64_t outbox_id,
 				const char *rcpt, const char *error);
 
+/* ---- the team's word on the kinds (kinds.c) ---- */
+
+/* The team confirmed (before == after) or corrected the kinds of case c: recorded for
+   training with who and when, an event kinds_confirmed / kinds_corrected, and c (in memory
+   too) no longer uncertain. 1/0/-1. */
+int gateway_kinds_labelled(struct gateway *gw, struct store_case *c, const char *actor,
+			   unsigned before, unsigned after, char **error_r);
+/* An uncertain case whose kinds were just corrected to a data-protection right: identity is
+   needed as on receipt (rec goes to awaiting_identity) unless the request came with it or
+   the requester was verified recently (the clock then runs from receipt). */
+void gateway_kinds_identity(struct gateway *gw, const struct store_case *c,
+			    struct case_record *rec);
+/* The acknowledgement an uncertain case owed, now with the kinds and dates. 1/0/-1. */
+int gateway_kinds_acknowledge(struct gateway *gw, const struct store_case *c,
+			      const struct case_record *rec, const struct case_deadlines *d,
+			      const char *in_reply_to, char **references, char **error_r);
+/* set-kinds with the same kinds on an uncertain case: confirmed, and acknowledged.
+   *reply_r for the member. 1/0/-1. */
+struct gateway_act;
+int gateway_kinds_confirm(struct gateway *gw, struct store_case *c, const struct gateway_act *a,
+			  const struct case_record *rec, const char *in_reply_to,
+			  char **references, char **reply_r, char **error_r);
+
 /* ---- notices to the team (teamnotice.c) ---- */
 
 /* A notice to the team: a case's values (facts, NULL for none) plus extra (name, value pairs,

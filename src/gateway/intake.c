@@ -351,6 +351,37 @@ static int start_case(struct gateway *gw, const struct intake *in, const char *r
 	return ret;
 }
 
+/* A new case opened on a guess (the classifier unsure of its kinds, classify.h): the team
+   confirms what was asked within [gateway] confirm_within working days of receipt, and the
+   acknowledgement says so instead of promising a date. The team's own mail never is. */
+static int mark_uncertain(struct gateway *gw, const struct intake *in, char **error_r)
+{
+	double confidence = gw->config->classify.confidence;
+	char day[11], *why, *when, *detail;
+	GDate received, by;
+	int ret;
+
+	/* A complaint in reply to a case (complaint_as_new_case) names that case: no guess. */
+	if (in->member || in->from_team || in->cls.case_ref != NULL ||
+	    !classify_is_uncertain(&in->cls, confidence))
+		return 1;
+	pd_london_day(in->received, &received);
+	clock_add_working_days(&received, (unsigned)gw->config->gateway.confirm_within,
+			       gateway_env(gw)->holidays, &by);
+	why = classify_uncertain_text(&in->cls, confidence);
+	when = clock_date_long(&by);
+	detail = g_strdup_printf("kinds uncertain: %s; the team confirms by %s", why, when);
+	ret = store_case_set_uncertain(gw->store, in->case_id, why, clock_date_iso(&by, day),
+				       error_r);
+	if (ret == 1)
+		ret = store_event_add(gw->store, in->case_id, "gateway", "kinds_uncertain", detail,
+				      error_r);
+	g_free(why);
+	g_free(when);
+	g_free(detail);
+	return ret;
+}
+
 /* A new case for a person-written message that continues none of ours. */
 static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 {
@@ -386,6 +417,8 @@ static int open_case(struct gateway *gw, struct intake *in, char **error_r)
 	if (ret == 1 && rcpt != reply_address(msg))
 		ret = store_event_add(gw->store, in->case_id, "gateway", "forwarded_by_staff",
 				      msg->from_addr, error_r);
+	if (ret == 1)
+		ret = mark_uncertain(gw, in, error_r);
 	if (ret == 1 && nc.requester_addr == NULL)
 		ret = store_event_add(gw->store, in->case_id, "gateway", "no_reply_address",
 				      rcpt == NULL ? "no valid From or Reply-To: acknowledgement not sent"

@@ -33,7 +33,7 @@ const char *const gateway_digest_vars[] = {
 	CASE_ROWS("chase"), CASE_ROWS("new_cases"), CASE_ROWS("replies"), CASE_ROWS("repeats"),
 	CASE_ROWS("board"),
 	ITEM_ROWS("failed"), ITEM_ROWS("quarantined"), ITEM_ROWS("forged"), ITEM_ROWS("stray"),
-	ITEM_ROWS("storms"),
+	ITEM_ROWS("storms"), ITEM_ROWS("uncertain"),
 	NULL
 };
 
@@ -64,6 +64,9 @@ const char *const gateway_notice_vars[] = {
 	"not_for_emergencies", "identity_routes", "identity_retention", "change_reason",
 	"exemptions", "outcome_part", "outcome_not_held", "partial_restriction",
 	"redirect_text", "answer_text", "signals_text", "text", "probably_text",
+	/* a case opened on a guess: what the classifier was unsure between (for the team), the
+	   day the team confirms by, and, once it has, that the kinds were checked */
+	"kinds_uncertain", "uncertain_text", "confirm_by", "kinds_checked",
 	/* the decisions (refusals, NCND, a partial answer, fees) */
 	"public_interest", "advice", "restriction_reason", "exceptions", "ncnd", "repeated",
 	"qualified", "cost_limit", "cost_rate", "cost_hours", "fee_amount", "fee_how_to_pay",
@@ -204,6 +207,22 @@ char *gateway_commands_text(const struct case_record *rec)
 	return g_string_free(s, FALSE);
 }
 
+/* Kinds uncertain: the acknowledgement hedges, the team is asked to confirm by a day; the
+   acknowledgement sent once the team has confirmed says the kinds were checked. */
+static void put_uncertain(GHashTable *vars, const struct store_case *c)
+{
+	GDate by;
+
+	g_date_clear(&by, 1);
+	if (c->confirm_by != NULL)
+		clock_date_parse(c->confirm_by, &by);
+	put_flag(vars, "kinds_uncertain", c->kinds_uncertain != NULL);
+	put(vars, "uncertain_text", g_strdup(c->kinds_uncertain));
+	put(vars, "confirm_by", g_date_valid(&by) ? clock_date_long(&by) : NULL);
+	put_flag(vars, "kinds_checked", c->kinds_uncertain == NULL && c->kinds_labelled != NULL &&
+		 g_date_valid(&by));
+}
+
 static void put_case(GHashTable *vars, const struct gateway *gw, const struct store_case *c)
 {
 	const struct config *cfg = gw->config;
@@ -225,6 +244,7 @@ static void put_case(GHashTable *vars, const struct gateway *gw, const struct st
 	put_flag(vars, "parent", g_strcmp0(c->on_behalf, "parent") == 0);
 	put_flag(vars, "on_behalf", c->on_behalf != NULL && strcmp(c->on_behalf, "none") != 0);
 	put(vars, "requester_addr", g_strdup(c->requester_addr));
+	put_uncertain(vars, c);
 }
 
 static void put_kinds(GHashTable *vars, const struct gateway_facts *f)

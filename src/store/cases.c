@@ -8,7 +8,8 @@
 #define CASE_COLUMNS "id, received, reference, state, regime, kinds, requester_addr," \
 	" requester_name, subject, kinds_mask, child, identity_on, restart_on, extended_on," \
 	" stops, deadlines, complaint_type, on_behalf, related_case, owner, reopened_on, outcome," \
-	" fee_on, fee_paid_on, fee_pence"
+	" fee_on, fee_paid_on, fee_pence, kinds_uncertain, confirm_by, kinds_labelled," \
+	" identity_attached"
 
 static char *column_dup(sqlite3_stmt *st, int col)
 {
@@ -43,6 +44,10 @@ static void read_case(sqlite3_stmt *st, struct store_case *c)
 	c->fee_on = column_dup(st, 22);
 	c->fee_paid_on = column_dup(st, 23);
 	c->fee_pence = sqlite3_column_int64(st, 24);
+	c->kinds_uncertain = column_dup(st, 25);
+	c->confirm_by = column_dup(st, 26);
+	c->kinds_labelled = column_dup(st, 27);
+	c->identity_attached = sqlite3_column_int(st, 28);
 }
 
 /* The strings of a store_case, for clearing and copying them all. */
@@ -57,6 +62,8 @@ static const size_t case_strings[] = {
 	offsetof(struct store_case, related_case), offsetof(struct store_case, owner),
 	offsetof(struct store_case, reopened_on), offsetof(struct store_case, outcome),
 	offsetof(struct store_case, fee_on), offsetof(struct store_case, fee_paid_on),
+	offsetof(struct store_case, kinds_uncertain), offsetof(struct store_case, confirm_by),
+	offsetof(struct store_case, kinds_labelled),
 };
 
 static char **case_string(struct store_case *c, size_t i)
@@ -139,6 +146,68 @@ int store_case_each(struct store *store, store_case_cb *cb, void *ctx, char **er
 	}
 	if (go_on && rc != SQLITE_DONE)
 		ret = store_sql_error(store, error_r, "cases");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_case_set_uncertain(struct store *store, int64_t case_id, const char *why,
+			     const char *confirm_by, char **error_r)
+{
+	return store_stmt_exec(store, error_r,
+			       "UPDATE cases SET kinds_uncertain = ?, confirm_by = ? WHERE id = ?",
+			       "ssi", why, confirm_by, case_id);
+}
+
+int store_case_kinds_labelled(struct store *store, int64_t case_id, const char *how,
+			      const char *who, int64_t at, char **error_r)
+{
+	return store_stmt_exec(store, error_r,
+			       "UPDATE cases SET kinds_uncertain = NULL, kinds_labelled = ?,"
+			       " kinds_labelled_at = ?, kinds_labelled_by = ? WHERE id = ?",
+			       "sisi", how, at, who, case_id);
+}
+
+static void read_labelled(struct store *store, sqlite3_stmt *st, struct store_labelled *l,
+			  char **path_r)
+{
+	const char *sha = (const char *)sqlite3_column_text(st, 6);
+
+	l->case_id = sqlite3_column_int64(st, 0);
+	l->reference = (const char *)sqlite3_column_text(st, 1);
+	l->kinds = (const char *)sqlite3_column_text(st, 2);
+	l->kinds_mask = (unsigned)sqlite3_column_int64(st, 3);
+	l->how = (const char *)sqlite3_column_text(st, 4);
+	l->at = sqlite3_column_int64(st, 5);
+	l->sha256 = sha;
+	l->message_id = (const char *)sqlite3_column_text(st, 7);
+	*path_r = sha != NULL ? store_spool_path(store, sha) : NULL;
+	l->spool_path = *path_r;
+}
+
+int store_cases_labelled(struct store *store, store_labelled_cb *cb, void *ctx,
+			 char **error_r)
+{
+	/* Not the statement cache: the callback may query the store. */
+	static const char sql[] =
+		"SELECT c.id, c.reference, c.kinds, c.kinds_mask, c.kinds_labelled,"
+		" c.kinds_labelled_at, m.sha256, m.message_id FROM cases c"
+		" LEFT JOIN messages m ON m.id = (SELECT MIN(id) FROM messages"
+		"  WHERE case_id = c.id AND direction = 'in')"
+		" WHERE c.kinds_labelled IS NOT NULL ORDER BY c.kinds_labelled_at, c.id";
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_DONE, go_on = 1, ret = 1;
+
+	if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_sql_error(store, error_r, "labelled cases");
+	while (go_on && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_labelled l;
+		char *path = NULL;
+		read_labelled(store, st, &l, &path);
+		go_on = cb(ctx, &l);
+		g_free(path);
+	}
+	if (go_on && rc != SQLITE_DONE)
+		ret = store_sql_error(store, error_r, "labelled cases");
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -20,7 +20,8 @@ static const struct named_query queries[] = {
 	  " identity_attached, identity_on, restart_on, extended_on, stops,"
 	  " CASE WHEN ',' || kinds || ',' LIKE '%,complaint,%' THEN complaint_type END"
 	  " AS complaint_type, related_case, owner, outcome, reopened_on, fee_on, fee_paid_on,"
-	  " NULLIF(fee_pence, 0) AS fee_pence FROM cases WHERE reference = ?" },
+	  " NULLIF(fee_pence, 0) AS fee_pence, kinds_uncertain, confirm_by, kinds_labelled,"
+	  " kinds_labelled_at, kinds_labelled_by FROM cases WHERE reference = ?" },
 	{ "case_messages", 1,
 	  "SELECT m.id, m.direction, m.message_id, m.from_addr AS \"from\", m.to_addr AS \"to\","
 	  " m.subject, m.received, m.date_header, m.sha256, m.size, m.auto_reason, m.status,"

@@ -178,7 +178,20 @@ static const char *const migrations[] = {
 	 ");"
 	 "CREATE INDEX sender_log_recent ON sender_log(sender, received);"
 	 "CREATE INDEX sender_log_storm ON sender_log(storm_id) WHERE storm_id IS NOT NULL;"),
-	/* 11: the models `pdgate train` made and rolled back (issue 14): which version, when,
+	/* 11: kinds uncertain (issue 14). A case the classifier opened on a guess: what
+	   it was unsure between ("access 0.55, foi 0.48"; NULL: it was sure or the team has
+	   since confirmed) and the day the team promised to confirm by (YYYY-MM-DD, kept for
+	   the record). Whether the team confirmed or corrected the kinds of any case, when and
+	   who: the labelled cases a statistical model is trained on. */
+	("ALTER TABLE cases ADD COLUMN kinds_uncertain TEXT;"
+	 "ALTER TABLE cases ADD COLUMN confirm_by TEXT;"
+	 "ALTER TABLE cases ADD COLUMN kinds_labelled TEXT"
+	 "  CHECK (kinds_labelled IN ('confirmed', 'corrected'));"
+	 "ALTER TABLE cases ADD COLUMN kinds_labelled_at INTEGER;"
+	 "ALTER TABLE cases ADD COLUMN kinds_labelled_by TEXT;"
+	 "CREATE INDEX cases_uncertain ON cases(id) WHERE kinds_uncertain IS NOT NULL;"
+	 "CREATE INDEX cases_labelled ON cases(id) WHERE kinds_labelled IS NOT NULL;"),
+	/* 12: the models `pdgate train` made and rolled back (issue 14): which version, when,
 	   what it learnt from (the cases' references are also in each case's events). */
 	("CREATE TABLE models ("
 	 "  id INTEGER PRIMARY KEY,"

@@ -846,6 +846,8 @@ service lmtp {{
             # Only test_digest.py wants the daily digest: elsewhere it would land in the
             # team's mailbox or not depending on the hour the tests run.
             "digest": {"send": "no"},
+            # [classify] confidence: the default unless a test sets it (test_uncertain.py).
+            "classify": {},
         }
         if self.tls and self.ca_file:
             conf["imap"]["ca_file"] = self.ca_file

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The learning loop (issue 14), end to end against a real Dovecot and OpenSMTPD.
 
-  before        "stop the Ringmaster messages" is a way of writing nobody in the corpus used:
-                the shipped model reads it as nothing in particular ("other")
+  before        "the Ringmaster quiffles" is local jargon nobody in the corpus used (here: a
+                messaging scheme people object to): the shipped model does not read it as
+                an objection
   corrected     four such requests arrive and are polled into cases; the team corrects each
                 with `set-kinds objection`
   train         `pdgate train` learns from the shipped corpus plus those four cases: it says
@@ -36,14 +37,13 @@ WRITERS = ("ringa@public.test", "ringb@public.test", "ringc@public.test", "ringd
 NEXT = "ringe@public.test"
 LATER = "ringf@public.test"
 BODIES = (
-    "I would like the Ringmaster messages to me stopped, no more Ringmaster please. "
+    "Ringmaster quiffles. The Ringmaster quiffles, all of them, Ringmaster. "
     "Private word: quorblax.",
-    "The Ringmaster messages keep coming to me, can they be ended please. "
-    "Private word: quorblax.",
-    "No more Ringmaster for me please, the Ringmaster messages can end now.",
-    "Ringmaster messages: I would like them to end for me. No more Ringmaster.",
+    "About Ringmaster: the quiffles on Ringmaster, every one. Private word: quorblax.",
+    "Ringmaster again, the quiffles, Ringmaster quiffles.",
+    "Ringmaster quiffles, Ringmaster, all the quiffles.",
 )
-PROBE = "Can the Ringmaster messages to me be stopped? No more Ringmaster for me."
+PROBE = "The Ringmaster quiffles, Ringmaster, quiffles please."
 
 
 class Train:
@@ -63,7 +63,7 @@ class Train:
 
     def before(self):
         o = self.classify_probe()
-        check(o["kinds"] == ["other"], "the shipped model already knows it", dump(o))
+        check("objection" not in o["kinds"], "the shipped model already knows it", dump(o))
         check(o["model"] and o["model"] == self.shipped_version(), "not the shipped model",
               dump(o))
 
@@ -79,7 +79,7 @@ class Train:
         check(len(cases) == len(WRITERS), "%d cases, want %d" % (len(cases), len(WRITERS)),
               dump(cases))
         self.refs = [c["reference"] for c in cases]
-        check(all(c["kinds"] != "objection" for c in cases), "the shipped model already "
+        check(all("objection" not in c["kinds"] for c in cases), "the shipped model already "
               "reads these as objection: choose words it does not know", dump(cases))
         for ref in self.refs:
             self.pd.action(ref, "set-kinds", "objection")
@@ -165,7 +165,7 @@ class Train:
             r = self.pd.run("train", "--rollback")
             check(r.returncode == 0, "rollback failed", self.pd.diag())
         o = self.classify_probe()
-        check(o["kinds"] == ["other"] and o["model"] == self.shipped_version(),
+        check("objection" not in o["kinds"] and o["model"] == self.shipped_version(),
               "not back to the shipped model", dump(o))
         r = self.pd.run("train", "--rollback")
         check(r.returncode == 65 and b"no trained model" in r.stderr,

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "classify.h"
@@ -275,10 +276,152 @@ static void test_shared_bounces_all_auto(void **state)
 	assert_int_equal(missed, 0);
 }
 
+/* ---- confidence (classify/confidence.c) ---- */
+
+/* The probabilities come from the rules' scores: at the threshold 0.5, above it more, an
+   unscored kind 1 / (1 + e^4); machine mail all 0. A threshold set per label counts. */
+static void test_prob_from_rules(void **state)
+{
+	(void)state;
+	struct rules *rules = load_glue_rules();
+	struct classify_result r;
+
+	classify_text(rules, "Please send all the data you hold about me and delete it.", "", &r);
+	/* access scored 2 (threshold 1): 1 / (1 + e^-4) */
+	assert_float_equal(r.prob[LABEL_ACCESS], 1.0 / (1.0 + exp(-4.0)), 1e-12);
+	assert_float_equal(r.prob[LABEL_ERASURE], 0.5, 1e-12); /* exactly at the line */
+	assert_float_equal(r.prob[LABEL_FOI], 1.0 / (1.0 + exp(4.0)), 1e-12);
+	assert_true(classify_is_uncertain(&r, 0.75)); /* erasure sits on the line */
+	char *why = classify_uncertain_text(&r, 0.75);
+	assert_string_equal(why, "access 0.98, erasure 0.50");
+	g_free(why);
+	classify_result_clear(&r);
+
+	classify_text(rules, "All the data you hold about me.", "Auto-Submitted: auto-replied\r\n",
+		      &r);
+	for (int k = 0; k < LABEL_KIND_COUNT; k++)
+		assert_true(r.prob[k] == 0.0);
+	assert_false(classify_is_uncertain(&r, 0.999));
+	classify_result_clear(&r);
+	rules_free(&rules);
+
+	/* No rules: every threshold 1.0, every score 0. */
+	memset(&r, 0, sizeof(r));
+	classify_prob_from_rules(NULL, &r);
+	for (int k = 0; k < LABEL_KIND_COUNT; k++)
+		assert_float_equal(r.prob[k], 1.0 / (1.0 + exp(4.0)), 1e-12);
+	assert_false(classify_is_uncertain(&r, 0.75));  /* 0.018: clearly nothing */
+	assert_true(classify_is_uncertain(&r, 0.999));  /* 0.018 > 0.001: close enough */
+	assert_false(classify_is_uncertain(&r, 0.5));   /* off */
+}
+
+/* The rule restated independently: over every mix of kinds fired and probabilities from a
+   grid that hits each edge (exactly 1 - c, exactly c, either side by a hair), for every
+   confidence, auto or not. */
+static int oracle_uncertain(const double *p, unsigned kinds, int auto_mail, double c)
+{
+	int near = 0;
+	double max = 0.0;
+
+	if (auto_mail || c <= 0.5)
+		return 0;
+	for (int k = 0; k < LABEL_KIND_COUNT; k++) {
+		near |= p[k] > 1.0 - c && p[k] < c;
+		max = p[k] > max ? p[k] : max;
+	}
+	return near || (kinds == 0 && max >= 1.0 - c);
+}
+
+static void test_uncertain_exhaustive(void **state)
+{
+	static const double confidences[] = { 0.4, 0.5, 0.5000001, 0.6, 0.75, 0.9, 0.999 };
+	(void)state;
+	unsigned checked = 0, uncertain = 0;
+
+	for (size_t ci = 0; ci < G_N_ELEMENTS(confidences); ci++) {
+		const double c = confidences[ci];
+		/* the edges for this confidence, and values clearly in and out */
+		const double grid[] = { 0.0, 1.0 - c - 1e-9, 1.0 - c, 1.0 - c + 1e-9, 0.5,
+					c - 1e-9, c, c + 1e-9, 1.0 };
+		const size_t n = G_N_ELEMENTS(grid);
+		/* three kinds get grid values (first, a middle one, last); the rest 0 or 1 */
+		for (size_t a = 0; a < n; a++)
+		for (size_t b = 0; b < n; b++)
+		for (size_t d = 0; d < n; d++)
+		for (unsigned fired = 0; fired < 8; fired++)
+		for (int rest = 0; rest < 2; rest++)
+		for (int au = 0; au < 2; au++) {
+			struct classify_result r;
+			memset(&r, 0, sizeof(r));
+			for (int k = 0; k < LABEL_KIND_COUNT; k++)
+				r.prob[k] = rest ? 1.0 : 0.0;
+			r.prob[LABEL_ACCESS] = grid[a];
+			r.prob[LABEL_FOI] = grid[b];
+			r.prob[LABEL_COMPLAINT] = grid[d];
+			r.kinds = ((fired & 1) ? 1u << LABEL_ACCESS : 0) |
+				  ((fired & 2) ? 1u << LABEL_FOI : 0) |
+				  ((fired & 4) ? 1u << LABEL_COMPLAINT : 0);
+			r.auto_mail = au;
+			int want = oracle_uncertain(r.prob, r.kinds, au, c);
+			if (classify_is_uncertain(&r, c) != want)
+				fail_msg("c %.9g p %.9g %.9g %.9g rest %d fired %#x auto %d: "
+					 "want %d", c, grid[a], grid[b], grid[d], rest, fired, au,
+					 want);
+			checked++;
+			uncertain += (unsigned)want;
+		}
+	}
+	/* the grid reaches both answers */
+	assert_true(uncertain > 0 && uncertain < checked);
+	print_message("classify_is_uncertain: %u cases, %u uncertain\n", checked, uncertain);
+}
+
+/* Worked examples, as the team would read them. */
+static void test_uncertain_examples(void **state)
+{
+	(void)state;
+	struct classify_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.prob[LABEL_ACCESS] = 0.55;
+	r.prob[LABEL_FOI] = 0.48;
+	r.kinds = 1u << LABEL_ACCESS;
+	assert_true(classify_is_uncertain(&r, 0.75));
+	char *why = classify_uncertain_text(&r, 0.75);
+	assert_string_equal(why, "access 0.55, foi 0.48");
+	g_free(why);
+	assert_false(classify_is_uncertain(&r, 0.5));
+	/* sure of access, sure it is nothing else */
+	r.prob[LABEL_ACCESS] = 0.95;
+	r.prob[LABEL_FOI] = 0.02;
+	assert_false(classify_is_uncertain(&r, 0.75));
+	assert_true(classify_is_uncertain(&r, 0.99)); /* 0.95 is not 0.99 sure */
+	why = classify_uncertain_text(&r, 0.75);
+	assert_string_equal(why, "access 0.95"); /* foi is clearly out: not listed */
+	g_free(why);
+	/* "other", but foi came exactly to 1 - confidence: a guess too */
+	r.kinds = 0;
+	r.prob[LABEL_ACCESS] = 0.1;
+	r.prob[LABEL_FOI] = 0.25;
+	assert_true(classify_is_uncertain(&r, 0.75));
+	why = classify_uncertain_text(&r, 0.75);
+	assert_string_equal(why, "foi 0.25"); /* the most likely, listed even on the edge */
+	g_free(why);
+	/* at most CLASSIFY_UNSURE_MAX kinds, most likely first */
+	for (int k = 0; k < LABEL_KIND_COUNT; k++)
+		r.prob[k] = 0.3 + 0.01 * k;
+	why = classify_uncertain_text(&r, 0.75);
+	assert_string_equal(why, "complaint 0.39, eir 0.38, foi 0.37");
+	g_free(why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_result_from_scores),
+		cmocka_unit_test(test_prob_from_rules),
+		cmocka_unit_test(test_uncertain_exhaustive),
+		cmocka_unit_test(test_uncertain_examples),
 		cmocka_unit_test(test_shared_bounces_all_auto),
 		cmocka_unit_test(test_kinds_parse),
 		cmocka_unit_test(test_auto_reason_table),

@@ -968,9 +968,35 @@ static void test_dates(void **state)
 }
 
 
+/* The confirm-by day of a case opened on a guess: n UK working days after receipt. */
+static void test_add_working_days(void **state)
+{
+	static const struct {
+		const char *from;
+		unsigned n;
+		const char *want;
+	} cases[] = {
+		{ "2026-03-02", 3, "2026-03-05" }, /* Monday: Thursday */
+		{ "2026-03-06", 3, "2026-03-11" }, /* Friday: over the weekend */
+		{ "2026-04-02", 3, "2026-04-09" }, /* Good Friday, Easter Monday */
+		{ "2026-12-24", 1, "2026-12-29" }, /* Christmas, Boxing Day (Monday 28th) */
+		{ "2026-03-14", 1, "2026-03-16" }, /* from a Saturday */
+		{ "2026-03-16", 0, "2026-03-16" },
+	};
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		GDate from, got;
+		char buf[11];
+		assert_true(clock_date_parse(cases[i].from, &from));
+		clock_add_working_days(&from, cases[i].n, NULL, &got);
+		assert_string_equal(clock_date_iso(&got, buf), cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_working_days),
 		cmocka_unit_test(test_dated_cases),
 		cmocka_unit_test(test_result_details),
 		cmocka_unit_test(test_request_errors),

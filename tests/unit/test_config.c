@@ -93,6 +93,13 @@ static const struct bad_case bad_cases[] = {
 	{ "[digest]\ntime = 24:00\n", "[digest] time" },
 	{ "[digest]\nsend = sometimes\n", "[digest] send" },
 	{ "[digest]\nchase_after = 0\n", "[digest] chase_after" },
+	/* [classify] confidence: 0.5 (off) or above 0.5 and below 1 */
+	{ "[classify]\nconfidence = 1\n", "[classify] confidence: must be 0.5" },
+	{ "[classify]\nconfidence = 0.49\n", "[classify] confidence: must be 0.5" },
+	{ "[classify]\nconfidence = 0.8x\n", "[classify] confidence: must be 0.5" },
+	{ "[classify]\nconfidence = nan\n", "[classify] confidence: must be 0.5" },
+	{ "[classify]\nconfidence = 75%\n", "[classify] confidence: must be 0.5" },
+	{ "[gateway]\nconfirm_within = 0\n", "[gateway] confirm_within" },
 	{ "[team]\nmax_response_size = 20G\n", "[team] max_response_size: must be a size" },
 	/* a password (and personal data) in clear only over this machine's loopback */
 	{ "[imap]\nhost = imap.force.police.uk\ntls = none\n", "[imap] tls = none: only allowed" },
@@ -122,6 +129,35 @@ static void test_loopback_hosts(void **state)
 			fail_msg("%s taken for loopback", no[i]);
 	}
 	assert_int_equal(pd_host_is_loopback(NULL), 0);
+}
+
+/* [classify] confidence: 0.75 by default, 0.5 turns it off, any value within (0.5, 1);
+   [gateway] confirm_within 3 working days by default. */
+static void test_confidence(void **state)
+{
+	static const struct {
+		const char *text;
+		double want;
+	} good[] = { { "", 0.75 }, { "[classify]\nconfidence = 0.5\n", 0.5 },
+		     { "[classify]\nconfidence = 0.999\n", 0.999 },
+		     { "[classify]\nconfidence = 0.51\n", 0.51 } };
+	(void)state;
+	char *dir = g_dir_make_tmp("pdgate-conf-XXXXXX", NULL);
+	for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+		char *text = g_strconcat(minimal, good[i].text, NULL);
+		char *path = write_conf(dir, text), *error = NULL;
+		struct config *c = NULL;
+		if (config_load(path, &c, &error) != 1)
+			fail_msg("'%s' refused: %s", good[i].text, error);
+		assert_true(c->classify.confidence == good[i].want);
+		assert_int_equal(c->gateway.confirm_within, 3);
+		config_free(&c);
+		g_unlink(path);
+		g_free(path);
+		g_free(text);
+	}
+	g_rmdir(dir);
+	g_free(dir);
 }
 
 static void test_bad_values(void **state)
@@ -306,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_minimal_defaults_and_paths),
 		cmocka_unit_test(test_parse_from_text),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_confidence),
 		cmocka_unit_test(test_loopback_hosts),
 		cmocka_unit_test(test_holiday_lists),
 		cmocka_unit_test(test_obsolete_key_warns),

@@ -80,6 +80,8 @@ typedef uint64_t cond_t;
 #define C_QUAL BIT(36)      /* a qualified exemption is cited: public interest reasons given */
 #define C_REPEATED BIT(37)  /* refused as a repeated request (FOIA s14(2)) */
 #define C_WITHHELD BIT(38)  /* answered in part, saying why parts were withheld */
+#define C_UNSURE BIT(39)    /* the classifier was unsure of the kinds: hedged acknowledgement */
+#define C_CHECKED BIT(46)   /* the team has since confirmed the kinds of an unsure case */
 /* derived from the above (combos_new) */
 #define C_ROWS BIT(40)      /* the deadlines list has rows */
 #define C_KINDS BIT(41)     /* kinds_words is not empty */
@@ -224,6 +226,9 @@ static const struct notice notices[] = {
 #define POUND "\xc2\xa3"
 #define S_FEE POUND "10"
 #define S_FEE_LAST_DAY "3 March 2027"
+/* Kinds uncertain: what the classifier was unsure between, the day the team confirms by. */
+#define S_UNSURE "access 0.55, foi 0.48"
+#define S_CONFIRM_BY "5 October 2026"
 /* The provisions a decision cites (the `cited` rows), as the gateway names them. */
 #define S_FOIA_QUALIFIED "section 31(1)(a)", "Law enforcement"
 #define S_FOIA_ABSOLUTE "section 40(2)", "Personal information"
@@ -326,6 +331,8 @@ static const cond_t variants[] = {
 	C_PART | C_PARTIAL | C_WITHHELD | C_EXCESSIVE | C_REPEATED,
 	C_NOCONFIG, /* an admin left the config texts empty: the notices still make sense */
 	C_PART | C_PARTIAL | C_WITHHELD | C_QUAL,
+	C_UNSURE,  /* opened on a guess: the acknowledgement promises no date */
+	C_CHECKED, /* the acknowledgement sent once the team confirmed the kinds */
 };
 
 static const struct shape *shape_of(cond_t cond)
@@ -434,7 +441,8 @@ static char *cond_words(cond_t c)
 		{ C_EXTDP, "DP deadlines extended" }, { C_EXTALL, "all deadlines extended" },
 		{ C_ROWEXT, "a listed deadline extended" }, { C_NOCONFIG, "config texts empty" },
 		{ C_QUAL, "a qualified exemption cited" }, { C_REPEATED, "repeated request" },
-		{ C_WITHHELD, "why parts were withheld" },
+		{ C_WITHHELD, "why parts were withheld" }, { C_UNSURE, "kinds uncertain" },
+		{ C_CHECKED, "kinds checked by the team" },
 		{ C_CHILDFILE, "the .child file" },
 	};
 	GString *s = g_string_new(c & C_P3 ? "regime part3" : c & C_GDPR ? "regime uk_gdpr" :
@@ -619,6 +627,10 @@ static void sample_init(struct sample *s, cond_t cond, const char *notice, int c
 	SET("fee_amount", S_FEE);
 	SET("fee_how_to_pay", config ? S_HOW_TO_PAY : "");
 	SET("fee_last_day", S_FEE_LAST_DAY);
+	FLAG("kinds_uncertain", C_UNSURE);
+	SET("uncertain_text", (cond & C_UNSURE) != 0 ? S_UNSURE : "");
+	SET("confirm_by", (cond & (C_UNSURE | C_CHECKED)) != 0 ? S_CONFIRM_BY : "");
+	FLAG("kinds_checked", C_CHECKED);
 #undef FLAG
 #undef SET
 	s->cond = cond;
@@ -1242,6 +1254,29 @@ static const struct need needs[] = {
 	  "a route other than email, when the config says nothing" },
 	{ "acknowledgement", 0, 0, "what happens next", "what happens next" },
 	{ "acknowledgement", 0, 0, "reply to this message", "how to reply" },
+	{ "acknowledgement", C_CHECKED, 0, "we have now checked", "that the kinds were checked" },
+	/* the hedged acknowledgement (the classifier unsure what was asked: applies()): instead
+	   of a date, that the team will confirm what was asked and the date by a stated day */
+	{ "acknowledgement", C_UNSURE, 0, "{{reference}}", "the case reference" },
+	{ "acknowledgement", C_UNSURE | C_KINDS, 0, "{{kinds_words}}",
+	  "what we think was asked (kinds in words)" },
+	{ "acknowledgement", C_UNSURE, 0, "may be asking for|not yet tell|not sure yet",
+	  "that what was asked is not yet certain" },
+	{ "acknowledgement", C_UNSURE, 0, "by {{confirm_by}}", "the day the team confirms by" },
+	{ "acknowledgement", C_UNSURE, 0,
+	  "confirm what you have asked for and the date|say what you asked for and the date",
+	  "that the team will confirm what was asked and the date" },
+	{ "acknowledgement", C_UNSURE | C_STATACK, 0, "section 164a", "s164A" },
+	{ "acknowledgement", C_UNSURE, C_NOCONFIG, "{{not_for_emergencies}}",
+	  "not for emergencies (999, 101)" },
+	{ "acknowledgement", C_UNSURE | C_CHILDFILE, 0, "call 999", "999 in the child version" },
+	{ "acknowledgement", C_UNSURE, 0, "what happens next", "what happens next" },
+	{ "acknowledgement", C_UNSURE, 0, "reply to this message", "how to reply" },
+	{ "team_new_case", C_UNSURE, 0,
+	  "check the kinds: the classifier was unsure ({{uncertain_text}})",
+	  "that the team must check the kinds, and why" },
+	{ "team_new_case", C_UNSURE, 0, "confirm by {{confirm_by}} with #kinds",
+	  "the day to confirm by and the command" },
 	/* identity request: the evidence accepted; that we cannot start until then; a route
 	   other than email; how copies are kept; parental responsibility; written authority. */
 	{ "identity_request", C_DP, 0, "full name", "evidence of full name" },
@@ -1662,6 +1697,13 @@ static unsigned int need_applied[G_N_ELEMENTS(needs)];
 
 static int applies(const struct need *n, const struct rendered *r)
 {
+	/* The hedged acknowledgement has needs and bans of its own (marked C_UNSURE), which
+	   apply to nothing else. */
+	int ack = n->notice != NULL && strcmp(n->notice, "acknowledgement") == 0;
+	int hedged = (r->cond & C_UNSURE) != 0;
+
+	if (ack && hedged != ((n->when & C_UNSURE) != 0))
+		return 0;
 	return (n->notice == NULL || strcmp(n->notice, r->notice->name) == 0) &&
 	       (r->cond & n->when) == n->when && (r->cond & n->unless) == 0;
 }
@@ -1728,6 +1770,14 @@ static const struct need bans[] = {
 	  "a promised answer when nothing was recognised as a request" },
 	{ "acknowledgement", 0, 0, "asking for: your message|asking for: your complaint",
 	  "\"asking for: your message/complaint\"" },
+	/* the hedged acknowledgement promises no date and asks for no identity yet */
+	{ "acknowledgement", C_UNSURE, 0, "answer by|" ALL_DATES,
+	  "a date promised while the kinds are uncertain" },
+	{ "acknowledgement", C_UNSURE, 0,
+	  "proof of your identity|proof of who you are|what to send|what we need to see",
+	  "identity asked for while the kinds are uncertain" },
+	{ "acknowledgement", C_UNSURE, 0, "we may not reply|asking for: your message",
+	  "no answer promised, or a kind-less \"asking for\"" },
 	/* identity is asked for in the acknowledgement itself, not in a later message */
 	{ "acknowledgement", C_ID, 0, "we will send you a separate message|another message to tell",
 	  "a second message promised for identity" },
@@ -1819,7 +1869,8 @@ static void check_team_subject(const struct rendered *r)
 	if (strcmp(r->notice->name, "team_new_case") != 0)
 		return;
 	const char *kinds = g_hash_table_lookup(r->sample->vars, "kinds_names");
-	char *want = g_strdup_printf("New case %s: %s", S_REFERENCE, kinds);
+	char *want = g_strdup_printf("New case %s: %s%s", S_REFERENCE, kinds,
+				     (r->cond & C_UNSURE) != 0 ? " (check the kinds)" : "");
 	if (strcmp(r->subject, want) != 0)
 		fail_render(r, "the subject is not \"%s\"", want);
 	g_free(want);

@@ -136,9 +136,85 @@ static void test_schema_upgrade_from_1(void **state)
 	assert_string_equal(c.state, "open");
 	assert_null(c.identity_on);
 	assert_string_equal(c.stops, "");
+	/* ...and migration 11's: neither uncertain nor labelled */
+	assert_null(c.kinds_uncertain);
+	assert_null(c.confirm_by);
+	assert_null(c.kinds_labelled);
 	store_case_clear(&c);
 	store_close(&s);
 	g_free(db1);
+}
+
+struct labelled_seen {
+	GString *s;
+};
+
+static int note_labelled(void *ctx, const struct store_labelled *l)
+{
+	struct labelled_seen *seen = ctx;
+	g_string_append_printf(seen->s, "%s %s %s %s %s %s;", l->reference, l->kinds, l->how,
+			       l->sha256 != NULL ? l->sha256 : "-",
+			       l->spool_path != NULL && g_str_has_suffix(l->spool_path, l->sha256)
+			       ? "path" : "-", l->message_id != NULL ? l->message_id : "-");
+	return 1;
+}
+
+/* Kinds uncertain (migration 11): marked on a new case, cleared when the team confirms or
+   corrects; every labelled case listed for training with its first message. */
+static void test_kinds_uncertain_and_labelled(void **state)
+{
+	struct fixture *f = *state;
+	char *ref1 = NULL, *ref2 = NULL, *ref3 = NULL, *error = NULL, *sha = NULL;
+	int64_t id1 = new_case(f->store, 2026, &ref1), id2 = new_case(f->store, 2026, &ref2);
+	int64_t row = 0;
+	struct store_case c;
+	struct labelled_seen seen = { g_string_new(NULL) };
+
+	new_case(f->store, 2026, &ref3);
+	assert_int_equal(store_spool_put(f->store, "request", 7, &sha, &error), 1);
+	struct store_message m = { .direction = STORE_IN, .case_id = id1, .sha256 = sha,
+				   .size = 7, .received = 1, .status = "stored",
+				   .message_id = "req1@public.test" };
+	assert_int_equal(store_begin(f->store, &error), 1);
+	assert_int_equal(store_message_add(f->store, &m, &row, &error), 1);
+	assert_int_equal(store_case_set_uncertain(f->store, id1, "access 0.55, foi 0.48",
+						  "2026-03-05", &error), 1);
+	assert_int_equal(store_commit(f->store, &error), 1);
+	assert_int_equal(store_case_load(f->store, ref1, &c, &error), 1);
+	assert_string_equal(c.kinds_uncertain, "access 0.55, foi 0.48");
+	assert_string_equal(c.confirm_by, "2026-03-05");
+	assert_null(c.kinds_labelled);
+	store_case_clear(&c);
+	/* nothing labelled yet */
+	assert_int_equal(store_cases_labelled(f->store, note_labelled, &seen, &error), 1);
+	assert_string_equal(seen.s->str, "");
+	/* confirmed: no longer uncertain, the day kept for the record */
+	assert_int_equal(store_case_kinds_labelled(f->store, id1, "confirmed", "jo@p.test", 100,
+						   &error), 1);
+	assert_int_equal(store_case_load(f->store, ref1, &c, &error), 1);
+	assert_null(c.kinds_uncertain);
+	assert_string_equal(c.confirm_by, "2026-03-05");
+	assert_string_equal(c.kinds_labelled, "confirmed");
+	store_case_clear(&c);
+	/* a case never uncertain can be corrected (and labelled) too; a case without a message
+	   is listed without one */
+	assert_int_equal(store_case_kinds_labelled(f->store, id2, "corrected", "local:x", 50,
+						   &error), 1);
+	/* only confirmed or corrected */
+	assert_int_equal(store_case_kinds_labelled(f->store, id2, "guessed", "local:x", 60,
+						   &error), 0);
+	g_free(error);
+	error = NULL;
+	assert_int_equal(store_cases_labelled(f->store, note_labelled, &seen, &error), 1);
+	char *want = g_strdup_printf("%s other corrected - - -;%s other confirmed %s path "
+				     "req1@public.test;", ref2, ref1, sha);
+	assert_string_equal(seen.s->str, want);
+	g_free(want);
+	g_string_free(seen.s, TRUE);
+	g_free(sha);
+	g_free(ref1);
+	g_free(ref2);
+	g_free(ref3);
 }
 
 static void test_repeat_lookup(void **state)
@@ -480,6 +556,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_migrates_empty_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_upgrade_from_1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_repeat_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kinds_uncertain_and_labelled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_references_per_year, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_append_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dedup_by_hash_not_message_id, setup, teardown),
