@@ -357,11 +357,12 @@ static void translate_all(struct rule *rules, unsigned n, char **exprs, const ch
 static char *cache_path(GPtrArray *pats, GArray *fl, GArray *ids)
 {
 	const char *env = g_getenv("PDGATE_HS_CACHE");
-	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	GChecksum *sum;
 	char *dir, *path, num[32];
 
 	if (env != NULL && env[0] == '\0')
 		return NULL;
+	sum = g_checksum_new(G_CHECKSUM_SHA256);
 	dir = env != NULL ? g_strdup(env)
 			  : g_build_filename(g_get_user_cache_dir(), "pdgate", NULL);
 	g_checksum_update(sum, (const guchar *)hs_version(), -1);
