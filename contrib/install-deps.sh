@@ -2,12 +2,14 @@
 # Install the Debian 12 packages pdgate needs to build, test and demo, only those missing.
 # Idempotent; needs root (or sudo) only when something is missing.
 # libclang-rt-14-dev: libFuzzer and the sanitizer runtimes for `make fuzz` (only a Recommends
-# of clang on Debian 12, and recommends are not installed here).
+# of clang on Debian 12, and recommends are not installed here). libhyperscan-dev: amd64 only.
 set -eu
 PKGS="build-essential pkg-config clang libetpan-dev libcurl4-gnutls-dev libgnutls28-dev
 libgmime-3.0-dev libjson-glib-dev libsqlite3-dev libcmocka-dev sqlite3 dovecot-imapd dovecot-lmtpd opensmtpd
 openssl python3 valgrind libpython3.11-testsuite faketime libcairo2-dev chromium fonts-dejavu-core time
 libclang-rt-14-dev liblinear-dev"
+# Hyperscan (the rules' regexes) exists for amd64 only; elsewhere the build uses GRegex alone.
+[ "$(dpkg --print-architecture)" = amd64 ] && PKGS="$PKGS libhyperscan-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

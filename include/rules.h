@@ -18,6 +18,13 @@
      score NAME LABEL=N [LABEL=N ...]  what the rule adds to which labels (N may be negative)
    Regexes are PCRE via GRegex, always case-insensitive and Unicode; /.../ may be followed by
    flags from "sx" only. Rule names are [A-Z][A-Z0-9_]*, unique across all files.
+   Matching: the subject, body and rawbody regexes of the set are compiled into one Hyperscan
+   database per text (built with libhs, PDGATE_HYPERSCAN), so one scan of a text finds them
+   all; GRegex remains the reference and runs what Hyperscan would read differently
+   (lookarounds, '$', backreferences, what Hyperscan rejects: listed by rules_engine_get) and
+   any text holding a non-ASCII letter, number or space (src/classify/rules-hs.c says why).
+   Results are the same either way. PDGATE_NO_HYPERSCAN=1 in the environment of rules_load
+   (or at build time: `make PDGATE_NO_HYPERSCAN=1`) runs everything on GRegex.
    Labels: the kinds (access rectification erasure restriction portability objection
    automated_decision foi eir complaint) and the indicators auto, identity_attached, child,
    vague, on_behalf_solicitor, on_behalf_parent, on_behalf_other, regime_law_enforcement,
@@ -53,11 +60,30 @@ struct rules;
    duplicate rule name, meta referring to an unknown rule or forming a cycle, score for an
    unknown label, include loop or missing file, score without a test...). */
 int rules_load(const char *path, struct rules **rules_r, char **error_r);
+enum rules_engine {
+	RULES_ENGINE_AUTO,  /* Hyperscan where built in and not disabled, GRegex for the rest */
+	RULES_ENGINE_GREGEX /* GRegex only (the reference; tests and benchmarks compare) */
+};
+/* rules_load choosing the engine. */
+int rules_load_engine(const char *path, enum rules_engine engine, struct rules **rules_r,
+		      char **error_r);
 void rules_free(struct rules **rules);
 /* Number of rules loaded (for "rules check"). */
 unsigned rules_count(const struct rules *rules);
 /* The score a label needs to fire (1.0, the default, when rules is NULL). */
 double rules_threshold(const struct rules *rules, enum rules_label label);
+
+/* How the subject, body and rawbody regexes run (for "rules check" and the start-up log). */
+struct rules_engine_info {
+	unsigned n_text_regexes; /* subject, body and rawbody rules */
+	unsigned n_hyperscan;    /* of those, decided by Hyperscan alone */
+	unsigned n_gregex;       /* the others: GRegex (some only when Hyperscan finds a hint) */
+	const char *off;         /* why Hyperscan is not used at all (static), or NULL */
+	/* with Hyperscan: one "NAME (reason)" per rule left to GRegex; borrowed from rules */
+	const char *const *notes;
+	unsigned n_notes;
+};
+void rules_engine_get(const struct rules *rules, struct rules_engine_info *info);
 
 struct rules_hit {
 	const char *name;     /* borrowed from the rules */
@@ -73,7 +99,9 @@ struct rules_result {
 	size_t n_hits;
 };
 
-/* Evaluate every rule against msg. Fills *result (free with rules_result_clear). Pure. */
+/* Evaluate every rule against msg. Fills *result (free with rules_result_clear). Pure, and
+   safe to call from several threads at once on one rules object (Hyperscan scratch comes
+   from a pool in the rules, see rules-hs.c). */
 void rules_eval(const struct rules *rules, const struct mime_message *msg,
 		struct rules_result *result);
 void rules_result_clear(struct rules_result *result);

@@ -1,8 +1,10 @@
 /* classify/rules-eval: runs the compiled rules against one parsed message. Pure, no I/O.
    Trusts the struct from mime (valid UTF-8, bounded) and the rules as compiled by
    rules-parse.c (every regex compiled, every meta resolved, metas in dependency order).
-   Each text a rule looks at is made once per message; rules only run GRegex over them.
-   The `body` text is mime_reply_new_text's (quoted replies removed by mime). */
+   Each text a rule looks at is made once per message. Subject, body and rawbody are each
+   scanned once by Hyperscan (rules-hs.c) when the rules have it; a rule runs GRegex only
+   when Hyperscan cannot decide it. The `body` text is mime_reply_new_text's (quoted replies
+   removed by mime). */
 #include "rules-private.h"
 
 #include <string.h>
@@ -15,6 +17,8 @@
 struct texts {
 	const struct mime_message *msg;
 	const char *subject, *from, *body, *rawbody;
+	int covered[TEXT_COUNT]; /* Hyperscan scanned it: hs_hit holds its rules' results */
+	unsigned char *hs_hit;   /* per rule: its Hyperscan expression matched */
 	unsigned long words;
 	char *owned_body, *owned_from;
 };
@@ -104,15 +108,39 @@ static int match_attachment(const struct rule *r, const struct mime_message *msg
 	return 0;
 }
 
-static int test_fires(const struct rule *r, const struct texts *t)
+/* Scan each text once with its Hyperscan database (hit: zeroed, one byte per rule). */
+static void texts_scan(struct texts *t, const struct rules *rules, unsigned char *hit)
+{
+	const char *text[TEXT_COUNT] = { t->subject, t->body, t->rawbody };
+
+	t->hs_hit = hit;
+	if (rules->hs == NULL)
+		return;
+	memset(hit, 0, rules->n_rules);
+	for (unsigned k = 0; k < TEXT_COUNT; k++)
+		t->covered[k] = rules_hs_scan(rules->hs, (enum rules_text)k, text[k], hit);
+}
+
+/* A subject, body or rawbody rule: Hyperscan's answer where it has one, else GRegex. */
+static int text_fires(const struct rule *r, unsigned i, const struct texts *t,
+		      enum rules_text kind, const char *text)
+{
+	if (r->engine != ENGINE_GREGEX && t->covered[kind]) {
+		if (r->engine == ENGINE_HS || !t->hs_hit[i])
+			return t->hs_hit[i];
+	}
+	return match(r->re, text);
+}
+
+static int test_fires(const struct rule *r, unsigned i, const struct texts *t)
 {
 	switch (r->kind) {
 	case RULE_SUBJECT:
-		return match(r->re, t->subject);
+		return text_fires(r, i, t, TEXT_SUBJECT, t->subject);
 	case RULE_BODY:
-		return match(r->re, t->body);
+		return text_fires(r, i, t, TEXT_BODY, t->body);
 	case RULE_RAWBODY:
-		return match(r->re, t->rawbody);
+		return text_fires(r, i, t, TEXT_RAWBODY, t->rawbody);
 	case RULE_FROM:
 		return match(r->re, t->from);
 	case RULE_HEADER:
@@ -182,17 +210,19 @@ static void result_fill(const struct rules *rules, const unsigned char *fired,
 void rules_eval(const struct rules *rules, const struct mime_message *msg,
 		struct rules_result *result)
 {
-	/* At most RULES_MAX_RULES bytes: on the stack, so a message costs no allocation here. */
-	unsigned char fired[RULES_MAX_RULES];
+	/* At most RULES_MAX_RULES bytes each: on the stack, so a message costs no allocation
+	   here. */
+	unsigned char fired[RULES_MAX_RULES], hit[RULES_MAX_RULES];
 	struct texts t;
 
 	memset(result, 0, sizeof(*result));
 	if (rules == NULL || rules->n_rules == 0)
 		return;
 	texts_init(&t, rules, msg);
+	texts_scan(&t, rules, hit);
 	for (unsigned i = 0; i < rules->n_rules; i++) {
 		const struct rule *r = &rules->rules[i];
-		fired[i] = r->kind != RULE_META && test_fires(r, &t);
+		fired[i] = r->kind != RULE_META && test_fires(r, i, &t);
 	}
 	for (unsigned i = 0; i < rules->n_metas; i++) {
 		unsigned m = rules->meta_order[i];

@@ -114,6 +114,8 @@ static void rule_clear(struct rule *r)
 	g_free(r->name);
 	g_free(r->header);
 	g_free(r->describe);
+	g_free(r->pattern);
+	g_free(r->engine_note);
 	if (r->re != NULL)
 		g_regex_unref(r->re);
 	rules_meta_free(r->meta);
@@ -229,7 +231,7 @@ static int header_name_is_valid(const char *s)
 
 /* The flags word after the closing slash, and nothing after it. */
 static int take_flags(struct loader *l, struct pos at, const char *name, char *p,
-		      GRegexCompileFlags *flags)
+		      GRegexCompileFlags *flags, unsigned *re_flags)
 {
 	char *end = p + strcspn(p, " \t"), *rest = skip_ws(end);
 
@@ -241,8 +243,10 @@ static int take_flags(struct loader *l, struct pos at, const char *name, char *p
 	for (const char *f = p; *f != '\0'; f++) {
 		if (*f == 's') {
 			*flags |= G_REGEX_DOTALL;
+			*re_flags |= RULE_RE_DOTALL;
 		} else if (*f == 'x') {
 			*flags |= G_REGEX_EXTENDED;
+			*re_flags |= RULE_RE_EXTENDED;
 		} else {
 			pos_error(l, at, "%s: unknown regex flags \"%s\" (only s and x)", name, p);
 			return 0;
@@ -251,11 +255,14 @@ static int take_flags(struct loader *l, struct pos at, const char *name, char *p
 	return 1;
 }
 
-/* "/RE/flags" to the end of the line: the compiled regex, or NULL after reporting why.
+/* "/RE/flags" to the end of the line: the compiled regex (and into *r the pattern and flags,
+   for Hyperscan, when r is not NULL), or NULL after reporting why.
    \/ inside is left to PCRE, which reads it as '/'. */
-static GRegex *take_regex(struct loader *l, struct pos at, const char *name, char *p)
+static GRegex *take_regex(struct loader *l, struct pos at, const char *name, char *p,
+			  struct rule *r)
 {
 	GRegexCompileFlags flags = G_REGEX_CASELESS | G_REGEX_OPTIMIZE;
+	unsigned re_flags = 0;
 	GError *err = NULL;
 	GRegex *re = NULL;
 	char *q;
@@ -278,12 +285,15 @@ static GRegex *take_regex(struct loader *l, struct pos at, const char *name, cha
 		pos_error(l, at, "%s: empty regex", name);
 		return NULL;
 	}
-	if (!take_flags(l, at, name, q + 1, &flags))
+	if (!take_flags(l, at, name, q + 1, &flags, &re_flags))
 		return NULL;
 	re = g_regex_new(p + 1, flags, 0, &err);
 	if (re == NULL) {
 		pos_error(l, at, "%s: bad regex: %s", name, err->message);
 		g_error_free(err);
+	} else if (r != NULL) {
+		r->pattern = g_strdup(p + 1);
+		r->re_flags = re_flags;
 	}
 	return re;
 }
@@ -468,7 +478,7 @@ static void parse_regex_rule(struct loader *l, struct pos at, const struct direc
 		return;
 	/* Defined even when its regex is bad, so metas using it report nothing more. */
 	r = add_rule(l, at, name, d->kind);
-	re = take_regex(l, at, name, args);
+	re = take_regex(l, at, name, args, r);
 	if (r != NULL)
 		r->re = re;
 	else if (re != NULL)
@@ -512,7 +522,7 @@ static void parse_header_rule(struct loader *l, struct pos at, const struct dire
 	else if (op == NULL || strcmp(op, "=~") != 0)
 		pos_error(l, at, "%s: expected =~ /regex/ or exists:Header-Name", name);
 	else
-		re = take_regex(l, at, name, args);
+		re = take_regex(l, at, name, args, NULL);
 	if (r != NULL) {
 		r->header = g_strdup(header);
 		r->re = re;
@@ -1007,7 +1017,27 @@ static struct rules *loader_finish(struct loader *l)
 	return rules;
 }
 
+/* The Hyperscan databases, unless engine or the build says GRegex; the notes list. */
+static void build_engine(struct rules *rules, enum rules_engine engine)
+{
+	rules->notes = g_ptr_array_new();
+	rules->hs_off = engine == RULES_ENGINE_GREGEX ? "GRegex only, as asked"
+						      : rules_hs_unavailable();
+	if (rules->hs_off == NULL)
+		rules->hs = rules_hs_build(rules->rules, rules->n_rules, &rules->hs_off);
+	for (unsigned i = 0; rules->hs != NULL && i < rules->n_rules; i++) {
+		if (rules->rules[i].engine_note != NULL)
+			g_ptr_array_add(rules->notes, rules->rules[i].engine_note);
+	}
+}
+
 int rules_load(const char *path, struct rules **rules_r, char **error_r)
+{
+	return rules_load_engine(path, RULES_ENGINE_AUTO, rules_r, error_r);
+}
+
+int rules_load_engine(const char *path, enum rules_engine engine, struct rules **rules_r,
+		      char **error_r)
 {
 	struct loader l;
 	char *real = realpath(path, NULL);
@@ -1027,6 +1057,7 @@ int rules_load(const char *path, struct rules **rules_r, char **error_r)
 		goto out;
 	}
 	*rules_r = loader_finish(&l);
+	build_engine(*rules_r, engine);
 	ret = 1;
 out:
 	g_free(text);
@@ -1039,6 +1070,9 @@ void rules_free(struct rules **rules)
 {
 	if (*rules == NULL)
 		return;
+	rules_hs_free(&(*rules)->hs);
+	if ((*rules)->notes != NULL)
+		g_ptr_array_unref((*rules)->notes);
 	for (unsigned i = 0; i < (*rules)->n_rules; i++)
 		rule_clear(&(*rules)->rules[i]);
 	g_free((*rules)->rules);
@@ -1057,4 +1091,20 @@ double rules_threshold(const struct rules *rules, enum rules_label label)
 	if (rules == NULL || (unsigned)label >= LABEL_COUNT)
 		return 1.0;
 	return rules->threshold[label];
+}
+
+void rules_engine_get(const struct rules *rules, struct rules_engine_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->off = rules->hs_off;
+	info->notes = (const char *const *)rules->notes->pdata;
+	info->n_notes = rules->notes->len;
+	for (unsigned i = 0; i < rules->n_rules; i++) {
+		const struct rule *r = &rules->rules[i];
+		if (r->kind != RULE_SUBJECT && r->kind != RULE_BODY && r->kind != RULE_RAWBODY)
+			continue;
+		info->n_text_regexes++;
+		info->n_hyperscan += r->engine == ENGINE_HS;
+	}
+	info->n_gregex = info->n_text_regexes - info->n_hyperscan;
 }

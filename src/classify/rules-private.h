@@ -25,10 +25,21 @@ struct meta_node {
 	unsigned n_kids;
 };
 
+/* How a subject, body or rawbody rule's regex runs (rules-hs.c). */
+enum rule_engine {
+	ENGINE_GREGEX = 0,  /* GRegex on every message */
+	ENGINE_HS,          /* Hyperscan decides alone (texts it covers) */
+	ENGINE_HS_PREFILTER /* GRegex, only when Hyperscan finds the regex minus its lookarounds */
+};
+
 struct rule {
 	char *name;
 	enum rule_kind kind;
 	GRegex *re;            /* regex kinds and RULE_HEADER */
+	char *pattern;         /* the regex as written, between the slashes (for Hyperscan) */
+	unsigned re_flags;     /* RULE_RE_DOTALL, RULE_RE_EXTENDED */
+	enum rule_engine engine;
+	char *engine_note;     /* why not ENGINE_HS, "NAME (reason)"; NULL for ENGINE_HS */
 	char *header;          /* RULE_HEADER, RULE_HEADER_EXISTS */
 	int words_less;        /* RULE_BODY_WORDS: 1 for "<", 0 for ">" */
 	unsigned long words;   /* RULE_BODY_WORDS */
@@ -40,6 +51,14 @@ struct rule {
 	unsigned file, line;
 };
 
+#define RULE_RE_DOTALL 1u
+#define RULE_RE_EXTENDED 2u
+
+/* The texts a Hyperscan database is built for. */
+enum rules_text { TEXT_SUBJECT, TEXT_BODY, TEXT_RAWBODY, TEXT_COUNT };
+
+struct rules_hs;
+
 struct rules {
 	struct rule *rules;    /* file order */
 	unsigned n_rules;
@@ -47,9 +66,30 @@ struct rules {
 	unsigned n_metas;
 	double threshold[LABEL_COUNT];
 	int need_words;        /* some body_words rule: count the words of each message */
+	struct rules_hs *hs;   /* NULL: every regex runs on GRegex */
+	const char *hs_off;    /* why hs is NULL (static text), or NULL */
+	GPtrArray *notes;      /* char *: engine_note of each rule not decided by Hyperscan */
 };
 
 /* Free a meta expression tree. NULL-safe. */
 void rules_meta_free(struct meta_node *node);
+
+/* ---- rules-hs.c: Hyperscan (built with PDGATE_HYPERSCAN), GRegex semantics kept ----
+   A text is "covered" when it holds no non-ASCII letter, number, mark or space: there
+   Hyperscan's ASCII \b \w \s \d equal GRegex's Unicode ones, and its result is exact.
+   An uncovered text runs its rules on GRegex, as without Hyperscan. */
+
+/* NULL when Hyperscan can be used, else why not (static text). */
+const char *rules_hs_unavailable(void);
+/* Compile every subject, body and rawbody regex of rules into one database per text; set
+   each rule's engine and engine_note. NULL (every rule ENGINE_GREGEX) when nothing compiled,
+   with *why_r (static text). */
+struct rules_hs *rules_hs_build(struct rule *rules, unsigned n_rules, const char **why_r);
+void rules_hs_free(struct rules_hs **hs);
+/* Scan text (NUL-terminated, valid UTF-8) with the database of kind; set hit[i] to 1 for
+   every rule i whose Hyperscan expression matched (others untouched). 1 when the text is
+   covered (hit[] is meaningful), 0 when its rules must run on GRegex. Thread-safe. */
+int rules_hs_scan(const struct rules_hs *hs, enum rules_text kind, const char *text,
+		  unsigned char *hit);
 
 #endif

@@ -13,15 +13,29 @@
 #include <string.h>
 #include <sysexits.h>
 
+/* "N rules, M in Hyperscan, K by GRegex:" and a line per rule Hyperscan left to GRegex. */
+static void print_engine(const struct rules *rules)
+{
+	struct rules_engine_info info;
+
+	rules_engine_get(rules, &info);
+	printf("%u rules, %u in Hyperscan, %u by GRegex%s%s%s\n", rules_count(rules),
+	       info.n_hyperscan, info.n_gregex, info.off != NULL ? " (" : ":",
+	       info.off != NULL ? info.off : "", info.off != NULL ? ")" : "");
+	for (unsigned i = 0; i < info.n_notes; i++)
+		printf("  %s\n", info.notes[i]);
+}
+
 int cli_rules_check(const struct config *config)
 {
 	struct rules *rules = NULL;
 	char *error = NULL;
 	int ok = rules_load(config->gateway.rules, &rules, &error);
 
-	if (ok)
+	if (ok) {
 		printf("%s: %u rules, valid\n", config->gateway.rules, rules_count(rules));
-	else
+		print_engine(rules);
+	} else
 		fprintf(stderr, "%s\n", error);
 	rules_free(&rules);
 	g_free(error);

@@ -103,6 +103,19 @@ static void log_loaded(const struct gateway *gw)
 		 gw->model != NULL ? model_version(gw->model) : "");
 }
 
+/* Which rules Hyperscan runs and which it leaves to GRegex, and why (rules check prints the
+   same). */
+static void log_rules_engine(const struct rules *rules)
+{
+	struct rules_engine_info info;
+
+	rules_engine_get(rules, &info);
+	log_info("rules: %u regexes in Hyperscan, %u by GRegex%s%s", info.n_hyperscan,
+		 info.n_gregex, info.off != NULL ? ": " : "", info.off != NULL ? info.off : "");
+	for (unsigned i = 0; i < info.n_notes; i++)
+		log_info("rules: GRegex for %s", info.notes[i]);
+}
+
 int gateway_reload(struct gateway *gw, char **error_r)
 {
 	GHashTable *templates = NULL;
@@ -130,6 +143,7 @@ int gateway_reload(struct gateway *gw, char **error_r)
 	gw->model = model;
 	gw->env = env;
 	log_loaded(gw);
+	log_rules_engine(rules);
 	return 1;
 }
 
@@ -190,6 +204,8 @@ int gateway_init(const struct config *config, unsigned flags, struct gateway **g
 		goto out;
 	if ((flags & GATEWAY_FLAG_POLLER) != 0 && (ret = take_lock(gw, error_r)) != 1)
 		goto out;
+	if ((flags & GATEWAY_FLAG_POLLER) != 0)
+		log_rules_engine(gw->rules);
 	ret = 0;
 	if ((flags & GATEWAY_FLAG_NO_STORE) == 0 &&
 	    !store_open(config->store.database, config->store.spool, &gw->store, error_r))

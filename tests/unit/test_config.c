@@ -131,14 +131,14 @@ static void test_loopback_hosts(void **state)
 	assert_int_equal(pd_host_is_loopback(NULL), 0);
 }
 
-/* [classify] confidence: 0.75 by default, 0.5 turns it off, any value within (0.5, 1);
+/* [classify] confidence: 0.8 by default, 0.5 turns it off, any value within (0.5, 1);
    [gateway] confirm_within 3 working days by default. */
 static void test_confidence(void **state)
 {
 	static const struct {
 		const char *text;
 		double want;
-	} good[] = { { "", 0.75 }, { "[classify]\nconfidence = 0.5\n", 0.5 },
+	} good[] = { { "", 0.8 }, { "[classify]\nconfidence = 0.5\n", 0.5 },
 		     { "[classify]\nconfidence = 0.999\n", 0.999 },
 		     { "[classify]\nconfidence = 0.51\n", 0.51 } };
 	(void)state;
