@@ -97,7 +97,7 @@ demo: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/imap-fetch-bench $(BUILD)/classify-bench
-	@$(BUILD)/classify-bench rules/pdgate.rules tests/corpus/*/*.eml
+	@$(BUILD)/classify-bench rules/pdgate.rules $(BUILD)/pdgate.model tests/corpus/*/*.eml
 	@tests/bench/bench.sh
 
 # The crash tests at every hit of every fault point (make check kills at one hit of each).

@@ -19,41 +19,50 @@ struct feature_set {
 	GPtrArray *names; /* parallel, or NULL */
 };
 
-/* FNV-1a: stable across builds and machines, which a model file needs. */
-static uint32_t fnv1a(const char *s)
+/* FNV-1a: stable across builds and machines, which a model file needs. Streamed over the
+   pieces of a feature ("b:" "copy" " " "my"), so that no string is built to hash it. */
+#define FNV_START 2166136261u
+
+static uint32_t fnv1a(uint32_t h, const char *s)
 {
-	uint32_t h = 2166136261u;
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
 		h ^= *p;
 		h *= 16777619u;
 	}
-	return h & ((1u << MODEL_HASH_BITS) - 1);
+	return h;
+}
+
+/* Rules fired, the rules' kinds and facts about the mail: prefixes r:, k: and m:. */
+static int is_fact(const char *prefix)
+{
+	return prefix[0] == 'r' || prefix[0] == 'k' || prefix[0] == 'm';
 }
 
 static void add(struct feature_set *fs, const char *prefix, const char *a, const char *b)
 {
-	char buf[2 * MAX_TOKEN_BYTES + 8];
-	uint32_t id;
+	uint32_t h = fnv1a(fnv1a(FNV_START, prefix), a), id;
 
-	g_snprintf(buf, sizeof(buf), "%s%s%s%s", prefix, a, b != NULL ? " " : "",
-		   b != NULL ? b : "");
-	id = fnv1a(buf);
-	if (strcmp(prefix, "r:") == 0 || strcmp(prefix, "k:") == 0 || strcmp(prefix, "m:") == 0)
+	if (b != NULL)
+		h = fnv1a(fnv1a(h, " "), b);
+	id = h & ((1u << MODEL_HASH_BITS) - 1);
+	if (is_fact(prefix))
 		id |= MODEL_FACT_BIT;
 	g_array_append_val(fs->ids, id);
 	if (fs->names != NULL)
-		g_ptr_array_add(fs->names, g_strdup(buf));
+		g_ptr_array_add(fs->names, g_strconcat(prefix, a, b != NULL ? " " : "", b, NULL));
 }
 
-static int is_negation(const char *w)
+static int is_negation(const char *w, size_t len)
 {
 	static const char *const words[] = {
 		"not", "no", "never", "dont", "didnt", "doesnt", "isnt", "arent", "wasnt",
 		"werent", "wont", "cant", "cannot", "without", "nor", "neither", "havent",
 		"hasnt", "shouldnt", "wouldnt", "instead", "rather", NULL
 	};
+	if (len < 2 || len > 8)
+		return 0;
 	for (size_t i = 0; words[i] != NULL; i++) {
-		if (strcmp(w, words[i]) == 0)
+		if (words[i][0] == w[0] && strcmp(w, words[i]) == 0)
 			return 1;
 	}
 	return 0;
@@ -88,31 +97,50 @@ static void normalise(char *tok)
 
 /* The next lowercase word of text from *pos: letters and digits, apostrophes dropped
    ("don't" is "dont"). *brk is set when a sentence ended before it. 0 at the end. */
+static int is_break(gunichar c)
+{
+	return c == '.' || c == '?' || c == '!' || c == ';' || c == ':' || c == '\n';
+}
+
+/* The next character of p and where the one after starts; ASCII without a table lookup of
+   Unicode properties (most mail is ASCII). */
+static gunichar next_char(const char *p, const char **after)
+{
+	if ((unsigned char)*p < 0x80) {
+		*after = p + 1;
+		return (gunichar)(unsigned char)*p;
+	}
+	*after = g_utf8_next_char(p);
+	return g_utf8_get_char(p);
+}
+
+static int is_alnum(gunichar c)
+{
+	return c < 0x80 ? g_ascii_isalnum((char)c) : g_unichar_isalnum(c);
+}
+
 static int next_token(const char **pos, char *tok, int *brk)
 {
-	const char *p = *pos;
+	const char *p = *pos, *after;
 	size_t n = 0;
+	gunichar c;
 
 	*brk = 0;
-	while (*p != '\0') {
-		gunichar c = g_utf8_get_char(p);
-		if (g_unichar_isalnum(c))
+	for (; *p != '\0'; p = after) {
+		c = next_char(p, &after);
+		if (is_alnum(c))
 			break;
-		if (c == '.' || c == '?' || c == '!' || c == ';' || c == ':' || c == '\n')
-			*brk = 1;
-		p = g_utf8_next_char(p);
+		*brk |= is_break(c);
 	}
-	while (*p != '\0') {
-		gunichar c = g_utf8_get_char(p);
-		if (c == '\'' || c == 0x2019) {
-			p = g_utf8_next_char(p);
+	for (; *p != '\0'; p = after) {
+		c = next_char(p, &after);
+		if (c == '\'' || c == 0x2019)
 			continue;
-		}
-		if (!g_unichar_isalnum(c))
+		if (!is_alnum(c))
 			break;
 		if (n + 6 < MAX_TOKEN_BYTES)
-			n += (size_t)g_unichar_to_utf8(g_unichar_tolower(c), tok + n);
-		p = g_utf8_next_char(p);
+			n += c < 0x80 ? (tok[n] = g_ascii_tolower((char)c), 1) :
+			     (size_t)g_unichar_to_utf8(g_unichar_tolower(c), tok + n);
 	}
 	tok[n] = '\0';
 	*pos = p;
@@ -144,7 +172,7 @@ static size_t add_text(struct feature_set *fs, const char *text, const char *pre
 			add(fs, "n:", tok, NULL);
 			negated--;
 		}
-		if (is_negation(tok))
+		if (is_negation(tok, strlen(tok)))
 			negated = NEGATION_SPAN;
 		g_strlcpy(prev, tok, sizeof(prev));
 		words++;
@@ -235,10 +263,27 @@ static void add_facts(struct feature_set *fs, const struct mime_message *msg, si
 		add(fs, "m:", "long", NULL);
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Sort (id << 32 | position) pairs by id, keeping positions in order for equal ids: an
+   LSD radix sort over the id's four bytes, several times faster than qsort here (features
+   are made for every message). */
+static void sort_pairs(uint64_t *pairs, size_t n)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return (x > y) - (x < y);
+	uint64_t *tmp = g_new(uint64_t, n + 1), *from = pairs, *to = tmp, *swap;
+
+	for (int shift = 32; shift < 64; shift += 8) {
+		size_t count[257] = { 0 };
+		for (size_t i = 0; i < n; i++)
+			count[((from[i] >> shift) & 0xff) + 1]++;
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++)
+			to[count[(from[i] >> shift) & 0xff]++] = from[i];
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	/* four passes: the sorted pairs are back in pairs */
+	g_free(tmp);
 }
 
 /* Sorted and unique; a name follows its id (the first name of a bucket is kept). */
@@ -251,7 +296,7 @@ static struct model_features *finish(struct feature_set *fs)
 	/* (id, position) pairs, so that the names can follow the ids. */
 	for (size_t i = 0; i < n; i++)
 		pairs[i] = ((uint64_t)g_array_index(fs->ids, uint32_t, i) << 32) | i;
-	qsort(pairs, n, sizeof(*pairs), cmp_u64);
+	sort_pairs(pairs, n);
 	f->ids = g_new(uint32_t, n + 1);
 	if (fs->names != NULL)
 		f->names = g_new0(char *, n + 1);

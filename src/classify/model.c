@@ -30,7 +30,33 @@ struct pd_model {
 	uint32_t *ids;  /* sorted */
 	float *w;       /* n rows of K weights */
 	double bias[K];
+	/* id -> row + 1 (0: empty), open addressing, a power of two at least twice n: a
+	   message's few hundred features are looked up in one probe or two each */
+	uint32_t *slots;
+	uint32_t mask;
 };
+
+static uint32_t slot_of(uint32_t id, uint32_t mask)
+{
+	return (id * 2654435761u) & mask;
+}
+
+/* The lookup table over ids (called once ids are final). */
+static void index_rows(struct pd_model *m)
+{
+	uint32_t size = 16;
+
+	while (size < 2 * m->n + 1)
+		size *= 2;
+	m->mask = size - 1;
+	m->slots = g_new0(uint32_t, size);
+	for (size_t i = 0; i < m->n; i++) {
+		uint32_t s = slot_of(m->ids[i], m->mask);
+		while (m->slots[s] != 0)
+			s = (s + 1) & m->mask;
+		m->slots[s] = (uint32_t)i + 1;
+	}
+}
 
 const char *model_version(const struct pd_model *m)
 {
@@ -56,6 +82,7 @@ void model_free(struct pd_model **mp)
 	g_free(m->trained_on);
 	g_free(m->ids);
 	g_free(m->w);
+	g_free(m->slots);
 	g_free(m);
 	*mp = NULL;
 }
@@ -88,6 +115,7 @@ struct pd_model *model_new_internal(const char *trained_on, size_t n, uint32_t *
 	m->w = w;
 	memcpy(m->bias, bias, sizeof(m->bias));
 	m->version = make_version(m, now);
+	index_rows(m);
 	return m;
 }
 
@@ -95,15 +123,12 @@ struct pd_model *model_new_internal(const char *trained_on, size_t n, uint32_t *
 
 static long find(const struct pd_model *m, uint32_t id)
 {
-	size_t lo = 0, hi = m->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (m->ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
+	for (uint32_t s = slot_of(id, m->mask); m->slots[s] != 0; s = (s + 1) & m->mask) {
+		uint32_t row = m->slots[s] - 1;
+		if (m->ids[row] == id)
+			return (long)row;
 	}
-	return lo < m->n && m->ids[lo] == id ? (long)lo : -1;
+	return -1;
 }
 
 /* The rows of f's features the model knows, and the value of a text feature: training
@@ -358,6 +383,7 @@ int model_load(const char *path, struct pd_model **m_r, char **error_r)
 		error_set(error_r, 0, "%s: not a valid model: %s", path, r.error);
 		goto out;
 	}
+	index_rows(m);
 	*m_r = m;
 	m = NULL;
 	ok = 1;
