@@ -90,6 +90,15 @@ char *classify_result_json(const struct classify_result *r, const char *file, in
    "bounce: multipart/report", ...), or NULL when it is ordinary person-written mail. */
 const char *classify_auto_reason(const struct mime_message *msg);
 
+/* A forward ("FW:", "Fwd:", a forwarded-message separator in the text): its request is the
+   forwarded mail. */
+int classify_is_forward(const struct mime_message *msg);
+/* The text a request is read from (the rules' `body`, the model's words): what the sender
+   wrote without the quoted history (mime_reply_new_text with MIME_REPLY_QUOTES_ONLY and
+   flags), or for a forward every line but the forwarded header lines, '>' removed.
+   g_malloc'd, never NULL. */
+char *classify_request_text(const struct mime_message *msg, unsigned flags);
+
 /* The person behind a relay: a Reply-To that is no no-reply address, or, from a no-reply
    sender, the web form's "Email:" field (mime_form_sender). NULL when neither: borrowed. */
 const char *classify_form_requester(const struct mime_message *msg);

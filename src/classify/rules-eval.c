@@ -6,6 +6,7 @@
    when Hyperscan cannot decide it. The `body` text is mime_reply_new_text's (quoted replies
    removed by mime). */
 #include "rules-private.h"
+#include "classify.h"
 
 #include <string.h>
 
@@ -62,9 +63,9 @@ static void texts_init(struct texts *t, const struct rules *rules,
 	t->msg = msg;
 	t->subject = msg->subject != NULL ? msg->subject : "";
 	t->rawbody = msg->body_text != NULL ? msg->body_text : "";
-	/* Quotes only: a request forwarded to us is still the request, and the rules were
-	   tuned on exactly this text. */
-	t->owned_body = mime_reply_new_text(t->rawbody, MIME_REPLY_QUOTES_ONLY);
+	/* Quotes only: a request forwarded to us is still the request (also under an Outlook
+	   header block, which a reply's quoted history would be). */
+	t->owned_body = classify_request_text(msg, 0);
 	t->body = t->owned_body;
 	t->words = rules->need_words ? count_words(t->body) : 0;
 	if (name != NULL && addr != NULL)
