@@ -12,6 +12,9 @@
    this many or the end of the sentence: "I am not making a request yet". */
 #define NEGATION_SPAN 4
 #define MAX_TOKEN_BYTES 64
+/* What the model reads of a message's text: a request says what it wants near the top, and
+   a 1 MB text would otherwise make ~10 MB of features. */
+#define MODEL_MAX_TEXT (64 * 1024)
 #define SHORT_WORDS 25
 #define LONG_WORDS 300
 
@@ -276,6 +279,8 @@ struct model_features *model_features_new(const struct mime_message *msg,
 
 	if (want_names)
 		fs.names = g_ptr_array_new_with_free_func(g_free);
+	if (strlen(text) > MODEL_MAX_TEXT)
+		*g_utf8_find_prev_char(text, text + MODEL_MAX_TEXT + 1) = '\0';
 	words = add_text(&fs, text, "w:");
 	if (msg->subject != NULL)
 		add_text(&fs, msg->subject, "s:");

@@ -52,6 +52,14 @@ static void print_text(const char *file, const struct classify_result *r)
 	       classify_on_behalf_name(r->on_behalf), r->child ? "yes" : "no",
 	       classify_regime_name(r->regime_hint), r->vague ? "yes" : "no",
 	       r->case_ref != NULL ? r->case_ref : "-", r->repeat_of != NULL ? r->repeat_of : "-");
+	if (r->model_version != NULL) {
+		printf("  model %s:", r->model_version);
+		for (int k = 0; k < LABEL_KIND_COUNT; k++) {
+			if (r->prob[k] >= 0.01)
+				printf(" %s %.2f", rules_label_name((enum rules_label)k), r->prob[k]);
+		}
+		printf("\n");
+	}
 	for (size_t i = 0; i < r->rules.n_hits; i++) {
 		const struct rules_hit *h = &r->rules.hits[i];
 		printf("  %-28s", h->name);

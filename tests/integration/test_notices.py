@@ -176,8 +176,11 @@ def foi(from_addr, subject, what="how many speed cameras the force operated in 2
 
 ACCESS_BODY = ("Under the Data Protection Act I am asking for a copy of all personal data you hold "
                "about me, including my custody record.\n\nJane Smith\n")
-ERASURE_BODY = ("Under the UK GDPR I ask you to erase all personal data you hold about me from "
-                "your systems. My passport is attached as proof of identity.\n\nCarol White\n")
+# "erase all personal data you hold about me" reads as much like access as erasure to the
+# model (0.58 / 0.57: a hedged acknowledgement in production): this scenario needs a firm one.
+ERASURE_BODY = ("Under Article 17 of the UK GDPR please delete my personal data from your "
+                "systems: the right to erasure. My passport is attached as proof of "
+                "identity.\n\nCarol White\n")
 RESTRICTION_BODY = ("Under Article 18 of the UK GDPR I ask you to restrict the processing of my "
                     "personal data while you check whether it is accurate. My passport is "
                     "attached as proof of identity.\n\nDan Black\n")

@@ -304,7 +304,7 @@ def e_kill9_mid_batch():
         delay, kills, attempts = 0.03, [], 0
         def mid(k):               # this run stored some, not all
             return k[1] < k[2] < n
-        while len([k for k in kills if mid(k)]) < 2 and attempts < 12:
+        while len([k for k in kills if mid(k)]) < 2 and attempts < 20:
             attempts += 1
             before = count_inbound(pd) if os.path.exists(pd.conf) else 0
             if before >= n:
@@ -322,7 +322,9 @@ def e_kill9_mid_batch():
             if killed:
                 kills.append((round(delay, 2), before, after))
             if after <= before:
-                delay *= 1.7          # killed before it stored anything: wait longer
+                # Killed before it stored anything: wait longer, in small steps, as the whole
+                # batch takes little more than start-up (0.1-0.2 s for 40 here).
+                delay *= 1.3
         runs = 0
         while ms.imap_list(DISC, "INBOX") > 0 and runs < 6:
             r = pd.run("poll", "--once")
@@ -622,8 +624,9 @@ def l_rules_check_and_reload():
             time.sleep(1.0)
             c = deliver_and_wait("zed@public.test", "How many zebra crossings are near "
                                  "police stations?\n", 1)
+            # 10: a rule that forces its kind over the model (README, classification).
             write_local("body ZEBRA /zebra crossing/\ndescribe ZEBRA Zebra test rule\n"
-                        "score ZEBRA eir=5\n")
+                        "score ZEBRA eir=10\n")
             edit_ack("Subject: ", "Subject: Reloaded - ")
             p.send_signal(signal.SIGHUP)
             time.sleep(1.5)
@@ -642,7 +645,7 @@ def l_rules_check_and_reload():
             check(p.poll() is None, "poller died on an invalid reload")
             c = deliver_and_wait("zack@public.test", "Any zebra crossing figures?\n", 3)
             check("eir" in c["kinds"].split(","), "old rule set not kept after a bad reload")
-            write_local("body ZEBRA /zebra crossing/\nscore ZEBRA eir=5\n")
+            write_local("body ZEBRA /zebra crossing/\nscore ZEBRA eir=10\n")
             edit_ack("Subject: Reloaded - ", "Subject: {{bogus}} ")
             p.send_signal(signal.SIGHUP)
             time.sleep(1.5)
