@@ -187,6 +187,20 @@ class FaketimePdgate(Pdgate):
         return dict(os.environ, TZ="Europe/London")
 
 
+def stop_daemon(p, log=None):
+    """Stop a `pdgate poll` daemon started with subprocess.Popen: SIGTERM, SIGKILL when it has
+    not exited 10 s later; then close its log file, if any."""
+    import signal
+    import subprocess
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+    if log is not None:
+        log.close()
+
+
 def process_groups_alive(pids):
     """Which of these process-group leaders (each daemon leads its own group) still run."""
     import os

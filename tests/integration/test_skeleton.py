@@ -21,7 +21,7 @@ import email.policy
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import pdtest  # noqa: E402
-from pdtest import Pdgate, Failure, check, hdr, norm_mid, note, notice_kind, report, results, run_test  # noqa: E402
+from pdtest import Pdgate, Failure, check, hdr, norm_mid, note, notice_kind, report, results, run_test, stop_daemon  # noqa: E402
 from harness import MailServers, PDGATE, parse  # noqa: E402
 
 REF_RE = re.compile(r"PD-\d{4}-\d{6}")
@@ -655,12 +655,7 @@ def l_rules_check_and_reload():
                   "old templates not kept after a bad reload: %r"
                   % ack_subject("zara@public.test"))
         finally:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-            log.close()
+            stop_daemon(p, log)
         with open(log_path, "rb") as f:
             text = f.read()
         check(b"reload refused" in text and b"local.rules:1:" in text,

@@ -140,12 +140,7 @@ class Train:
             self.ms.deliver(LATER, DISC, pdtest.mail(LATER, "Ringmaster", PROBE))
             self.ms.wait_for_mail(LATER, "INBOX", 1, timeout=20)
         finally:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-            log.close()
+            pdtest.stop_daemon(p, log)
         with open(log_path, "rb") as f:
             text = f.read().decode("utf-8", "replace")
         check(("model %s" % newer) in text, "the reload did not load the new model", text[-3000:])
