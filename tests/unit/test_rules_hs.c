@@ -1,8 +1,9 @@
 /* Hyperscan against GRegex (rules-hs.c): for every rule of rules/pdgate.rules and every
    message of tests/corpus/ and of the shared corpora, the rules that fire with Hyperscan and
    its GRegex fallback are the rules that fire with GRegex alone; likewise for a rule file of
-   the constructs the translation must get right (., \b next to non-ASCII letters, no-break
-   spaces, long gaps, $, lookarounds) over texts made to trip them. Run from the source root. */
+   the constructs the translation must get right (., \b next to non-ASCII letters, letters
+   scanned as '_' against regexes holding '_', no-break spaces, long gaps, $, lookarounds)
+   over texts made to trip them. Run from the source root. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -175,6 +176,12 @@ static const char edge_rules[] =
 	"body LONGS /\\bsend\\b/\n"
 	"body X_MODE /a \\s+ copy/x\n"
 	"body EMPTY /(z)*/\n"
+	"body UNDER /a_b/\n"
+	"body UNDER_CLASS /x[_y]z/\n"
+	"body RANGE /x[A-z]y/\n"
+	"body LETTERS /\\bna\\w+e\\b/\n"
+	"body NOT_SPACE /zo\\S{2}\\b/\n"
+	"body NOT_WORD /x\\W+y/\n"
 	"subject SUBJ /^\\s*(fwd?|fw)\\s*:/\n"
 	"rawbody RAW /^>\\s*quoted/\n";
 
@@ -190,7 +197,9 @@ static const char *const edge_bodies[] = {
 	"x\xe2\x80\x99y", "x\xc3\xa9y", "x y", "q\xe2\x82\xac r", "q\xc3\xa9r",
 	"the end", "the end\n", "the end\n\n", "please do not delete it", "please delete it",
 	"update on it", "update it", "\xe2\x84\xaailo", "\xc5\xbf" "end", "a  copy",
-	"nothing here",
+	"nothing here", "a\xc3\xa9" "b", "a_b", "x\xc3\xa9z", "x_z", "x\xc5\x82y",
+	"na\xc3\xafve", "na\xc3\xaf" "ve\xc2\xa0", "zo\xc3\xab\xc3\xab", "zo\xc3\xab" "e",
+	"x\xc3\xa9\xc3\xa9y",
 };
 
 static const char *const edge_subjects[] = {
