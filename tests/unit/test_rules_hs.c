@@ -250,10 +250,63 @@ static void test_edge_cases(void **state)
 	g_free(dir);
 }
 
+/* COPY_VERB and ACCESS_MEDIA_ASK spell their lookbehinds out so that Hyperscan decides them:
+   the spelt-out form fires exactly where the lookbehinds would, after every context that
+   could tell them apart. */
+static const char spelt_rules[] =
+	"body ORIG /(?<!not\\s)(?<!or\\s)(?<!n't\\s)\\b(watch|copies|see\\s+it)\\b/\n"
+	"body SPELT /(^|[^\\w\\s]|(^|[^rt])\\s|(^|[^o])r\\s|(^|[^o'])t\\s|(^|[^n])[o']t\\s)"
+	"(watch|copies|see\\s+it)\\b/\n";
+
+static const char *const spelt_before[] = {
+	"", "not ", "or ", "n't ", "for ", "nor ", "cannot ", "knot ", "don't ", "NOT  ", "not\n",
+	"'t ", "ot ", "t ", "r ", " ", ".", "_", "\xc3\xa9", "\xc3\xa9 ", "not\xc2\xa0", "N'T ",
+	"nOR ", "a", "oT ", "no't ", "n''t ", "n't\t", "(", "\xc3\xb3r ", "n\xc3\xb3t ",
+};
+
+static void test_spelt_out_lookbehinds(void **state)
+{
+	char *dir = g_dir_make_tmp("pdgate-rules-hs-XXXXXX", NULL);
+	char *path = g_build_filename(dir, "spelt.rules", NULL);
+	struct rules *rules = NULL;
+	char *error = NULL;
+	unsigned fired = 0;
+
+	assert_true(g_file_set_contents(path, spelt_rules, -1, NULL));
+	if (!rules_load_engine(path, RULES_ENGINE_GREGEX, &rules, &error))
+		fail_msg("%s", error);
+	for (size_t b = 0; b < G_N_ELEMENTS(spelt_before); b++) {
+		for (int lead = 0; lead < 2; lead++) {
+			char *raw = g_strdup_printf("From: a@example.org\r\nSubject: x\r\n"
+				"Content-Type: text/plain; charset=utf-8\r\n"
+				"Content-Transfer-Encoding: 8bit\r\n\r\n%s%swatch it\r\n",
+				lead ? "hello " : "", spelt_before[b]);
+			struct mime_message *msg = NULL;
+			struct rules_result r;
+			assert_true(mime_parse(raw, strlen(raw), &msg, &error));
+			rules_eval(rules, msg, &r);
+			/* both or neither: then one hit per rule */
+			if (r.n_hits == 1)
+				fail_msg("only %s fires on \"%s\"", r.hits[0].name, spelt_before[b]);
+			fired += r.n_hits > 0;
+			rules_result_clear(&r);
+			mime_message_free(&msg);
+			g_free(raw);
+		}
+	}
+	assert_true(fired > 10);
+	rules_free(&rules);
+	g_unlink(path);
+	g_rmdir(dir);
+	g_free(path);
+	g_free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_edge_cases),
+		cmocka_unit_test(test_spelt_out_lookbehinds),
 		cmocka_unit_test(test_project_corpus),
 		cmocka_unit_test(test_shared_corpora),
 	};
