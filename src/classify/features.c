@@ -42,18 +42,36 @@ static int is_fact(const char *prefix)
 	return prefix[0] == 'r' || prefix[0] == 'k' || prefix[0] == 'm';
 }
 
-static void add(struct feature_set *fs, const char *prefix, const char *a, const char *b)
+/* The hash of n bytes of s, continuing from h. */
+static uint32_t fnv1a_len(uint32_t h, const char *s, size_t n)
 {
-	uint32_t h = fnv1a(fnv1a(FNV_START, prefix), a), id;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
 
-	if (b != NULL)
-		h = fnv1a(fnv1a(h, " "), b);
-	id = h & ((1u << MODEL_HASH_BITS) - 1);
+/* A feature whose hash h is known; its name is built only when names are kept. */
+static void add_hashed(struct feature_set *fs, uint32_t h, const char *prefix, const char *a,
+		       const char *b)
+{
+	uint32_t id = h & ((1u << MODEL_HASH_BITS) - 1);
+
 	if (is_fact(prefix))
 		id |= MODEL_FACT_BIT;
 	g_array_append_val(fs->ids, id);
 	if (fs->names != NULL)
 		g_ptr_array_add(fs->names, g_strconcat(prefix, a, b != NULL ? " " : "", b, NULL));
+}
+
+static void add(struct feature_set *fs, const char *prefix, const char *a, const char *b)
+{
+	uint32_t h = fnv1a(fnv1a(FNV_START, prefix), a);
+
+	if (b != NULL)
+		h = fnv1a(fnv1a(h, " "), b);
+	add_hashed(fs, h, prefix, a, b);
 }
 
 static int is_negation(const char *w, size_t len)
@@ -73,30 +91,32 @@ static int is_negation(const char *w, size_t len)
 }
 
 /* A crude English stemmer: "deleted", "deleting", "deletes" and "delete" are one word to a
-   model that has seen few of each. */
-static void stem(char *tok)
+   model that has seen few of each. tok is len bytes; its new length. */
+static size_t stem(char *tok, size_t len)
 {
 	static const char *const suffixes[] = { "ing", "ed", "es", "s", "ly", NULL };
-	size_t len = strlen(tok);
+	static const size_t lens[] = { 3, 2, 2, 1, 2 };
 
 	for (size_t i = 0; suffixes[i] != NULL; i++) {
-		size_t sl = strlen(suffixes[i]);
-		if (len >= sl + 4 && strcmp(tok + len - sl, suffixes[i]) == 0) {
+		size_t sl = lens[i];
+		if (len >= sl + 4 && memcmp(tok + len - sl, suffixes[i], sl) == 0) {
 			tok[len - sl] = '\0';
-			return;
+			return len - sl;
 		}
 	}
+	return len;
 }
 
 /* Numbers say little about the kind and much about the person (dates, references, phone
-   numbers): short ones stay (999, 101, s45), longer ones become one token. */
-static void normalise(char *tok)
+   numbers): short ones stay (999, 101, s45), longer ones become one token. tok is len
+   bytes, digits of them ASCII digits; its new length. */
+static size_t normalise(char *tok, size_t len, size_t digits)
 {
-	size_t len = strlen(tok), digits = 0;
-	for (size_t i = 0; i < len; i++)
-		digits += g_ascii_isdigit(tok[i]) != 0;
-	if (digits > 0 && (len > 3 || digits < len))
-		g_strlcpy(tok, digits == len ? "#num" : "#code", MAX_TOKEN_BYTES);
+	if (digits > 0 && (len > 3 || digits < len)) {
+		memcpy(tok, digits == len ? "#num" : "#code", digits == len ? 5 : 6);
+		return digits == len ? 4 : 5;
+	}
+	return len;
 }
 
 /* The next lowercase word of text from *pos: letters and digits, apostrophes dropped
@@ -123,10 +143,11 @@ static int is_alnum(gunichar c)
 	return c < 0x80 ? g_ascii_isalnum((char)c) : g_unichar_isalnum(c);
 }
 
-static int next_token(const char **pos, char *tok, int *brk)
+/* The token's length (0 at the end of text). */
+static size_t next_token(const char **pos, char *tok, int *brk)
 {
 	const char *p = *pos, *after;
-	size_t n = 0;
+	size_t n = 0, digits = 0;
 	gunichar c;
 
 	*brk = 0;
@@ -142,43 +163,55 @@ static int next_token(const char **pos, char *tok, int *brk)
 			continue;
 		if (!is_alnum(c))
 			break;
-		if (n + 6 < MAX_TOKEN_BYTES)
-			n += c < 0x80 ? (tok[n] = g_ascii_tolower((char)c), 1) :
-			     (size_t)g_unichar_to_utf8(g_unichar_tolower(c), tok + n);
+		if (n + 6 >= MAX_TOKEN_BYTES)
+			continue;
+		if (c < 0x80) {
+			/* ASCII A-Z only, as g_ascii_tolower */
+			tok[n++] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+			digits += c >= '0' && c <= '9';
+		} else {
+			n += (size_t)g_unichar_to_utf8(g_unichar_tolower(c), tok + n);
+		}
 	}
 	tok[n] = '\0';
 	*pos = p;
 	if (n == 0)
 		return 0;
-	normalise(tok);
-	stem(tok);
-	return 1;
+	n = normalise(tok, n, digits);
+	return stem(tok, n);
 }
 
-/* Words, word pairs within a sentence, and negated words of text; the word count. */
+/* Words, word pairs within a sentence, and negated words of text; the word count. Each
+   feature's hash is streamed from its prefix's (computed once) and the pair's from the
+   previous word's, so no byte is hashed twice for one feature. */
 static size_t add_text(struct feature_set *fs, const char *text, const char *prefix)
 {
 	char prev[MAX_TOKEN_BYTES] = "", tok[MAX_TOKEN_BYTES];
 	const char *pos = text;
-	int brk, negated = 0;
-	size_t words = 0;
+	int brk, negated = 0, has_prev = 0;
+	size_t words = 0, len;
 	int pairs = strcmp(prefix, "w:") == 0;
+	uint32_t h_word = fnv1a(FNV_START, prefix), h_neg = fnv1a(FNV_START, "n:");
+	uint32_t h_pair = fnv1a(FNV_START, "b:"), h_prev = 0;
 
-	while (next_token(&pos, tok, &brk)) {
+	while ((len = next_token(&pos, tok, &brk)) > 0) {
 		if (brk) {
-			prev[0] = '\0';
+			has_prev = 0;
 			negated = 0;
 		}
-		add(fs, prefix, tok, NULL);
-		if (pairs && prev[0] != '\0')
-			add(fs, "b:", prev, tok);
+		add_hashed(fs, fnv1a_len(h_word, tok, len), prefix, tok, NULL);
+		if (pairs && has_prev)
+			add_hashed(fs, fnv1a_len(h_prev, tok, len), "b:", prev, tok);
 		if (pairs && negated > 0) {
-			add(fs, "n:", tok, NULL);
+			add_hashed(fs, fnv1a_len(h_neg, tok, len), "n:", tok, NULL);
 			negated--;
 		}
-		if (is_negation(tok, strlen(tok)))
+		if (is_negation(tok, len))
 			negated = NEGATION_SPAN;
-		g_strlcpy(prev, tok, sizeof(prev));
+		/* "b:" prev " ", ready for the next word */
+		h_prev = fnv1a(fnv1a_len(h_pair, tok, len), " ");
+		memcpy(prev, tok, len + 1);
+		has_prev = 1;
 		words++;
 	}
 	return words;

@@ -18,7 +18,7 @@
 struct texts {
 	const struct mime_message *msg;
 	const char *subject, *from, *body, *rawbody;
-	int covered[TEXT_COUNT]; /* Hyperscan scanned it: hs_hit holds its rules' results */
+	enum hs_cover covered[TEXT_COUNT]; /* for which rules hs_hit holds the answer */
 	unsigned char *hs_hit;   /* per rule: its Hyperscan expression matched */
 	unsigned long words;
 	char *owned_body, *owned_from;
@@ -126,7 +126,9 @@ static void texts_scan(struct texts *t, const struct rules *rules, unsigned char
 static int text_fires(const struct rule *r, unsigned i, const struct texts *t,
 		      enum rules_text kind, const char *text)
 {
-	if (r->engine != ENGINE_GREGEX && t->covered[kind]) {
+	if (r->engine != ENGINE_GREGEX &&
+	    (t->covered[kind] == HS_COVERED ||
+	     (t->covered[kind] == HS_COVERED_LETTERS && r->hs_letters))) {
 		if (r->engine == ENGINE_HS || !t->hs_hit[i])
 			return t->hs_hit[i];
 	}

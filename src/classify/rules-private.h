@@ -40,6 +40,8 @@ struct rule {
 	unsigned re_flags;     /* RULE_RE_DOTALL, RULE_RE_EXTENDED */
 	enum rule_engine engine;
 	char *engine_note;     /* why not ENGINE_HS, "NAME (reason)"; NULL for ENGINE_HS */
+	int hs_letters;        /* its Hyperscan answer holds on a text whose letters are mapped
+				  (HS_COVERED_LETTERS, rules-hs.c) */
 	char *header;          /* RULE_HEADER, RULE_HEADER_EXISTS */
 	int words_less;        /* RULE_BODY_WORDS: 1 for "<", 0 for ">" */
 	unsigned long words;   /* RULE_BODY_WORDS */
@@ -77,7 +79,14 @@ void rules_meta_free(struct meta_node *node);
 /* ---- rules-hs.c: Hyperscan (built with PDGATE_HYPERSCAN), GRegex semantics kept ----
    A text is "covered" when it holds no non-ASCII letter, number, mark or space: there
    Hyperscan's ASCII \b \w \s \d equal GRegex's Unicode ones, and its result is exact.
-   An uncovered text runs its rules on GRegex, as without Hyperscan. */
+   A text whose only such characters are letters without an ASCII case partner ("café") is
+   covered for the rules marked hs_letters. An uncovered text runs its rules on GRegex, as
+   without Hyperscan. */
+enum hs_cover {
+	HS_UNCOVERED = 0,   /* every rule of the text runs on GRegex */
+	HS_COVERED_LETTERS, /* hit[] holds for the rules with hs_letters only */
+	HS_COVERED          /* hit[] holds for every Hyperscan rule */
+};
 
 /* NULL when Hyperscan can be used, else why not (static text). */
 const char *rules_hs_unavailable(void);
@@ -87,9 +96,10 @@ const char *rules_hs_unavailable(void);
 struct rules_hs *rules_hs_build(struct rule *rules, unsigned n_rules, const char **why_r);
 void rules_hs_free(struct rules_hs **hs);
 /* Scan text (NUL-terminated, valid UTF-8) with the database of kind; set hit[i] to 1 for
-   every rule i whose Hyperscan expression matched (others untouched). 1 when the text is
-   covered (hit[] is meaningful), 0 when its rules must run on GRegex. Thread-safe. */
-int rules_hs_scan(const struct rules_hs *hs, enum rules_text kind, const char *text,
+   every rule i whose Hyperscan expression matched (others untouched). How far the text is
+   covered (which rules hit[] holds for); HS_UNCOVERED when they all run on GRegex.
+   Thread-safe. */
+enum hs_cover rules_hs_scan(const struct rules_hs *hs, enum rules_text kind, const char *text,
 		  unsigned char *hit);
 
 #endif
