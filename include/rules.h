@@ -21,8 +21,10 @@
    Matching: the subject, body and rawbody regexes of the set are compiled into one Hyperscan
    database per text (built with libhs, PDGATE_HYPERSCAN), so one scan of a text finds them
    all; GRegex remains the reference and runs what Hyperscan would read differently
-   (lookarounds, '$', backreferences, what Hyperscan rejects: listed by rules_engine_get) and
-   any text holding a non-ASCII letter, number or space (src/classify/rules-hs.c says why).
+   (lookarounds, '$', backreferences, what Hyperscan rejects: listed by rules_engine_get),
+   and, for a text holding a non-ASCII number or space or a letter with an ASCII case
+   partner, the regexes that text could match differently (src/classify/rules-hs.c says
+   which and why: other letters are scanned as '_').
    Results are the same either way. PDGATE_NO_HYPERSCAN=1 in the environment of rules_load
    (or at build time: `make PDGATE_NO_HYPERSCAN=1`) runs everything on GRegex.
    Labels: the kinds (access rectification erasure restriction portability objection
