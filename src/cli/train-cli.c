@@ -169,16 +169,17 @@ static char *previous_path(const char *path)
 	return g_strconcat(path, ".prev", NULL);
 }
 
-/* Write m to path, the model there (if any) becoming the previous one. */
+/* Write m to path, the model there (if any) becoming the previous one; when the new one
+   cannot be written, the one in force is put back. */
 static int install_model(const struct pd_model *m, const char *path, char **error_r)
 {
 	char *prev = previous_path(path);
-	int ok = 1;
+	int ok = 1, had = g_file_test(path, G_FILE_TEST_EXISTS);
 
-	if (g_file_test(path, G_FILE_TEST_EXISTS) && rename(path, prev) != 0)
+	if (had && rename(path, prev) != 0)
 		ok = error_set(error_r, 0, "%s: %s", prev, g_strerror(errno));
-	if (ok)
-		ok = model_save(m, path, error_r);
+	if (ok && !(ok = model_save(m, path, error_r)) && had && rename(prev, path) != 0)
+		log_error("%s: %s: the previous model stays as %s", path, g_strerror(errno), prev);
 	g_free(prev);
 	return ok;
 }
