@@ -101,12 +101,16 @@ static int cmd_poll(const struct config *config, int argc, char **argv)
 	char *error = NULL;
 	int status = EX_OK;
 
+	/* Before anything slow (compiling the rules' Hyperscan databases, loading the model):
+	   a stop while starting is a stop, never a kill by the default action. */
+	install_signals();
 	int ret = gateway_init(config, GATEWAY_FLAG_POLLER, &gw, &error);
 	if (ret != 1) {
 		status = ret < 0 ? EX_TEMPFAIL : EX_CONFIG;
 		goto out;
 	}
-	install_signals();
+	if (stop_requested)
+		goto out;
 	if (*config->smtp.journal == '\0')
 		log_warn("no [smtp] journal address: a crash between the SMTP server's acceptance "
 			 "and its record can send that one notice twice");

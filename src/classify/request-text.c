@@ -32,22 +32,26 @@ static int is_header_line(const char *line)
 	       strstr(line, "Original Message") != NULL;
 }
 
-/* Every line of a forward but the header lines of the mail it carries, '>' removed. */
+/* Every line of a forward but the header lines of the mail it carries, '>' removed. (Lines
+   are walked, not split: g_strsplit's strstr per line is quadratic under AddressSanitizer.) */
 static char *forward_text(const char *body)
 {
-	char **lines = g_strsplit(body, "\n", -1);
 	GString *out = g_string_new(NULL);
+	char *copy = g_strdup(body), *line = copy, *nl;
 
-	for (size_t i = 0; lines[i] != NULL; i++) {
-		const char *l = lines[i];
-		if (is_header_line(l))
-			continue;
-		while (*l == '>' || *l == ' ')
-			l++;
-		g_string_append(out, l);
-		g_string_append_c(out, '\n');
+	while (line != NULL) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (!is_header_line(line)) {
+			const char *l = line;
+			while (*l == '>' || *l == ' ')
+				l++;
+			g_string_append(out, l);
+			g_string_append_c(out, '\n');
+		}
+		line = nl != NULL ? nl + 1 : NULL;
 	}
-	g_strfreev(lines);
+	g_free(copy);
 	return g_string_free(out, FALSE);
 }
 

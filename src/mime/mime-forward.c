@@ -10,6 +10,7 @@
 #define FROM_WITHIN 6
 /* A forward's header block is near its top: the rest of a long text stays one line. */
 #define MAX_LINES 2000
+#define MAX_HEAD (64 * 1024)
 
 /* The line without '>' quoting, blanks and Markdown-ish '*'. */
 static const char *unquote(const char *l)
@@ -81,14 +82,16 @@ static int parse_from(const char *value, char **addr_r, char **name_r)
 
 int mime_forwarded_sender(const char *body, char **addr_r, char **name_r)
 {
-	char **lines;
+	char **lines, *head;
 	size_t marker = (size_t)-1;
 	int found = 0;
 
 	*addr_r = *name_r = NULL;
 	if (body == NULL)
 		return 0;
-	lines = g_strsplit(body, "\n", MAX_LINES);
+	/* The block is near the top: the split looks at a bounded head only. */
+	head = g_strndup(body, MAX_HEAD);
+	lines = g_strsplit(head, "\n", MAX_LINES);
 	for (size_t i = 0; lines[i] != NULL && !found; i++) {
 		if (is_marker(lines[i])) {
 			marker = i;
@@ -100,6 +103,7 @@ int mime_forwarded_sender(const char *body, char **addr_r, char **name_r)
 			found = parse_from(unquote(unquote(lines[i]) + 5), addr_r, name_r);
 	}
 	g_strfreev(lines);
+	g_free(head);
 	return found;
 }
 
@@ -125,11 +129,13 @@ int mime_form_sender(const char *body, char **addr_r, char **name_r)
 	static const char *const name[] = { "name:", "full name:", "your name:", NULL };
 	char **lines;
 	const char *v;
+	char *head;
 
 	*addr_r = *name_r = NULL;
 	if (body == NULL)
 		return 0;
-	lines = g_strsplit(body, "\n", FORM_WITHIN + 1);
+	head = g_strndup(body, MAX_HEAD);
+	lines = g_strsplit(head, "\n", FORM_WITHIN + 1);
 	for (size_t i = 0; lines[i] != NULL && i < FORM_WITHIN; i++) {
 		if (*addr_r == NULL && (v = field_value(lines[i], email)) != NULL) {
 			char *value = g_strstrip(g_strdup(v));
@@ -139,6 +145,7 @@ int mime_form_sender(const char *body, char **addr_r, char **name_r)
 			*name_r = mime_clean_or_null(v, PD_MAX_NAME);
 	}
 	g_strfreev(lines);
+	g_free(head);
 	if (*addr_r == NULL)
 		g_clear_pointer(name_r, g_free);
 	return *addr_r != NULL;
